@@ -1,0 +1,47 @@
+"""HCSP Engage: builds the navigation and nothing else worth testing."""
+
+from pathlib import Path
+
+import streamlit as st
+
+from hcsp_engage import auth
+
+HERE = Path(__file__).parent
+st.set_page_config(page_title="HCSP Engage", page_icon=":material/diversity_3:", layout="wide")
+
+
+def page(file: str, title: str, url_path: str, icon: str, **options) -> st.Page:
+    return st.Page(HERE / "pages" / file, title=title, url_path=url_path, icon=icon, **options)
+
+
+public = [
+    page("home.py", "Home", "home", ":material/home:", default=True),
+    page("survey.py", "Feelings of safety survey", "survey", ":material/checklist:"),
+    page("report.py", "Report a concern", "report", ":material/report:"),
+    page("map.py", "Community map", "map", ":material/map:"),
+    page("privacy.py", "Privacy notice", "privacy", ":material/lock:"),
+    page("accessibility.py", "Accessibility", "accessibility", ":material/accessibility:"),
+]
+staff = {
+    "hotspots": (page("hotspots.py", "Hotspots and reports", "hotspots", ":material/local_fire_department:"), {"officer"}),
+    "interventions": (page("interventions.py", "Interventions register", "interventions", ":material/construction:"), {"officer"}),
+    "board": (page("board.py", "Board summary", "board", ":material/monitoring:"), {"officer", "board"}),
+}
+
+# Every page is registered so a staff URL opened directly reaches its own sign-in form; the menu lists
+# staff pages only for the roles that may open them.
+current = st.navigation(public + [entry for entry, _ in staff.values()], position="hidden")
+
+role = auth.staff_role()
+with st.sidebar:
+    st.markdown("**HCSP Engage**")
+    for entry in public:
+        st.page_link(entry)
+    allowed = [entry for entry, roles in staff.values() if role in roles]
+    if allowed:
+        st.markdown("**Staff**")
+        for entry in allowed:
+            st.page_link(entry)
+    auth.sidebar_controls()
+
+current.run()

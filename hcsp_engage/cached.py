@@ -1,0 +1,80 @@
+"""Streamlit caching wrappers: one store, one outbox and briefly cached tables per server process."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from hcsp_engage import config, storage
+from hcsp_engage.errors import StoreUnavailable
+
+# Tables are cached this long: a new submission shows on staff pages within a minute, and Google
+# Sheets sees at most one batched read a minute from each server process, whoever is looking.
+TABLES_TTL_SECONDS = 60
+
+
+def _secrets() -> dict:
+    try:
+        return st.secrets.to_dict()
+    except FileNotFoundError:
+        return {}
+    except Exception:  # a malformed secrets.toml is reported by Streamlit itself
+        return {}
+
+
+def settings() -> config.Settings:
+    """The configuration, read afresh each run (cheap), so environment changes in tests apply."""
+    return config.load_settings(_secrets())
+
+
+@st.cache_resource(show_spinner=False)
+def _store(cache_key: tuple) -> storage.Store:
+    current = settings()
+    store = storage.open_store(current)
+    if current.demo:
+        from hcsp_engage import synthetic
+
+        synthetic.fill_demo_store(store)
+    return store
+
+
+@st.cache_resource(show_spinner=False)
+def _outbox(path: str) -> storage.Outbox:
+    return storage.Outbox(path)
+
+
+def _key(current: config.Settings) -> tuple:
+    return (current.storage, str(current.sqlite_path), current.gsheets_spreadsheet_id, current.gsheets_endpoint, current.demo)
+
+
+def store() -> storage.Store:
+    return _store(_key(settings()))
+
+
+def outbox() -> storage.Outbox:
+    return _outbox(str(settings().outbox_path))
+
+
+@st.cache_data(ttl=TABLES_TTL_SECONDS, show_spinner="Loading the latest data…", max_entries=4)
+def _tables(cache_key: tuple) -> dict[str, pd.DataFrame]:
+    return store().read_all()
+
+
+def tables() -> dict[str, pd.DataFrame]:
+    """Every table, cached for up to a minute. Raises StoreUnavailable when the store cannot answer."""
+    return _tables(_key(settings()))
+
+
+def forget_tables() -> None:
+    """Drop cached tables after this process wrote, so the writer sees its own change."""
+    _tables.clear()
+
+
+def submit(table: str, row: dict[str, str]) -> storage.Submitted:
+    """Store a row (or keep it in the outbox when the store is down) and refresh cached tables."""
+    outcome = storage.submit(store(), outbox(), table, row)
+    forget_tables()
+    return outcome
+
+
+__all__ = ["StoreUnavailable", "forget_tables", "outbox", "settings", "store", "submit", "tables"]

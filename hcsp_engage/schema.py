@@ -1,0 +1,207 @@
+"""The stored tables and the answer choices (DESIGN sections 3, 4 and 5: contract).
+
+Column names, their order and every choice's wording are fixed: the Partnership's own spreadsheets and
+acceptance checks read them. Add a column only at the end of a table, with a new SCHEMA_VERSION.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+SCHEMA_VERSION = "1"
+
+SURVEY_RESPONSES = "survey_responses"
+ASB_REPORTS = "asb_reports"
+REPORT_STATUS = "report_status"
+INTERVENTIONS = "interventions"
+
+COLUMNS: dict[str, tuple[str, ...]] = {
+    SURVEY_RESPONSES: (
+        "response_id",
+        "submitted_at",
+        "schema_version",
+        "area",
+        "postcode_district",
+        "safe_day",
+        "safe_after_dark",
+        "unsafe_lat",
+        "unsafe_lon",
+        "unsafe_place",
+        "unsafe_reasons",
+        "safer_measures",
+        "noticed_changes",
+        "changes_effect",
+        "top_concerns",
+        "age_band",
+        "gender",
+        "disability",
+        "comments",
+    ),
+    ASB_REPORTS: (
+        "report_id",
+        "submitted_at",
+        "schema_version",
+        "category",
+        "asb_group",
+        "area",
+        "lat",
+        "lon",
+        "place",
+        "location_detail",
+        "occurred_on",
+        "time_of_day",
+        "frequency",
+        "impact",
+        "told",
+        "incidents_reported_6m",
+        "description",
+    ),
+    REPORT_STATUS: ("report_id", "status", "note", "updated_at", "updated_by"),
+    INTERVENTIONS: (
+        "intervention_id",
+        "scheme",
+        "kind",
+        "area",
+        "title",
+        "lat",
+        "lon",
+        "location_precision",
+        "started_on",
+        "status",
+        "public",
+        "description",
+        "updated_at",
+        "updated_by",
+    ),
+}
+
+TABLES: tuple[str, ...] = tuple(COLUMNS)
+
+# The id column of each table. Survey responses and reports are written once; status changes and
+# interventions are events: many rows per id, the latest (by updated_at, then row order) wins.
+ID_COLUMN = {
+    SURVEY_RESPONSES: "response_id",
+    ASB_REPORTS: "report_id",
+    REPORT_STATUS: "report_id",
+    INTERVENTIONS: "intervention_id",
+}
+EVENT_TABLES = frozenset({REPORT_STATUS, INTERVENTIONS})
+
+LIST_SEPARATOR = "; "
+
+
+def row_key(table: str, row: Mapping[str, str]) -> str:
+    """The key that makes a write idempotent: writing a row whose key is already stored is a no-op.
+
+    A response or report is one row per id. An event row (a status change, an intervention edit) is
+    identified by all of its values, so the same edit sent twice is stored once while two different
+    edits made in the same second are both kept.
+    """
+    if table in EVENT_TABLES:
+        return "\x1f".join(str(row.get(column, "")) for column in COLUMNS[table])
+    return str(row.get(ID_COLUMN[table], ""))
+
+
+# --- Survey choices (DESIGN section 3) -------------------------------------------------------------
+
+AREAS = ("Hereford", "Leominster", "Ross-on-Wye", "Elsewhere in Herefordshire", "Outside Herefordshire")
+REPORT_AREAS = AREAS[:4]
+TOWNS = AREAS[:3]
+
+SAFETY_SCALE = (
+    "Very safe",
+    "Fairly safe",
+    "Neither safe nor unsafe",
+    "Fairly unsafe",
+    "Very unsafe",
+    "Don't know",
+)
+SAFE_ANSWERS = frozenset({"Very safe", "Fairly safe"})
+UNSAFE_ANSWERS = frozenset({"Fairly unsafe", "Very unsafe"})
+
+UNSAFE_REASONS = (
+    "Poor or no street lighting",
+    "No CCTV",
+    "Isolated or empty place",
+    "Blind spots or hidden areas",
+    "Overgrown trees or bushes",
+    "Rundown area (graffiti, fly-tipping, derelict buildings)",
+    "Signs of drug or alcohol use",
+    "Groups hanging around",
+    "Verbal harassment",
+    "Being followed",
+    "Other",
+)
+SAFER_MEASURES = (
+    "Better lighting",
+    "CCTV",
+    "Police patrols",
+    "Street pastors or wardens",
+    "Cutting back trees and bushes",
+    "Activities for young people",
+    "Cleaner streets",
+    "Other",
+)
+NOTICED_CHANGES = (
+    "New CCTV cameras",
+    "Better street lighting",
+    "Trees and bushes cut back",
+    "Street pastors or night-time volunteers",
+    "None of these",
+)
+CHANGES_EFFECT = ("More safe", "No different", "Less safe", "I have not noticed any changes")
+TOP_CONCERNS = (
+    "Anti-social behaviour",
+    "Drug dealing or drug use",
+    "Burglary",
+    "Vehicle crime",
+    "Shoplifting",
+    "Violence against women and girls",
+    "Domestic abuse",
+    "Hate crime",
+    "County lines and exploitation",
+    "Speeding and dangerous driving",
+)
+MAX_TOP_CONCERNS = 3
+PREFER_NOT_TO_SAY = "Prefer not to say"
+AGE_BANDS = ("16–24", "25–34", "35–44", "45–54", "55–64", "65–74", "75+", PREFER_NOT_TO_SAY)
+GENDERS = ("Woman", "Man", "Non-binary", "Prefer to self-describe", PREFER_NOT_TO_SAY)
+DISABILITY = ("Yes", "No", PREFER_NOT_TO_SAY)
+MAX_FREE_TEXT = 1000
+
+# --- ASB report choices (DESIGN section 4) ---------------------------------------------------------
+
+TIMES_OF_DAY = (
+    "Morning 6am–12pm",
+    "Afternoon 12pm–6pm",
+    "Evening 6pm–10pm",
+    "Night 10pm–6am",
+)
+FREQUENCIES = ("Just once", "A few times", "Every week", "Every day or almost")
+IMPACTS = ("Not at all", "A little", "A fair amount", "A great deal")
+TOLD = ("Police", "Council", "Housing provider", "Nobody yet")
+INCIDENTS_REPORTED_6M = ("0", "1", "2", "3 or more")
+MAX_LOCATION_DETAIL = 120
+
+# --- Staff records (DESIGN section 5) ---------------------------------------------------------------
+
+REPORT_STATUSES = (
+    "New",
+    "Reviewed",
+    "Referred to MATAC",
+    "Action taken",
+    "Closed (no further action)",
+)
+SCHEMES = ("Safer Streets 3", "Safer Streets 4", "Safer Streets 5", "Other")
+INTERVENTION_KINDS = (
+    "CCTV",
+    "Street lighting",
+    "Vegetation clearance",
+    "Street pastors or guardians",
+    "Education and awareness",
+    "Other",
+)
+LOCATION_PRECISIONS = ("exact", "approximate", "area")
+INTERVENTION_STATUSES = ("Planned", "In progress", "Completed", "Withdrawn")
+MAX_NOTE = 500
+MAX_TITLE = 120

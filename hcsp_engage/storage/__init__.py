@@ -1,0 +1,45 @@
+"""Storage: one interface (``Store``), two backends (SQLite, Google Sheets) and the outbox."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import Enum
+
+from hcsp_engage.config import Settings
+from hcsp_engage.errors import StoreUnavailable
+from hcsp_engage.storage.base import Store, latest, to_frame
+from hcsp_engage.storage.outbox import Outbox
+from hcsp_engage.storage.sqlite import SqliteStore
+
+__all__ = ["Outbox", "Store", "SqliteStore", "Submitted", "latest", "open_store", "submit", "to_frame"]
+
+
+class Submitted(Enum):
+    STORED = "stored"  # the row is in the store
+    QUEUED = "queued"  # the store could not take it now; it waits in the outbox and will be sent
+
+
+def open_store(settings: Settings) -> Store:
+    """The store the configuration asks for."""
+    if settings.storage == "gsheets":
+        from hcsp_engage.storage.sheets import SheetsStore
+
+        return SheetsStore.from_settings(settings)
+    return SqliteStore(settings.sqlite_path)
+
+
+def submit(store: Store, outbox: Outbox | None, table: str, row: Mapping[str, str]) -> Submitted:
+    """Store a row now if possible, otherwise keep it in the outbox. Never loses or doubles it.
+
+    Rows already waiting are sent first, so the outbox drains on ordinary traffic.
+    """
+    if outbox is not None and len(outbox):
+        outbox.flush(store)
+    try:
+        store.append(table, row)
+    except StoreUnavailable:
+        if outbox is None:
+            raise
+        outbox.put(table, row)
+        return Submitted.QUEUED
+    return Submitted.STORED

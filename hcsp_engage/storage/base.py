@@ -1,0 +1,84 @@
+"""The one storage interface both backends implement.
+
+Rows are dicts of column name to text, exactly the DESIGN section 5 columns. Every write is an append
+and is idempotent on ``schema.row_key``: a row whose key is already stored is not written again, so a
+retry after an unknown outcome can never double a submission.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping
+
+import pandas as pd
+
+from hcsp_engage import schema
+
+
+class Store(ABC):
+    """A place rows are appended to and read back from."""
+
+    #: Short name for messages and benchmarks ("sqlite", "gsheets").
+    name: str = ""
+
+    @abstractmethod
+    def append(self, table: str, row: Mapping[str, str]) -> bool:
+        """Append one row; return False when a row with the same key was already stored.
+
+        Raises ``StoreUnavailable`` when the store cannot be reached; the row may or may not have been
+        written, and calling ``append`` again with the same row is always safe.
+        """
+
+    @abstractmethod
+    def read_all(self) -> dict[str, pd.DataFrame]:
+        """Every table as a data frame of text (in write order, repeated keys dropped)."""
+
+    def read(self, table: str) -> pd.DataFrame:
+        return self.read_all()[table]
+
+    def close(self) -> None:  # noqa: B027 - optional for backends with nothing to release
+        """Release connections."""
+
+
+def empty_frame(table: str) -> pd.DataFrame:
+    return pd.DataFrame({column: pd.Series(dtype=object) for column in schema.COLUMNS[table]})
+
+
+def to_frame(table: str, rows: Iterable[Mapping[str, str]] | Iterable[Iterable[str]]) -> pd.DataFrame:
+    """Rows (dicts or value lists in column order) as a text frame with the table's columns.
+
+    Missing cells become "", extra columns are dropped, and a row whose key repeats an earlier row is
+    dropped: a write that was retried after a lost response is counted once.
+    """
+    columns = list(schema.COLUMNS[table])
+    rows = list(rows)
+    if not rows:
+        return empty_frame(table)
+    if isinstance(rows[0], Mapping):
+        frame = pd.DataFrame.from_records(rows, columns=columns)
+    else:
+        width = len(columns)
+        frame = pd.DataFrame(
+            [(list(row) + [""] * width)[:width] for row in rows], columns=columns, dtype=object
+        )
+    frame = frame.fillna("").astype(str)
+    return drop_repeated_keys(table, frame)
+
+
+def drop_repeated_keys(table: str, frame: pd.DataFrame) -> pd.DataFrame:
+    if table in schema.EVENT_TABLES:
+        keep = ~frame.duplicated(subset=list(schema.COLUMNS[table]), keep="first")
+    else:
+        keep = ~frame.duplicated(subset=[schema.ID_COLUMN[table]], keep="first")
+    if bool(keep.all()):
+        return frame.reset_index(drop=True)
+    return frame[keep].reset_index(drop=True)
+
+
+def latest(table: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """For an event table, the latest row per id (by updated_at, ties broken by write order)."""
+    if table not in schema.EVENT_TABLES or frame.empty:
+        return frame
+    id_column = schema.ID_COLUMN[table]
+    ordered = frame.assign(_order=range(len(frame))).sort_values(["updated_at", "_order"], kind="stable")
+    return ordered.drop_duplicates(id_column, keep="last").drop(columns="_order").sort_index().reset_index(drop=True)

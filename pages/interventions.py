@@ -1,0 +1,5 @@
+"""PLACEHOLDER page: being built."""
+
+import streamlit as st
+
+st.title("Coming soon")
