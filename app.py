@@ -23,8 +23,14 @@ public = [
     page("accessibility.py", "Accessibility", "accessibility", ":material/accessibility:"),
 ]
 staff = {
-    "hotspots": (page("hotspots.py", "Hotspots and reports", "hotspots", ":material/local_fire_department:"), {"officer"}),
-    "interventions": (page("interventions.py", "Interventions register", "interventions", ":material/construction:"), {"officer"}),
+    "hotspots": (
+        page("hotspots.py", "Hotspots and reports", "hotspots", ":material/local_fire_department:"),
+        {"officer"},
+    ),
+    "interventions": (
+        page("interventions.py", "Interventions register", "interventions", ":material/construction:"),
+        {"officer"},
+    ),
     "board": (page("board.py", "Board summary", "board", ":material/monitoring:"), {"officer", "board"}),
 }
 

@@ -44,7 +44,13 @@ def _outbox(path: str) -> storage.Outbox:
 
 
 def _key(current: config.Settings) -> tuple:
-    return (current.storage, str(current.sqlite_path), current.gsheets_spreadsheet_id, current.gsheets_endpoint, current.demo)
+    return (
+        current.storage,
+        str(current.sqlite_path),
+        current.gsheets_spreadsheet_id,
+        current.gsheets_endpoint,
+        current.demo,
+    )
 
 
 def store() -> storage.Store:

@@ -91,9 +91,7 @@ def load_community_trigger(path: Path = DATA / "community_trigger.toml") -> Comm
     )
 
 
-def load_settings(
-    secrets: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None
-) -> Settings:
+def load_settings(secrets: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None) -> Settings:
     """Read the configuration: environment first, then secrets, then defaults."""
     env = os.environ if env is None else env
     secrets = secrets or {}

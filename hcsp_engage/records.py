@@ -124,7 +124,10 @@ def _pin(problems: Problems, field_name: str, lat: float | None, lon: float | No
         problems.append((field_name, "The pin is missing a coordinate. Drop it on the map again."))
     elif lat is not None and lon is not None and not geography.in_herefordshire(lat, lon):
         problems.append(
-            (field_name, "That point is outside Herefordshire. Put the pin inside the county, or pick a place from the list.")
+            (
+                field_name,
+                "That point is outside Herefordshire. Put the pin inside the county, or pick a place from the list.",
+            )
         )
 
 
@@ -191,7 +194,9 @@ def validate_survey(response: SurveyResponse) -> Problems:
     _choices(problems, "noticed_changes", response.noticed_changes, schema.NOTICED_CHANGES)
     _exclusive(problems, "noticed_changes", response.noticed_changes, "None of these")
     if response.changes_effect:
-        _choice(problems, "changes_effect", response.changes_effect, schema.CHANGES_EFFECT, "Choose one answer.")
+        _choice(
+            problems, "changes_effect", response.changes_effect, schema.CHANGES_EFFECT, "Choose one answer."
+        )
     _choices(problems, "top_concerns", response.top_concerns, schema.TOP_CONCERNS)
     if len(response.top_concerns) > schema.MAX_TOP_CONCERNS:
         problems.append(("top_concerns", f"Choose up to {schema.MAX_TOP_CONCERNS} concerns."))
@@ -268,14 +273,18 @@ def validate_report(report: AsbReport, today: date | None = None) -> Problems:
         problems.append(("category", "Choose what the problem is."))
     _choice(problems, "area", report.area, schema.REPORT_AREAS, "Choose which area it is in.")
     if report.lat is None and report.lon is None and not report.place:
-        problems.append(("location", "Show where it is happening: drop a pin on the map or pick a place from the list."))
+        problems.append(
+            ("location", "Show where it is happening: drop a pin on the map or pick a place from the list.")
+        )
     _pin(problems, "location", report.lat, report.lon)
     if report.lat is not None and report.place:
         problems.append(("location", "Use either the map pin or a place from the list, not both."))
     if report.place:
         place = geography.place_named(report.place)
         if place is None or place.area != report.area:
-            problems.append(("location", f"Choose a place in {report.area or 'the area you chose'} from the list."))
+            problems.append(
+                ("location", f"Choose a place in {report.area or 'the area you chose'} from the list.")
+            )
     _text(problems, "location_detail", report.location_detail, schema.MAX_LOCATION_DETAIL)
     if report.occurred_on is None:
         problems.append(("occurred_on", "Enter the date it last happened."))
@@ -283,9 +292,18 @@ def validate_report(report: AsbReport, today: date | None = None) -> Problems:
         problems.append(("occurred_on", "The date cannot be in the future."))
     elif today - report.occurred_on > MAX_REPORT_AGE:
         problems.append(
-            ("occurred_on", "The date must be within the last 12 months. For older problems, contact the council.")
+            (
+                "occurred_on",
+                "The date must be within the last 12 months. For older problems, contact the council.",
+            )
         )
-    _choice(problems, "time_of_day", report.time_of_day, schema.TIMES_OF_DAY, "Choose the time of day it usually happens.")
+    _choice(
+        problems,
+        "time_of_day",
+        report.time_of_day,
+        schema.TIMES_OF_DAY,
+        "Choose the time of day it usually happens.",
+    )
     _choice(problems, "frequency", report.frequency, schema.FREQUENCIES, "Choose how often it happens.")
     _choice(problems, "impact", report.impact, schema.IMPACTS, "Choose how much it affects you.")
     if not report.told:

@@ -1,6 +1,6 @@
 """Take a screenshot of a running app page in headless Chromium: for looking at pages while working.
 
-    python scripts/screenshot.py http://localhost:8501/survey out.png [--phone] [--full]
+python scripts/screenshot.py http://localhost:8501/survey out.png [--phone] [--full]
 """
 
 from __future__ import annotations

@@ -81,4 +81,9 @@ def latest(table: str, frame: pd.DataFrame) -> pd.DataFrame:
         return frame
     id_column = schema.ID_COLUMN[table]
     ordered = frame.assign(_order=range(len(frame))).sort_values(["updated_at", "_order"], kind="stable")
-    return ordered.drop_duplicates(id_column, keep="last").drop(columns="_order").sort_index().reset_index(drop=True)
+    return (
+        ordered.drop_duplicates(id_column, keep="last")
+        .drop(columns="_order")
+        .sort_index()
+        .reset_index(drop=True)
+    )

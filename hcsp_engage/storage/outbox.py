@@ -50,7 +50,9 @@ class Outbox:
 
     def pending(self) -> list[Pending]:
         with self._connect() as connection:
-            rows = connection.execute("SELECT entry_id, target, row_json FROM outbox ORDER BY entry_id").fetchall()
+            rows = connection.execute(
+                "SELECT entry_id, target, row_json FROM outbox ORDER BY entry_id"
+            ).fetchall()
         return [Pending(entry_id, table, json.loads(row_json)) for entry_id, table, row_json in rows]
 
     def __len__(self) -> int:

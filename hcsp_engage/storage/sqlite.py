@@ -49,7 +49,7 @@ class SqliteStore(Store):
         for table, columns in schema.COLUMNS.items():
             existing = [row[1] for row in connection.execute(f'PRAGMA table_info("{table}")')]
             if not existing:
-                column_sql = ", ".join(f'"{column}" TEXT NOT NULL DEFAULT \'\'' for column in columns)
+                column_sql = ", ".join(f"\"{column}\" TEXT NOT NULL DEFAULT ''" for column in columns)
                 connection.execute(f'CREATE TABLE IF NOT EXISTS "{table}" ({column_sql})')
                 unique = ", ".join(f'"{column}"' for column in _unique_columns(table))
                 connection.execute(f'CREATE UNIQUE INDEX IF NOT EXISTS "{table}_key" ON "{table}" ({unique})')
@@ -57,7 +57,9 @@ class SqliteStore(Store):
                 continue  # the same columns, perhaps with later ones this version does not know
             elif tuple(columns[: len(existing)]) == tuple(existing):
                 for column in columns[len(existing) :]:  # written by an older schema version
-                    connection.execute(f'ALTER TABLE "{table}" ADD COLUMN "{column}" TEXT NOT NULL DEFAULT \'\'')
+                    connection.execute(
+                        f'ALTER TABLE "{table}" ADD COLUMN "{column}" TEXT NOT NULL DEFAULT \'\''
+                    )
             else:
                 raise SchemaMismatch(
                     f"The table {table!r} in {self.path} has the columns {existing}, "
