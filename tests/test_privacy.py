@@ -1,0 +1,234 @@
+"""Privacy rules: what redaction removes and keeps, small-count suppression, public bands, safe CSVs."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pandas as pd
+import pytest
+
+from hcsp_engage.privacy import (
+    REMOVED,
+    count_band,
+    redact,
+    safe_cell,
+    suppress_count,
+    suppress_table,
+    to_csv_bytes,
+)
+
+# (text, what must be gone from the redacted text)
+MUST_GO = [
+    # Phone numbers: UK mobiles and landlines in the layouts people type.
+    ("Call me on 07700 900123 if you need more", "07700 900123"),
+    ("my number 07700900123", "07700900123"),
+    ("ring 07912 345 678 any time", "07912 345 678"),
+    ("text 07912-345-678", "07912-345-678"),
+    ("+44 7700 900123 is my mobile", "+44 7700 900123"),
+    ("+447912345678", "+447912345678"),
+    ("0044 1432 260000", "0044 1432 260000"),
+    ("landline 01432 260000", "01432 260000"),
+    ("landline (01432) 260 000", "(01432) 260 000"),
+    ("Leominster office 01568 612345", "01568 612345"),
+    ("London 020 7946 0018", "020 7946 0018"),
+    ("+44 (0)1989 562 345 after 6", "1989 562 345"),
+    # Emails.
+    ("email jo.bloggs@example.com please", "jo.bloggs@example.com"),
+    ("Contact: JO+asb@Example.CO.UK.", "JO+asb@Example.CO.UK"),
+    # Full postcodes, with or without the space, any case.
+    ("I live at HR1 2AB by the shop", "HR1 2AB"),
+    ("postcode hr4 9xx", "hr4 9xx"),
+    ("HR27QP", "HR27QP"),
+    ("near HR9 5AA and HR6 8AB", "HR6 8AB"),
+    ("from W1A 1AA", "W1A 1AA"),
+    # Vehicle registrations: current, prefix and suffix formats.
+    ("a black Golf AB12 CDE keeps racing", "AB12 CDE"),
+    ("reg ab12cde", "ab12cde"),
+    ("white van KX68 VLT parks on the path", "KX68 VLT"),
+    ("old Escort A123 BCD", "A123 BCD"),
+    ("P45 KLM parked on verge", "P45 KLM"),
+    ("Mini ABC 123D outside", "ABC 123D"),
+    ("plate GHJ12K", "GHJ12K"),
+    # URLs.
+    ("see https://example.com/video?id=1 for proof", "https://example.com/video"),
+    ("posted at http://bit.ly/abc", "http://bit.ly/abc"),
+    ("www.facebook.com/some.person shows it", "www.facebook.com/some.person"),
+    ("on facebook.com/joebloggs too", "facebook.com/joebloggs"),
+    # House-number-and-street addresses.
+    ("They gather outside 12 Acacia Avenue every night", "12 Acacia Avenue"),
+    ("12a High Street", "12a High Street"),
+    ("Flat 3, 14 Eign Street has loud music", "Flat 3"),
+    ("Flat 3, 14 Eign Street has loud music", "14 Eign Street"),
+    ("noise from 7 Mill Lane", "7 Mill Lane"),
+    ("lowercase too: 22 acacia avenue", "22 acacia avenue"),
+    ("at 5 St Owen Street", "5 St Owen Street"),
+    ("outside 41-43 Commercial Road", "41-43 Commercial Road"),
+    ("number 8 The Grange Close", "8 The Grange Close"),
+    ("at no. 27 Bath Street", "27 Bath Street"),
+    ("at 3 Bewell Court", "3 Bewell Court"),
+    ("14, Whitecross Road", "14, Whitecross Road"),
+]
+
+# (text that must come back unchanged)
+MUST_STAY = [
+    "It has happened 3 times this week",
+    "2 lads on bikes outside the shop",
+    "at 10pm most nights, sometimes at 11.30",
+    "near HR1 by the bus station",
+    "people from HR4 and HR2 come over",
+    "Eign Street after the pubs close",
+    "on the High Street near the Old Market",
+    "Whitecross Road subway",
+    "about 20 young people street drinking",
+    "2 lads came close to hitting me",
+    "3 dogs in the park off the lead",
+    "3 cars drive round and round",
+    "between 2021 and 2023 it got worse",
+    "it was 2 weeks ago, around 9 pm",
+    "on the A49 near the roundabout",
+    "ON THE A49 AND THE A438",
+    "Call 999 in an emergency or 101",
+    "about 40 people, 5 or 6 of them drunk",
+    "Wye Bridge at 11pm on 12 October",
+    "the number 71 bus stop",
+    "I am 75 and feel unsafe",
+    "Safer Streets 4 cameras",
+    "Year 11 pupils from the school",
+    "",
+]
+
+
+@pytest.mark.parametrize(("text", "secret"), MUST_GO)
+def test_redact_removes_contact_details_and_addresses(text, secret):
+    redacted = redact(text)
+    assert secret not in redacted
+    assert REMOVED in redacted
+
+
+@pytest.mark.parametrize("text", MUST_STAY)
+def test_redact_keeps_ordinary_text(text):
+    assert redact(text) == text
+
+
+def test_redact_keeps_the_words_around_what_it_removes():
+    assert redact("Loud music at 12 Acacia Avenue, call 07700 900123") == (
+        "Loud music at [removed], call [removed]"
+    )
+    assert redact("Flat 3, 14 Eign Street, HR4 0AB") == "[removed], [removed]"
+
+
+def test_redact_removes_every_kind_in_one_text():
+    text = (
+        "Car AB12 CDE at 4 Mill Street HR1 2AB, owner jo@example.com 07912 345678 video https://example.com/x"
+    )
+    redacted = redact(text)
+    for secret in ("AB12", "Mill Street", "2AB", "jo@", "345678", "example.com/x"):
+        assert secret not in redacted
+    assert redacted.startswith("Car [removed] at [removed]")
+
+
+@pytest.mark.parametrize(
+    ("n", "shown"),
+    [(0, "0"), (1, "fewer than 5"), (4, "fewer than 5"), (5, "5"), (1234, "1,234"), (1_000_000, "1,000,000")],
+)
+def test_suppress_count_hides_one_to_four(n, shown):
+    assert suppress_count(n) == shown
+
+
+def test_suppress_count_respects_a_different_minimum():
+    assert suppress_count(9, minimum=10) == "fewer than 10"
+    assert suppress_count(10, minimum=10) == "10"
+
+
+def test_suppress_count_refuses_negative_counts():
+    with pytest.raises(ValueError, match="negative"):
+        suppress_count(-1)
+
+
+def test_suppress_table_hides_small_counts_and_the_percentages_that_would_reveal_them():
+    frame = pd.DataFrame(
+        {
+            "area": ["Hereford", "Leominster", "Ross-on-Wye", "Elsewhere"],
+            "responses": [120, 3, 0, 48],
+            "felt_unsafe": [30, 1, 0, 2],
+            "unsafe %": [25.0, 33.3, 0.0, 4.2],
+        }
+    )
+    shown = suppress_table(frame, ["responses", "felt_unsafe"])
+    assert shown["responses"].tolist() == ["120", "fewer than 5", "0", "48"]
+    assert shown["felt_unsafe"].tolist() == ["30", "fewer than 5", "0", "fewer than 5"]
+    assert shown["unsafe %"].tolist() == [25.0, "", 0.0, ""]
+    assert shown["area"].tolist() == frame["area"].tolist()
+    assert frame["responses"].tolist() == [120, 3, 0, 48], "the original is not changed"
+
+
+def test_suppress_table_blanks_named_percentage_columns():
+    frame = pd.DataFrame({"reports": [2, 50], "of all reports": [3.8, 96.2]})
+    shown = suppress_table(frame, ["reports"], percent_columns=["of all reports"])
+    assert shown["of all reports"].tolist() == ["", 96.2]
+
+
+@pytest.mark.parametrize(
+    ("n", "band"),
+    [
+        (0, "0"),
+        (1, "fewer than 10"),
+        (9, "fewer than 10"),
+        (10, "10–24"),
+        (24, "10–24"),
+        (25, "25–49"),
+        (49, "25–49"),
+        (50, "50–99"),
+        (99, "50–99"),
+        (100, "100 or more"),
+        (5000, "100 or more"),
+    ],
+)
+def test_count_band_shows_the_public_a_band_not_a_number(n, band):
+    assert count_band(n) == band
+
+
+@pytest.mark.parametrize(
+    ("value", "cell"),
+    [
+        ('=HYPERLINK("http://x")', '\'=HYPERLINK("http://x")'),
+        ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
+        ("-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"),
+        ("@SUM(1,1)", "'@SUM(1,1)"),
+        ("\t=1+1", "'\t=1+1"),
+        ("\r=1+1", "'\r=1+1"),
+        ("-2.7149", "-2.7149"),
+        ("52.0565", "52.0565"),
+        (-3, "-3"),
+        ("Noise", "Noise"),
+        ("a = b", "a = b"),
+        (None, ""),
+        (float("nan"), ""),
+    ],
+)
+def test_safe_cell_neutralises_formulas_but_not_numbers(value, cell):
+    assert safe_cell(value) == cell
+
+
+def test_csv_export_opens_in_excel_without_running_formulas():
+    frame = pd.DataFrame(
+        {
+            "report_id": ["R-ABCDEFGH", "R-JKMNPQRS"],
+            "description": ["=1+1", "Shouting, 10pm–2am"],
+            "lon": [-2.7, -2.6],
+        }
+    )
+    data = to_csv_bytes(frame)
+    assert data.startswith(b"\xef\xbb\xbf"), "a byte-order mark makes Excel read UTF-8"
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert rows == [
+        ["report_id", "description", "lon"],
+        ["R-ABCDEFGH", "'=1+1", "-2.7"],
+        ["R-JKMNPQRS", "Shouting, 10pm–2am", "-2.6"],
+    ]
+
+
+def test_csv_export_of_an_empty_table_has_its_header():
+    data = to_csv_bytes(pd.DataFrame(columns=["a", "b"]))
+    assert data.decode("utf-8-sig") == "a,b\r\n"
