@@ -1,0 +1,146 @@
+"""The one H3 aggregation, and the public map's suppressed cells (DESIGN section 7).
+
+Suppression must survive differencing: every public layer and every area view is cut from the same
+county-wide grid of resolution-8 cells, each counted once from all publicly mappable records. Choosing
+an area only selects whole cells from that grid (by the area of the cell's centre), so two views can
+only ever show the same count for a cell, or not show it: no union or difference of views reveals a
+cell below k.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import h3
+import pandas as pd
+
+from hcsp_engage import geography, records, schema
+from hcsp_engage.privacy import count_band
+
+COUNTY = "Herefordshire"
+PUBLIC_MONTHS = 12
+
+
+def _floats(series: pd.Series) -> pd.Series:
+    return pd.to_numeric(series.astype(str).str.strip().replace("", None), errors="coerce")
+
+
+def locate(
+    frame: pd.DataFrame, lat_col: str = "lat", lon_col: str = "lon", place_col: str | None = None
+) -> pd.DataFrame:
+    """Numeric ``lat``/``lon`` columns for each row with a location, a named place filling a missing pin.
+
+    Rows with neither a valid pin nor a known place are dropped. Other columns are kept.
+    """
+    if frame.empty:
+        return frame.assign(lat=pd.Series(dtype=float), lon=pd.Series(dtype=float))
+    lat = _floats(frame[lat_col])
+    lon = _floats(frame[lon_col])
+    if place_col and place_col in frame:
+        coordinates = {place.name: (place.lat, place.lon) for place in geography.places()}
+        named = frame[place_col].map(coordinates)
+        missing = lat.isna() | lon.isna()
+        lat = lat.where(~missing, named.map(lambda point: point[0] if isinstance(point, tuple) else None))
+        lon = lon.where(~missing, named.map(lambda point: point[1] if isinstance(point, tuple) else None))
+    located = frame.drop(columns=[c for c in ("lat", "lon") if c in frame]).assign(
+        lat=pd.to_numeric(lat, errors="coerce"), lon=pd.to_numeric(lon, errors="coerce")
+    )
+    valid = located["lat"].between(-90, 90) & located["lon"].between(-180, 180)
+    return located[valid].reset_index(drop=True)
+
+
+def h3_counts(
+    frame: pd.DataFrame, lat_col: str = "lat", lon_col: str = "lon", resolution: int = 8
+) -> pd.DataFrame:
+    """Reports per H3 cell: ``DataFrame[cell, count]``, largest first. Rows without coordinates are
+    skipped."""
+    if frame.empty:
+        return pd.DataFrame({"cell": pd.Series(dtype=str), "count": pd.Series(dtype=int)})
+    lat = _floats(frame[lat_col])
+    lon = _floats(frame[lon_col])
+    valid = lat.between(-90, 90) & lon.between(-180, 180)
+    points = pd.DataFrame({"lat": lat[valid], "lon": lon[valid]})
+    if points.empty:
+        return pd.DataFrame({"cell": pd.Series(dtype=str), "count": pd.Series(dtype=int)})
+    # Count each distinct point first, then map only distinct points to cells.
+    per_point = points.groupby(["lat", "lon"], sort=False).size().rename("count").reset_index()
+    per_point["cell"] = [
+        h3.latlng_to_cell(a, b, resolution) for a, b in zip(per_point["lat"], per_point["lon"], strict=True)
+    ]
+    counts = per_point.groupby("cell", sort=False)["count"].sum().reset_index()
+    return counts.sort_values(["count", "cell"], ascending=[False, True], kind="stable").reset_index(
+        drop=True
+    )
+
+
+def cell_area(cell: str) -> str:
+    """The area a cell belongs to on the public map: the area of its centre (fixed, never view-dependent)."""
+    lat, lon = geography.cell_centre(cell)
+    return geography.nearest_area(lat, lon)
+
+
+def public_cells(
+    frame: pd.DataFrame,
+    lat_col: str = "lat",
+    lon_col: str = "lon",
+    k: int = 10,
+    resolution: int = geography.PUBLIC_H3_RESOLUTION,
+) -> pd.DataFrame:
+    """Cells holding at least ``k`` points, with their public band and area:
+    ``DataFrame[cell, count, band, area]``. ``count`` is for drawing order only and never shown."""
+    if k < 1:
+        raise ValueError("k must be at least 1.")
+    counts = h3_counts(frame, lat_col, lon_col, resolution)
+    kept = counts[counts["count"] >= k].reset_index(drop=True)
+    return kept.assign(
+        band=[count_band(n) for n in kept["count"]],
+        area=[cell_area(cell) for cell in kept["cell"]],
+    )
+
+
+def cells_in_area(cells: pd.DataFrame, area: str | None) -> pd.DataFrame:
+    """The county grid's cells for one area (all of them for the county): a selection, never a recount."""
+    if not area or area == COUNTY or cells.empty:
+        return cells
+    return cells[cells["area"] == area].reset_index(drop=True)
+
+
+def publicly_mappable_categories() -> frozenset[str]:
+    return frozenset(category.name for category in records.asb_categories() if category.mapped_publicly)
+
+
+def recent(frame: pd.DataFrame, today: date, months: int = PUBLIC_MONTHS) -> pd.DataFrame:
+    """Reports that last happened within ``months`` months of ``today`` (by occurred_on, else submitted)."""
+    if frame.empty:
+        return frame
+    when = pd.to_datetime(
+        frame["occurred_on"].where(frame["occurred_on"] != "", frame["submitted_at"].str[:10]),
+        errors="coerce",
+        format="%Y-%m-%d",
+    )
+    start = pd.Timestamp(today - timedelta(days=round(months * 365.25 / 12)))
+    keep = (when >= start) & (when <= pd.Timestamp(today))
+    return frame[keep].reset_index(drop=True)
+
+
+def public_report_points(reports: pd.DataFrame, today: date) -> pd.DataFrame:
+    """Where publicly mappable ASB concerns of the last 12 months are: never Personal ASB."""
+    if reports.empty:
+        return locate(reports, place_col="place")
+    mappable = reports[reports["category"].isin(publicly_mappable_categories())]
+    return locate(recent(mappable, today), "lat", "lon", place_col="place")
+
+
+def unsafe_points(responses: pd.DataFrame) -> pd.DataFrame:
+    """Where survey respondents feel unsafe: their pin, or the named place they picked."""
+    return locate(responses, "unsafe_lat", "unsafe_lon", place_col="unsafe_place")
+
+
+def public_layers(tables: dict[str, pd.DataFrame], k: int, today: date) -> dict[str, pd.DataFrame]:
+    """Both public hexagon layers, county-wide, already suppressed below ``k``."""
+    reports = tables.get(schema.ASB_REPORTS, pd.DataFrame())
+    responses = tables.get(schema.SURVEY_RESPONSES, pd.DataFrame())
+    return {
+        "concerns": public_cells(public_report_points(reports, today), k=k),
+        "unsafe": public_cells(unsafe_points(responses), k=k),
+    }
