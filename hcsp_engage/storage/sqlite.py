@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -78,6 +78,25 @@ class SqliteStore(Store):
         except sqlite3.OperationalError as error:
             raise StoreUnavailable(f"The database is busy or unavailable: {error}") from error
         return cursor.rowcount == 1
+
+    def append_many(self, table: str, rows: Iterable[Mapping[str, str]]) -> int:
+        """Append many rows in one transaction (demo data, benchmarks); returns how many were new.
+
+        Idempotent like ``append``: rows whose key is already stored are skipped.
+        """
+        columns = schema.COLUMNS[table]
+        names = ", ".join(f'"{column}"' for column in columns)
+        marks = ", ".join("?" for _ in columns)
+        values = ([str(row.get(column, "")) for column in columns] for row in rows)
+        connection = self._connection()
+        try:
+            before = connection.total_changes
+            with connection:
+                connection.execute("BEGIN IMMEDIATE")
+                connection.executemany(f'INSERT OR IGNORE INTO "{table}" ({names}) VALUES ({marks})', values)
+            return connection.total_changes - before
+        except sqlite3.OperationalError as error:
+            raise StoreUnavailable(f"The database is busy or unavailable: {error}") from error
 
     def read(self, table: str) -> pd.DataFrame:
         columns = schema.COLUMNS[table]
