@@ -7,7 +7,8 @@ import streamlit as st
 from hcsp_engage import auth
 
 HERE = Path(__file__).parent
-st.set_page_config(page_title="HCSP Engage", page_icon=":material/diversity_3:", layout="wide")
+# page_icon is an emoji: Streamlit fetches a :material/...: favicon from fonts.gstatic.com (a Google request).
+st.set_page_config(page_title="HCSP Engage", page_icon="🛡️", layout="wide")
 
 
 def page(file: str, title: str, url_path: str, icon: str, **options) -> st.Page:

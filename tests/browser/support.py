@@ -1,8 +1,33 @@
-"""Browser test helpers: launch Debian's Chromium, wait for Streamlit, keep selectors in one place."""
+"""Browser test helpers: launch Debian's Chromium, start the app, serve CDN files locally, keep selectors here.
+
+The app's maps are folium maps: their HTML loads Leaflet, jQuery, Bootstrap, Font Awesome and plugins from
+public CDNs, and tiles from OpenStreetMap. The tests have no network, and a resident's browser must never be
+sent to a tracker, so every request that leaves localhost goes through ``Network.handle``: CDN files come from
+the npm packages in tests/browser/node_modules (``CDN_FILES`` and ``CDN_FOLDERS``), map tiles get a blank
+PNG, and anything else is aborted and recorded in ``Network.blocked``.
+"""
 
 from __future__ import annotations
 
+import os
 import shutil
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+NODE_MODULES = HERE / "node_modules"
+ARTIFACTS = ROOT / "test-artifacts"
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -13,11 +38,129 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+# Selectors, in one place so a Streamlit upgrade is fixed here once.
 APP_IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+MAIN = '[data-testid="stMain"]'
+SIDEBAR = '[data-testid="stSidebar"]'
+HEADING = "h1"
+ALERT_WARNING = '[data-testid="stAlertContentWarning"]'
+ALERT_ERROR = '[data-testid="stAlertContentError"]'
+ALERT_SUCCESS = '[data-testid="stAlertContentSuccess"]'
+PAGE_LINK = '[data-testid="stPageLink"] a'
+BUTTON = '[data-testid="stBaseButton-primary"], [data-testid="stBaseButton-secondary"]'
+EXCEPTION = '[data-testid="stException"]'
+FOLIUM_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+LEAFLET_MAP = ".leaflet-container"
+LEAFLET_MARKER = ".leaflet-marker-icon"
+LEAFLET_TILE = "img.leaflet-tile"
+
+EMPTY_CSS = b"/* served empty by the browser tests: not on npm */\n"
+FOLIUM_TEMPLATES = "folium-templates"  # a pseudo-folder: the files folium ships in folium/templates
+
+# Every CDN file folium 0.20 (and the plugins the app may use) asks for, mapped to a file under
+# node_modules. A value of None is served as an empty stylesheet (the file is not published on npm).
+CDN_FILES: dict[str, str | None] = {
+    "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js": "leaflet/dist/leaflet.js",
+    "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css": "leaflet/dist/leaflet.css",
+    "https://code.jquery.com/jquery-3.7.1.min.js": "jquery/dist/jquery.min.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/jquery/3.7.1/jquery.min.js": "jquery/dist/jquery.min.js",
+    "https://cdn.jsdelivr.net/npm/bootstrap@5.2.2/dist/js/bootstrap.bundle.min.js": (
+        "bootstrap/dist/js/bootstrap.bundle.min.js"
+    ),
+    "https://cdn.jsdelivr.net/npm/bootstrap@5.2.2/dist/css/bootstrap.min.css": "bootstrap/dist/css/bootstrap.min.css",
+    # Bootstrap 3.0.0's separate glyphicons sheet was never published on npm; folium only needs it for
+    # glyphicon marker icons, which the app does not use.
+    "https://netdna.bootstrapcdn.com/bootstrap/3.0.0/css/bootstrap-glyphicons.css": None,
+    # npm has 2.0.0 and 2.0.4 of Leaflet.awesome-markers, not the 2.0.2 cdnjs serves; 2.0.4 is the same
+    # plugin with the same API and class names.
+    "https://cdnjs.cloudflare.com/ajax/libs/Leaflet.awesome-markers/2.0.2/leaflet.awesome-markers.js": (
+        "leaflet.awesome-markers/dist/leaflet.awesome-markers.js"
+    ),
+    "https://cdnjs.cloudflare.com/ajax/libs/Leaflet.awesome-markers/2.0.2/leaflet.awesome-markers.css": (
+        "leaflet.awesome-markers/dist/leaflet.awesome-markers.css"
+    ),
+    "https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@6.2.0/css/all.min.css": (
+        "@fortawesome/fontawesome-free/css/all.min.css"
+    ),
+    # folium's own stylesheet for rotated awesome markers; folium does not ship it in its wheel.
+    "https://cdn.jsdelivr.net/gh/python-visualization/folium/folium/templates/leaflet.awesome.rotate.min.css": (
+        f"{FOLIUM_TEMPLATES}/leaflet.awesome.rotate.min.css"
+    ),
+    # Plugins.
+    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/leaflet.markercluster.js": (
+        "leaflet.markercluster/dist/leaflet.markercluster.js"
+    ),
+    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/MarkerCluster.css": (
+        "leaflet.markercluster/dist/MarkerCluster.css"
+    ),
+    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/MarkerCluster.Default.css": (
+        "leaflet.markercluster/dist/MarkerCluster.Default.css"
+    ),
+    "https://cdn.jsdelivr.net/gh/python-visualization/folium@main/folium/templates/leaflet_heat.min.js": (
+        f"{FOLIUM_TEMPLATES}/leaflet_heat.min.js"
+    ),
+    "https://cdn.jsdelivr.net/npm/leaflet.fullscreen@3.0.0/Control.FullScreen.min.js": (
+        "leaflet.fullscreen/Control.FullScreen.js"
+    ),
+    "https://cdn.jsdelivr.net/npm/leaflet.fullscreen@3.0.0/Control.FullScreen.css": (
+        "leaflet.fullscreen/Control.FullScreen.css"
+    ),
+}
+# Files a stylesheet above refers to by a relative URL (images, fonts): served from the same package.
+CDN_FOLDERS: dict[str, str] = {
+    "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/": "leaflet/dist/",
+    "https://cdn.jsdelivr.net/npm/bootstrap@5.2.2/dist/": "bootstrap/dist/",
+    "https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@6.2.0/": "@fortawesome/fontawesome-free/",
+    "https://cdnjs.cloudflare.com/ajax/libs/Leaflet.awesome-markers/2.0.2/": "leaflet.awesome-markers/dist/",
+    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/": "leaflet.markercluster/dist/",
+    "https://cdn.jsdelivr.net/npm/leaflet.fullscreen@3.0.0/": "leaflet.fullscreen/",
+}
+TILE_HOSTS = (
+    "tile.openstreetmap.org",
+    "basemaps.cartocdn.com",
+    "tiles.stadiamaps.com",
+    "server.arcgisonline.com",
+)
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]", "::1")
+CONTENT_TYPES = {
+    ".js": "application/javascript",
+    ".css": "text/css",
+    ".png": "image/png",
+    ".svg": "image/svg+xml",
+    ".woff2": "font/woff2",
+    ".woff": "font/woff",
+    ".ttf": "font/ttf",
+    ".eot": "application/vnd.ms-fontobject",
+}
+
+
+def _png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+BLANK_TILE = _png(8, 8, (232, 236, 230))  # Leaflet stretches it to 256 x 256: a pale map background
 
 
 def chromium_path() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def must_not_skip() -> bool:
+    """In CI a missing browser is a failure, not a skip."""
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
 def launch_browser(playwright):
@@ -29,3 +172,230 @@ def wait_for_app(page, timeout: float = 30_000) -> None:
     page.wait_for_selector(APP_IDLE, timeout=timeout)
     page.wait_for_timeout(300)  # let the last delta paint
     page.wait_for_selector(APP_IDLE, timeout=timeout)
+
+
+def goto(page, url: str, timeout: float = 30_000) -> None:
+    """Open ``url`` and wait until the page's script has run and its heading is shown."""
+    page.goto(url)
+    page.wait_for_selector(HEADING, timeout=timeout)
+    wait_for_app(page, timeout)
+
+
+def screenshot(page, name: str, full_page: bool = True) -> Path:
+    """Save a screenshot under test-artifacts/ (git-ignored) and return its path."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    return path
+
+
+# --- network --------------------------------------------------------------------------------------------
+
+
+def local_file_for(url: str) -> Path | None:
+    """The file standing in for a CDN ``url``, or None when the URL is not a known CDN file."""
+    url = url.split("?", 1)[0].split("#", 1)[0]
+    if url in CDN_FILES:
+        relative = CDN_FILES[url]
+        return None if relative is None else _resolve(relative)
+    for prefix, folder in CDN_FOLDERS.items():
+        if url.startswith(prefix):
+            return _resolve(folder + url[len(prefix) :])
+    return None
+
+
+def _resolve(relative: str) -> Path:
+    if relative.startswith(FOLIUM_TEMPLATES + "/"):
+        import folium
+
+        return Path(folium.__file__).parent / "templates" / relative.split("/", 1)[1]
+    return NODE_MODULES / relative
+
+
+@dataclass
+class Network:
+    """What the browser asked for outside localhost: served from npm, blank tiles, or blocked."""
+
+    served: list[str] = field(default_factory=list)
+    tiles: list[str] = field(default_factory=list)
+    blocked: list[str] = field(default_factory=list)
+
+    def handle(self, route) -> None:
+        url = route.request.url
+        host = urlsplit(url).hostname or ""
+        if url.startswith(("data:", "blob:")) or host in LOCAL_HOSTS:
+            route.fallback()
+            return
+        bare = url.split("?", 1)[0]
+        if bare in CDN_FILES and CDN_FILES[bare] is None:
+            self.served.append(url)
+            route.fulfill(status=200, body=EMPTY_CSS, content_type="text/css")
+            return
+        path = local_file_for(url)
+        if path is not None:
+            if path.is_file():
+                self.served.append(url)
+                route.fulfill(status=200, path=str(path), content_type=_content_type(path))
+            elif path.name.endswith(".css") and FOLIUM_TEMPLATES in str(CDN_FILES.get(bare, "")):
+                self.served.append(url)
+                route.fulfill(status=200, body=EMPTY_CSS, content_type="text/css")
+            else:
+                self.blocked.append(url)
+                route.abort()
+            return
+        if host.endswith(TILE_HOSTS):
+            self.tiles.append(url)
+            route.fulfill(status=200, body=BLANK_TILE, content_type="image/png")
+            return
+        self.blocked.append(url)
+        route.abort()
+
+
+def _content_type(path: Path) -> str:
+    return CONTENT_TYPES.get(path.suffix, "application/octet-stream")
+
+
+# --- the app under test ---------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class AppServer:
+    """A running ``streamlit run`` of the app (or of another script) with its own store."""
+
+    url: str
+    port: int
+    store_path: Path
+    outbox_path: Path
+    env: dict[str, str]
+    log_path: Path
+    process: subprocess.Popen
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+
+
+def app_env(folder: Path, overrides: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment for a test app: nothing HCSP_ from outside, its own store, no fill-time wait."""
+    env = {name: value for name, value in os.environ.items() if not name.startswith(("HCSP_", "STREAMLIT_"))}
+    env.update(
+        {
+            "HCSP_SQLITE_PATH": str(folder / "store.sqlite3"),
+            "HCSP_OUTBOX_PATH": str(folder / "outbox.sqlite3"),
+            "HCSP_MIN_FILL_SECONDS": "0",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    env.update(overrides or {})
+    return env
+
+
+def start_app(
+    folder: Path | None = None,
+    env: dict[str, str] | None = None,
+    script: str | Path = "app.py",
+    timeout: float = 60,
+) -> AppServer:
+    """Start ``streamlit run script`` on a free localhost port and wait until it answers its health check."""
+    folder = Path(folder or tempfile.mkdtemp(prefix="hcsp-browser-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    full_env = app_env(folder, env)
+    port = free_port()
+    log_path = folder / f"streamlit-{port}.log"
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(script),
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+    ]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+        )
+    server = AppServer(
+        url=f"http://127.0.0.1:{port}",
+        port=port,
+        store_path=Path(full_env["HCSP_SQLITE_PATH"]),
+        outbox_path=Path(full_env["HCSP_OUTBOX_PATH"]),
+        env=full_env,
+        log_path=log_path,
+        process=process,
+    )
+    try:
+        _wait_until_healthy(server, timeout)
+    except BaseException:
+        server.stop()
+        raise
+    return server
+
+
+def _wait_until_healthy(server: AppServer, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    health = f"{server.url}/_stcore/health"
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {server.process.returncode}:\n{server.log()}")
+        try:
+            with urllib.request.urlopen(health, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.2)  # polling a condition: the server is starting
+    raise TimeoutError(f"streamlit did not answer {health} within {timeout} s:\n{server.log()}")
+
+
+# --- accessibility --------------------------------------------------------------------------------------
+
+AXE = NODE_MODULES / "axe-core" / "axe.min.js"
+
+
+def axe_violations(
+    page, impacts: tuple[str, ...] = ("serious", "critical"), disable: tuple[str, ...] = ()
+) -> list[dict]:
+    """Run axe-core (WCAG 2.0-2.2 A and AA rules plus best practices) on the page; return violations
+    of the given impacts. ``disable`` turns off named rules: only for a rule Streamlit itself breaks and
+    the app cannot fix, with the reason recorded in docs/accessibility-notes.md."""
+    source = AXE.read_text()
+    for frame in page.frames:
+        try:
+            frame.evaluate(source)
+        except Exception:  # noqa: BLE001, S112 - a frame detached while we walked the list
+            continue
+    options = {"rules": {rule: {"enabled": False} for rule in disable}}
+    violations = page.evaluate("async (options) => (await axe.run(document, options)).violations", options)
+    return [violation for violation in violations if violation["impact"] in impacts]
+
+
+def describe(violations: list[dict]) -> str:
+    """A readable summary for an assertion message: rule, impact, help and the first few targets."""
+    lines = []
+    for violation in violations:
+        targets = [", ".join(map(str, node["target"])) for node in violation["nodes"][:3]]
+        lines.append(f"{violation['id']} ({violation['impact']}): {violation['help']} -> {targets}")
+    return "\n".join(lines)
