@@ -1,0 +1,59 @@
+"""Altair charts built from the analysis frames (no Streamlit). Pages pass them to st.altair_chart."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+SAFE_COLOURS = {"This survey": "#1d70b8", "Baseline": "#b1b4b6"}
+
+
+def concerns_chart(counts: pd.DataFrame) -> alt.Chart:
+    """Concerns by category and month (``month``, ``category``, ``count``), stacked bars."""
+    data = counts.assign(month=pd.to_datetime(counts["month"] + "-01"))
+    return (
+        alt.Chart(data, title="Concerns by category and month")
+        .mark_bar()
+        .encode(
+            x=alt.X("yearmonth(month):T", title="Month", axis=alt.Axis(format="%b %Y", labelAngle=-45)),
+            y=alt.Y("sum(count):Q", title="Concerns reported"),
+            color=alt.Color("category:N", title="Category", legend=alt.Legend(orient="bottom", columns=2)),
+            tooltip=[
+                alt.Tooltip("yearmonth(month):T", title="Month", format="%B %Y"),
+                alt.Tooltip("category:N", title="Category"),
+                alt.Tooltip("count:Q", title="Concerns"),
+            ],
+        )
+        .properties(height=260)
+    )
+
+
+def safety_chart(figures: pd.DataFrame) -> alt.LayerChart:
+    """Feeling safe after dark (``label``, ``percent_safe``, ``responses``, ``kind``): horizontal bars,
+    the survey's figures beside the baselines, each labelled with its percentage."""
+    data = figures.dropna(subset=["percent_safe"]).assign(
+        text=lambda frame: [
+            f"{percent:.0f}%" + (f" ({int(n):,} answers)" if pd.notna(n) else "")
+            for percent, n in zip(frame["percent_safe"], frame["responses"], strict=True)
+        ]
+    )
+    order = list(data["label"])
+    base = alt.Chart(data, title="Feel safe outside after dark").encode(
+        y=alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=220)),
+        x=alt.X("percent_safe:Q", title="% very or fairly safe", scale=alt.Scale(domain=[0, 100])),
+        tooltip=[
+            alt.Tooltip("label:N", title="Who"),
+            alt.Tooltip("percent_safe:Q", title="% safe", format=".0f"),
+            alt.Tooltip("responses:Q", title="Answers"),
+        ],
+    )
+    bars = base.mark_bar().encode(
+        color=alt.Color(
+            "kind:N",
+            title=None,
+            scale=alt.Scale(domain=list(SAFE_COLOURS), range=list(SAFE_COLOURS.values())),
+            legend=alt.Legend(orient="bottom"),
+        )
+    )
+    labels = base.mark_text(align="left", dx=4, color="#0b0c0c").encode(text="text:N")
+    return (bars + labels).properties(height=alt.Step(28))

@@ -1,0 +1,240 @@
+"""Folium maps built from aggregated frames (no Streamlit).
+
+folium's ``Popup``, ``Tooltip`` and GeoJSON tooltips insert their strings as raw HTML, so every text
+that reaches them passes through ``html.escape`` here, whoever typed it. Maps stay small: hexagon
+layers draw one shape per cell, never one per report.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+
+import folium
+import pandas as pd
+from branca.element import MacroElement
+from jinja2 import Template
+
+from hcsp_engage import geography
+from hcsp_engage.privacy import COUNT_BANDS
+
+OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+
+# Public bands (privacy.count_band) from fewest to most, each with a colour that reads on light tiles
+# and stays distinct for colour-blind readers (sequential, light to dark).
+BAND_LABELS = tuple(label for _, _, label in COUNT_BANDS if label != "fewer than 10")
+PALETTES = {
+    "concerns": ("#fdd49e", "#fc8d59", "#d7301f", "#7f0000"),
+    "unsafe": ("#dadaeb", "#9e9ac8", "#6a51a3", "#3f007d"),
+}
+
+# Font Awesome 6 icons (folium loads FA 6.2) and marker colours by intervention kind.
+KIND_ICONS = {
+    "CCTV": ("video", "darkblue"),
+    "Street lighting": ("lightbulb", "orange"),
+    "Vegetation clearance": ("tree", "green"),
+    "Street pastors or guardians": ("people-group", "purple"),
+    "Education and awareness": ("graduation-cap", "cadetblue"),
+    "Other": ("circle-info", "gray"),
+}
+PRECISION_WORDS = {
+    "exact": "Exact location",
+    "approximate": "Approximate location",
+    "area": "Shown at the centre of the area: the exact sites are not confirmed",
+}
+
+
+def escape(value: object) -> str:
+    """Text safe to put inside folium's raw-HTML popups and tooltips."""
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def band_colour(band: str, palette: str = "concerns") -> str:
+    colours = PALETTES[palette]
+    index = BAND_LABELS.index(band) if band in BAND_LABELS else 0
+    return colours[min(index, len(colours) - 1)]
+
+
+def base_map(view: geography.Town | None = None, *, outline: bool = True) -> folium.Map:
+    """An OpenStreetMap map centred on ``view`` (the county by default), with the county outline."""
+    view = view or geography.COUNTY_VIEW
+    fmap = folium.Map(
+        location=(view.lat, view.lon),
+        zoom_start=view.zoom,
+        tiles=OSM_TILES,
+        attr=OSM_ATTRIBUTION,
+        control_scale=True,
+        max_zoom=17,
+        min_zoom=8,
+    )
+    if outline:
+        folium.PolyLine(
+            geography.county_outline() + geography.county_outline()[:1],
+            color="#0b0c0c",
+            weight=2,
+            opacity=0.6,
+            dash_array="6 4",
+            tooltip="Herefordshire",
+            interactive=False,
+        ).add_to(fmap)
+    return fmap
+
+
+def hex_features(cells: pd.DataFrame, palette: str = "concerns") -> dict:
+    """GeoJSON for banded cells (``cell`` and ``band`` columns): one polygon per cell."""
+    features = []
+    for cell, band in zip(cells["cell"], cells["band"], strict=True):
+        ring = [[lon, lat] for lat, lon in geography.cell_boundary(cell)]
+        ring.append(ring[0])
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+                "properties": {"band": escape(band), "colour": band_colour(band, palette)},
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def hex_layer(
+    cells: pd.DataFrame, name: str, *, palette: str = "concerns", label: str = "Reports", show: bool = True
+) -> folium.FeatureGroup:
+    """A switchable layer of hexagons coloured by band, with the band as the tooltip."""
+    group = folium.FeatureGroup(name=name, show=show)
+    if not cells.empty:
+        folium.GeoJson(
+            hex_features(cells, palette),
+            name=name,
+            style_function=lambda feature: {
+                "fillColor": feature["properties"]["colour"],
+                "color": "#333333",
+                "weight": 1,
+                "fillOpacity": 0.6,
+            },
+            highlight_function=lambda feature: {"weight": 3, "fillOpacity": 0.8},
+            tooltip=folium.GeoJsonTooltip(fields=["band"], aliases=[escape(label)]),
+        ).add_to(group)
+    return group
+
+
+class Legend(MacroElement):
+    """A Leaflet control in the bottom-left corner holding fixed markup (so it travels with the map,
+    in st_folium and in an exported HTML file alike)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.control({position: "bottomleft"});
+        {{ this.get_name() }}.onAdd = function () {
+            var div = L.DomUtil.create("div", "hcsp-legend");
+            div.setAttribute("role", "note");
+            div.setAttribute("aria-label", "Map legend");
+            div.innerHTML = {{ this.markup|tojson }};
+            return div;
+        };
+        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, markup: str) -> None:
+        super().__init__()
+        self._name = "Legend"
+        self.markup = markup
+
+
+def legend(layers: Mapping[str, str]) -> Legend:
+    """For each layer name its palette's bands. Fixed text only."""
+    blocks = []
+    for name, palette in layers.items():
+        rows = "".join(
+            f'<div><span style="display:inline-block;width:12px;height:12px;margin-right:4px;'
+            f'border:1px solid #333;vertical-align:middle;background:{band_colour(band, palette)}"></span>'
+            f"{escape(band)}</div>"
+            for band in BAND_LABELS
+        )
+        blocks.append(f'<div style="margin-top:2px"><strong>{escape(name)}</strong>{rows}</div>')
+    return Legend(
+        '<div style="background:#fff;padding:6px 8px;border:1px solid #777;border-radius:4px;'
+        'font:12px/1.4 sans-serif">'
+        "<div>Reports per hexagon</div>" + "".join(blocks) + "</div>"
+    )
+
+
+def _number(text: object) -> float | None:
+    try:
+        value = float(str(text))
+    except ValueError:
+        return None
+    return value if value == value else None  # NaN is no number
+
+
+def intervention_point(row: Mapping[str, str]) -> tuple[float, float] | None:
+    """Where to mark an intervention: its point, else the centre of its area (precision 'area')."""
+    lat, lon = _number(row.get("lat", "")), _number(row.get("lon", ""))
+    if lat is not None and lon is not None:
+        return lat, lon
+    town = geography.towns().get(str(row.get("area", "")))
+    return (town.lat, town.lon) if town else None
+
+
+def month_label(text: str) -> str:
+    """'2024-03-15' -> 'March 2024' (dates on the public map are by month only)."""
+    stamp = pd.to_datetime(text, errors="coerce", format="%Y-%m-%d")
+    return "" if pd.isna(stamp) else stamp.strftime("%B %Y")
+
+
+def intervention_popup(row: Mapping[str, str]) -> str:
+    """The popup's HTML: scheme, what, when (month), how exact the location is; every value escaped."""
+    started = month_label(str(row.get("started_on", "")))
+    lines = [
+        f"<strong>{escape(row.get('title', ''))}</strong>",
+        f"{escape(row.get('scheme', ''))} · {escape(row.get('kind', ''))}",
+        f"Started {escape(started)}" if started else "",
+        f"Status: {escape(row.get('status', ''))}" if row.get("status") else "",
+        escape(row.get("description", "")),
+        f"<em>{escape(PRECISION_WORDS.get(str(row.get('location_precision', '')), ''))}</em>",
+    ]
+    return "<br>".join(line for line in lines if line)
+
+
+def intervention_layer(
+    frame: pd.DataFrame, name: str = "Safer Streets interventions", show: bool = True
+) -> folium.FeatureGroup:
+    """A marker per intervention, icon by kind, with an escaped popup and tooltip."""
+    group = folium.FeatureGroup(name=name, show=show)
+    for row in frame.to_dict("records"):
+        point = intervention_point(row)
+        if point is None:
+            continue
+        icon, colour = KIND_ICONS.get(str(row.get("kind", "")), KIND_ICONS["Other"])
+        folium.Marker(
+            point,
+            icon=folium.Icon(icon=icon, prefix="fa", color=colour),
+            popup=folium.Popup(intervention_popup(row), max_width=280),
+            tooltip=folium.Tooltip(escape(row.get("title", ""))),
+        ).add_to(group)
+    return group
+
+
+def community_map(
+    view: geography.Town | None,
+    layers: Mapping[str, tuple[pd.DataFrame, str]],
+    interventions: pd.DataFrame | None = None,
+) -> folium.Map:
+    """The public map: switchable hexagon layers (name -> (cells, palette)), interventions, a legend."""
+    fmap = base_map(view)
+    for index, (name, (cells, palette)) in enumerate(layers.items()):
+        hex_layer(cells, name, palette=palette, show=index == 0).add_to(fmap)
+    if interventions is not None:
+        intervention_layer(interventions).add_to(fmap)
+    if layers:
+        legend({name: palette for name, (_, palette) in layers.items()}).add_to(fmap)
+    folium.LayerControl(collapsed=False).add_to(fmap)
+    return fmap
+
+
+def to_html(fmap: folium.Map) -> str:
+    """The map as one standalone HTML document."""
+    return fmap.get_root().render()
