@@ -1,5 +1,150 @@
-"""PLACEHOLDER page: being built."""
+"""Report an anti-social behaviour concern (DESIGN section 4: questions and categories are contract)."""
 
 import streamlit as st
 
-st.title("Coming soon")
+from hcsp_engage import cached, forms, picker, records, schema, ui
+
+FORM = forms.REPORT
+LABELS = {
+    "category": "What is the problem?",
+    "area": "Which area is it in?",
+    "location": "Where is it happening?",
+    "location_detail": "Street or landmark",
+    "occurred_on": "When did it last happen?",
+    "time_of_day": "What time of day it usually happens",
+    "frequency": "How often it happens",
+    "impact": "How much it affects you",
+    "told": "Who you have told",
+    "incidents_reported_6m": "Incidents reported in the last six months",
+    "description": "Describe what is happening",
+    "report_id": "This form",
+}
+CATEGORIES = {category.name: category for category in records.asb_categories()}
+
+ui.public_page("Report an anti-social behaviour concern")
+rule = cached.settings().community_trigger
+
+if done := forms.confirmation(FORM):
+    forms.show_confirmation(FORM, "report")
+    if forms.community_trigger_met(FORM):
+        st.info(
+            f"**You may be able to ask for an ASB case review (the Community Trigger).** You told us you "
+            f"have reported {rule.incidents} or more separate incidents in the last {rule.months} months. "
+            "Herefordshire Council can review how your reports were handled. This app does not collect "
+            "your name, so to ask for a review please apply to the council directly: "
+            f"[Community Trigger application]({rule.application_url}). Quote your reference {done[0]}.",
+            icon=":material/gavel:",
+        )
+    else:
+        st.info(
+            "**What happens next.** Community safety officers review every report each month and look "
+            "for places where problems keep happening. This is not a crime report and nobody will "
+            "contact you about it. If you or "
+            f"{rule.others_with_similar} others report {rule.incidents} or more separate incidents in "
+            f"{rule.months} months you can ask the council for an "
+            f"[ASB case review (Community Trigger)]({rule.application_url}).",
+            icon=":material/info:",
+        )
+    st.page_link("pages/map.py", label="See the community map", icon=":material/map:")
+    st.button("Report another concern", on_click=forms.start_again, args=(FORM,))
+    st.stop()
+
+reference = forms.form_reference(FORM)
+problems = forms.problems(FORM)
+key = FORM.key
+
+st.markdown(
+    "Tell us about anti-social behaviour that worries you. It takes about 3 minutes and we do not ask "
+    "for your name. Officers use reports to see where problems keep happening. **This is not a crime "
+    "report**: nobody will reply to you."
+)
+
+with st.container(border=True):
+    st.subheader("Part 1 of 3: what and where")
+    st.radio(
+        "What is the problem?",
+        list(CATEGORIES),
+        index=None,
+        key=key("category"),
+        format_func=lambda name: f"{CATEGORIES[name].group}: {name}",
+        captions=[category.explanation for category in CATEGORIES.values()],
+    )
+    ui.field_error(problems, "category")
+    area = st.radio("Which area is it in?", schema.REPORT_AREAS, index=None, key=key("area"))
+    ui.field_error(problems, "area")
+    if area:
+        picker.place_picker(FORM, area, label="Where is it happening?", allow_skip=False)
+    else:
+        st.markdown("**Where is it happening?**")
+        st.caption("Choose the area first, then point to the place on a map or pick it from a list.")
+    ui.field_error(problems, "location")
+    detail = st.text_input(
+        "Street or landmark (optional, no house numbers)",
+        key=key("location_detail"),
+        max_chars=schema.MAX_LOCATION_DETAIL,
+        placeholder="e.g. the alley behind the library",
+    )
+    ui.field_error(problems, "location_detail")
+
+with st.container(border=True):
+    st.subheader("Part 2 of 3: when and how often")
+    st.date_input(
+        "When did it last happen?",
+        value=None,
+        key=key("occurred_on"),
+        format="DD/MM/YYYY",
+        help="Any day in the last 12 months, up to today.",
+    )
+    ui.field_error(problems, "occurred_on")
+    st.radio(
+        "What time of day does it usually happen?", schema.TIMES_OF_DAY, index=None, key=key("time_of_day")
+    )
+    ui.field_error(problems, "time_of_day")
+    st.radio("How often does it happen?", schema.FREQUENCIES, index=None, key=key("frequency"))
+    ui.field_error(problems, "frequency")
+    st.radio("How much does it affect you?", schema.IMPACTS, index=None, key=key("impact"))
+    ui.field_error(problems, "impact")
+
+with st.container(border=True):
+    st.subheader("Part 3 of 3: who knows about it")
+    forms.checkbox_group(
+        FORM,
+        "told",
+        "Who have you told about it?",
+        schema.TOLD,
+        hint="Choose all that apply, or 'Nobody yet'.",
+    )
+    ui.field_error(problems, "told")
+    st.radio(
+        "How many separate incidents have you reported in the last six months?",
+        schema.INCIDENTS_REPORTED_6M,
+        index=None,
+        key=key("incidents_reported_6m"),
+        horizontal=True,
+    )
+    ui.field_error(problems, "incidents_reported_6m")
+    description = st.text_area(
+        "Describe what is happening (optional, please do not include names or contact details)",
+        key=key("description"),
+        height=140,
+        help="Up to 1,000 characters. Longer text is not cut off: you will be asked to shorten it.",
+    )
+    st.caption(forms.characters_used(description, schema.MAX_FREE_TEXT))
+    ui.field_error(problems, "description")
+    st.caption(
+        "Before we store what you write, we remove email addresses, phone numbers, full postcodes, "
+        "vehicle registrations, web links and house addresses. What you write is never shown publicly."
+    )
+
+ui.error_summary(problems, LABELS)
+if forms.refusal(FORM):
+    st.warning(forms.refusal(FORM), icon=":material/hourglass_top:")
+st.button(
+    "Send report",
+    type="primary",
+    key="report-submit",
+    on_click=forms.submit_form,
+    args=(FORM, forms.report_from_answers, records.validate_report, records.report_row),
+    kwargs={"location": lambda: picker.chosen_location(FORM)},
+)
+st.caption(f"Form reference {reference}. Read the [privacy notice](/privacy) to see what we keep.")

@@ -1,5 +1,160 @@
-"""PLACEHOLDER page: being built."""
+"""Feelings of safety survey (DESIGN section 3: the questions, their order and wording are contract)."""
 
 import streamlit as st
 
-st.title("Coming soon")
+from hcsp_engage import forms, picker, records, schema, ui
+
+FORM = forms.SURVEY
+LABELS = {
+    "area": "Which area do you live in?",
+    "postcode_district": "First part of your postcode",
+    "safe_day": "Feeling safe during the day",
+    "safe_after_dark": "Feeling safe after dark",
+    "unsafe_location": "A place where you feel unsafe",
+    "unsafe_reasons": "Why you feel unsafe there",
+    "safer_measures": "What would make you feel safer",
+    "noticed_changes": "Changes you have noticed",
+    "changes_effect": "How the changes made you feel",
+    "top_concerns": "Your main concerns",
+    "age_band": "Age",
+    "gender": "Gender",
+    "disability": "Disability",
+    "comments": "Anything else",
+    "response_id": "This form",
+}
+
+ui.public_page("Feelings of safety survey", mentions_domestic_abuse=True)
+
+if forms.confirmation(FORM):
+    forms.show_confirmation(FORM, "answers")
+    st.page_link(
+        "pages/map.py", label="See what others have said on the community map", icon=":material/map:"
+    )
+    st.page_link("pages/report.py", label="Report an anti-social behaviour concern", icon=":material/report:")
+    st.button("Fill in the survey again", on_click=forms.start_again, args=(FORM,))
+    st.stop()
+
+reference = forms.form_reference(FORM)
+problems = forms.problems(FORM)
+key = FORM.key
+
+st.markdown(
+    "Tell us how safe you feel where you live. It takes about 5 minutes, there are 4 short parts, and "
+    "only questions 1, 3 and 4 must be answered. We do not ask for your name."
+)
+
+with st.container(border=True):
+    st.subheader("Part 1 of 4: where you live")
+    area = st.radio("Which area do you live in?", schema.AREAS, index=None, key=key("area"))
+    ui.field_error(problems, "area")
+    st.text_input(
+        "What is the first part of your postcode? (optional)",
+        key=key("postcode"),
+        max_chars=8,
+        placeholder="e.g. HR1",
+        help="Only the first part (like HR1) is kept. If you type a full postcode we cut it down.",
+    )
+    ui.field_error(problems, "postcode_district")
+
+with st.container(border=True):
+    st.subheader("Part 2 of 4: how safe you feel")
+    st.radio(
+        "How safe or unsafe do you feel when outside in your local area during the day?",
+        schema.SAFETY_SCALE,
+        index=None,
+        key=key("safe_day"),
+    )
+    ui.field_error(problems, "safe_day")
+    st.radio(
+        "How safe or unsafe do you feel when outside in your local area after dark?",
+        schema.SAFETY_SCALE,
+        index=None,
+        key=key("safe_after_dark"),
+    )
+    ui.field_error(problems, "safe_after_dark")
+
+with st.container(border=True):
+    st.subheader("Part 3 of 4: places and what would help")
+    picker.place_picker(FORM, area, label="Is there a place where you feel unsafe?", allow_skip=True)
+    ui.field_error(problems, "unsafe_location")
+    forms.checkbox_group(
+        FORM,
+        "unsafe_reasons",
+        "Why do you feel unsafe there?",
+        schema.UNSAFE_REASONS,
+        hint="Choose all that apply, or none.",
+    )
+    ui.field_error(problems, "unsafe_reasons")
+    forms.checkbox_group(
+        FORM,
+        "safer_measures",
+        "What would make you feel safer?",
+        schema.SAFER_MEASURES,
+        hint="Choose all that apply.",
+    )
+    ui.field_error(problems, "safer_measures")
+
+with st.container(border=True):
+    st.subheader("Part 4 of 4: changes, concerns and you")
+    forms.checkbox_group(
+        FORM,
+        "noticed_changes",
+        "In the last two years, have you noticed any of these in your area?",
+        schema.NOTICED_CHANGES,
+        hint="Choose all that you have noticed, or 'None of these'.",
+    )
+    ui.field_error(problems, "noticed_changes")
+    st.radio(
+        "Have these changes made you feel…",
+        schema.CHANGES_EFFECT,
+        index=None,
+        key=key("changes_effect"),
+    )
+    ui.field_error(problems, "changes_effect")
+    st.multiselect(
+        "Which of these concern you most in your area? (up to 3)",
+        schema.TOP_CONCERNS,
+        max_selections=schema.MAX_TOP_CONCERNS,
+        key=key("top_concerns"),
+        placeholder="Choose up to 3",
+    )
+    ui.field_error(problems, "top_concerns")
+    st.markdown("**About you (optional)**")
+    st.caption("This helps us see whether everyone feels equally safe. Each question can be left blank.")
+    st.selectbox("Age", schema.AGE_BANDS, index=None, key=key("age_band"), placeholder="Choose (optional)")
+    ui.field_error(problems, "age_band")
+    st.selectbox("Gender", schema.GENDERS, index=None, key=key("gender"), placeholder="Choose (optional)")
+    ui.field_error(problems, "gender")
+    st.selectbox(
+        "Do you consider yourself to have a disability?",
+        schema.DISABILITY,
+        index=None,
+        key=key("disability"),
+        placeholder="Choose (optional)",
+    )
+    ui.field_error(problems, "disability")
+    comments = st.text_area(
+        "Anything else you want to tell us? (optional, please do not include names or contact details)",
+        key=key("comments"),
+        height=140,
+        help="Up to 1,000 characters. Longer text is not cut off: you will be asked to shorten it.",
+    )
+    st.caption(forms.characters_used(comments, schema.MAX_FREE_TEXT))
+    ui.field_error(problems, "comments")
+    st.caption(
+        "Before we store what you write, we remove email addresses, phone numbers, full postcodes, "
+        "vehicle registrations, web links and house addresses. Nobody outside the Partnership sees it."
+    )
+
+ui.error_summary(problems, LABELS)
+if forms.refusal(FORM):
+    st.warning(forms.refusal(FORM), icon=":material/hourglass_top:")
+st.button(
+    "Submit my answers",
+    type="primary",
+    key="survey-submit",
+    on_click=forms.submit_form,
+    args=(FORM, forms.survey_from_answers, records.validate_survey, records.survey_row),
+    kwargs={"location": lambda: picker.chosen_location(FORM)},
+)
+st.caption(f"Form reference {reference}. Read the [privacy notice](/privacy) to see what we keep.")

@@ -1,0 +1,393 @@
+"""The resident forms' plumbing: answers into records, abuse limits and the submission flow.
+
+The survey and report pages lay out widgets with keys that start with the form's prefix ("survey_",
+"report_"); everything between the resident pressing the button and the row reaching the store lives
+here, so it can be read in one place and tested.
+
+Plain Python (no Streamlit runtime needed, tested directly): ``SubmissionLimiter``,
+``client_address``, ``survey_from_answers``, ``report_from_answers``. The Streamlit-facing part
+(``form_reference``, ``checkbox_group``, ``submit_form`` ...) keeps each form's state in
+``st.session_state``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import streamlit as st
+
+from hcsp_engage import records, schema, ui
+from hcsp_engage.storage import Submitted
+
+log = logging.getLogger(__name__)
+
+# --- Abuse limits (plain Python) -------------------------------------------------------------------
+
+
+class SubmissionLimiter:
+    """At most ``limit`` submissions per key in any ``window_seconds``; thread-safe, in-process.
+
+    One limiter serves every session of a server process. A submission is counted against several
+    keys at once (this browser session and this client address), and is allowed only when every key
+    still has room, so neither a new tab nor a new network address alone lifts the limit.
+    """
+
+    def __init__(self, limit: int, window_seconds: float, clock: Callable[[], float] = time.monotonic):
+        self.limit = limit
+        self.window_seconds = window_seconds
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._times: dict[str, deque[float]] = {}
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        times = self._times.setdefault(key, deque())
+        while times and now - times[0] >= self.window_seconds:
+            times.popleft()
+        return times
+
+    def try_acquire(self, keys: Iterable[str]) -> bool:
+        """Count one submission against every key and return True, or return False and count nothing."""
+        keys = list(dict.fromkeys(keys))
+        with self._lock:
+            now = self._clock()
+            recent = [self._recent(key, now) for key in keys]
+            if any(len(times) >= self.limit for times in recent):
+                return False
+            for times in recent:
+                times.append(now)
+            # Forget keys with nothing recent so the table does not grow with every visitor.
+            if len(self._times) > 10_000:
+                for key in [key for key, times in self._times.items() if not self._recent(key, now)]:
+                    del self._times[key]
+            return True
+
+    def seconds_until_free(self, keys: Iterable[str]) -> float:
+        """How long until every key has room again (0 when it has room now)."""
+        with self._lock:
+            now = self._clock()
+            waits = [
+                self.window_seconds - (now - times[0])
+                for times in (self._recent(key, now) for key in keys)
+                if len(times) >= self.limit
+            ]
+        return max(waits, default=0.0)
+
+
+# How many reverse proxies we run in front of Streamlit. Each proxy appends to X-Forwarded-For the
+# address the request came to it from, so the list reads "client-claimed ..., seen by proxy 1".
+# Entries to the left of the ones our proxies added are whatever the client sent and can be forged;
+# the trustworthy client address is the one added by the nearest proxy that is ours: with one proxy
+# (Streamlit Community Cloud, or nginx in front of the app) that is the right-most entry. A
+# deployment with no proxy at all should set this to 0, so a forged header is ignored.
+TRUSTED_PROXY_HOPS = 1
+
+
+def _ip(text: str) -> str | None:
+    text = text.strip()
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        return None
+
+
+def client_address(
+    headers: Mapping[str, str], ip_address: str | None, trusted_proxy_hops: int = TRUSTED_PROXY_HOPS
+) -> str | None:
+    """The resident's network address, read correctly behind ``trusted_proxy_hops`` reverse proxies.
+
+    Takes the X-Forwarded-For entry added by the nearest trusted proxy (the ``trusted_proxy_hops``-th
+    from the right); without a usable header, the address of the connection itself; None when neither
+    is known (then only the per-session limit applies, rather than one bucket for everybody).
+    """
+    forwarded = next((value for name, value in headers.items() if name.lower() == "x-forwarded-for"), "")
+    entries = [entry for entry in forwarded.split(",") if entry.strip()]
+    if trusted_proxy_hops > 0 and len(entries) >= trusted_proxy_hops:
+        address = _ip(entries[-trusted_proxy_hops])
+        if address:
+            return address
+    return _ip(ip_address) if ip_address else None
+
+
+# --- Answers into records (plain Python) -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where the resident pointed: a pin, a named place, or nothing."""
+
+    lat: float | None = None
+    lon: float | None = None
+    place: str = ""
+
+
+def _text(answers: Mapping, key: str) -> str:
+    value = answers.get(key)
+    return "" if value is None else str(value)
+
+
+def _tuple(answers: Mapping, key: str) -> tuple[str, ...]:
+    return tuple(answers.get(key) or ())
+
+
+def survey_from_answers(answers: Mapping, location: Location, reference: str) -> records.SurveyResponse:
+    """A survey response from the page's answers (keys without the "survey_" prefix)."""
+    return records.SurveyResponse(
+        response_id=reference,
+        submitted_at=records.utc_now(),
+        area=_text(answers, "area"),
+        postcode_district=_text(answers, "postcode"),
+        safe_day=_text(answers, "safe_day"),
+        safe_after_dark=_text(answers, "safe_after_dark"),
+        unsafe_lat=location.lat,
+        unsafe_lon=location.lon,
+        unsafe_place=location.place,
+        unsafe_reasons=_tuple(answers, "unsafe_reasons"),
+        safer_measures=_tuple(answers, "safer_measures"),
+        noticed_changes=_tuple(answers, "noticed_changes"),
+        changes_effect=_text(answers, "changes_effect"),
+        top_concerns=_tuple(answers, "top_concerns"),
+        age_band=_text(answers, "age_band"),
+        gender=_text(answers, "gender"),
+        disability=_text(answers, "disability"),
+        comments=_text(answers, "comments"),
+    )
+
+
+def report_from_answers(answers: Mapping, location: Location, reference: str) -> records.AsbReport:
+    """An ASB report from the page's answers (keys without the "report_" prefix)."""
+    occurred_on = answers.get("occurred_on")
+    return records.AsbReport(
+        report_id=reference,
+        submitted_at=records.utc_now(),
+        category=_text(answers, "category"),
+        area=_text(answers, "area"),
+        occurred_on=occurred_on if isinstance(occurred_on, date) else None,
+        time_of_day=_text(answers, "time_of_day"),
+        frequency=_text(answers, "frequency"),
+        impact=_text(answers, "impact"),
+        told=_tuple(answers, "told"),
+        incidents_reported_6m=_text(answers, "incidents_reported_6m"),
+        lat=location.lat,
+        lon=location.lon,
+        place=location.place,
+        location_detail=_text(answers, "location_detail"),
+        description=_text(answers, "description"),
+    )
+
+
+def characters_used(text: str | None, limit: int) -> str:
+    """The counter shown under a free-text box: '120 of 1,000 characters used'."""
+    used = len(text or "")
+    note = f"{used:,} of {limit:,} characters used"
+    return note + (f" ({used - limit:,} too many)" if used > limit else "")
+
+
+# --- The submission flow (Streamlit-facing) --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Form:
+    """One resident form: its widget-key prefix, reference letter and table."""
+
+    prefix: str  # "survey" or "report"; widget keys are f"{prefix}_{name}"
+    letter: str  # reference prefix: "S" or "R"
+    table: str
+
+    def key(self, name: str) -> str:
+        return f"{self.prefix}_{name}"
+
+
+SURVEY = Form("survey", "S", schema.SURVEY_RESPONSES)
+REPORT = Form("report", "R", schema.ASB_REPORTS)
+
+
+def form_reference(form: Form) -> str:
+    """The form's reference, fixed when the form is first shown.
+
+    Every submit, retry or refresh of the same filled-in form sends the same id, and the store keeps
+    one row per id, so a double click never stores twice. A new id is made after a success.
+    """
+    state = st.session_state
+    if form.key("reference") not in state:
+        state[form.key("reference")] = records.new_reference(form.letter)
+        state[form.key("started")] = time.monotonic()
+    return state[form.key("reference")]
+
+
+# Options of each checkbox group, by the group's key: filled when the group is first drawn.
+_GROUPS: dict[str, tuple[str, ...]] = {}
+
+
+def answers(form: Form) -> dict:
+    """The form's widget values, keyed by name without the prefix; checkbox groups as lists."""
+    state = st.session_state
+    prefix = form.prefix + "_"
+    values = {key[len(prefix) :]: value for key, value in state.items() if key.startswith(prefix)}
+    for group, options in _GROUPS.items():
+        if group.startswith(prefix):
+            values[group[len(prefix) :]] = [
+                option for index, option in enumerate(options) if state.get(f"{group}__{index}")
+            ]
+    return values
+
+
+def checkbox_group(form: Form, name: str, label: str, options: Sequence[str], hint: str = "") -> list[str]:
+    """Several-answers question as checkboxes (large tap targets, read out one by one)."""
+    _GROUPS[form.key(name)] = tuple(options)
+    st.markdown(f"**{label}**")
+    if hint:
+        st.caption(hint)
+    return [
+        option
+        for index, option in enumerate(options)
+        if st.checkbox(option, key=form.key(f"{name}__{index}"))
+    ]
+
+
+def problems(form: Form) -> dict[str, list[str]]:
+    """The problems found at the last press of the submit button (empty when none)."""
+    return st.session_state.get(form.key("problems"), {})
+
+
+def _limiter(settings) -> SubmissionLimiter:
+    return _shared_limiter(settings.submissions_per_window, settings.submission_window_seconds)
+
+
+@st.cache_resource(show_spinner=False)
+def _shared_limiter(limit: int, window_seconds: int) -> SubmissionLimiter:
+    return SubmissionLimiter(limit, window_seconds)
+
+
+def _session_key() -> str:
+    if "_hcsp_session" not in st.session_state:
+        st.session_state["_hcsp_session"] = records.new_reference("X")
+    return "session:" + st.session_state["_hcsp_session"]
+
+
+def _limit_keys() -> list[str]:
+    keys = [_session_key()]
+    try:
+        address = client_address(dict(st.context.headers), getattr(st.context, "ip_address", None))
+    except Exception:  # outside a browser session (tests, scripts) there is no request to read
+        address = None
+    if address:
+        keys.append("client:" + address)
+    return keys
+
+
+def _minutes(seconds: float) -> str:
+    minutes = max(1, round(seconds / 60))
+    return "1 minute" if minutes == 1 else f"{minutes} minutes"
+
+
+def _reset(form: Form) -> None:
+    """Clear the form's answers and start a new reference (called from a button callback)."""
+    for key in [key for key in st.session_state if key.startswith(form.prefix + "_")]:
+        del st.session_state[key]
+
+
+def submit_form(
+    form: Form,
+    build: Callable[[Mapping, Location, str], object],
+    validate: Callable[[object], list[tuple[str, str]]],
+    to_row: Callable[[object], dict[str, str]],
+    location: Callable[[], Location],
+) -> None:
+    """The submit button's callback: validate, apply the abuse limits, store, then reset or explain.
+
+    Runs before the page script, so it may clear widget values; the page reads the outcome from
+    ``problems(form)``, ``refusal(form)`` and ``confirmation(form)``.
+    """
+    from hcsp_engage import cached
+
+    state = st.session_state
+    if confirmation(form):  # a second click on a form already sent: nothing more to do
+        return
+    state.pop(form.key("refusal"), None)
+    reference = form_reference(form)
+    record = build(answers(form), location(), reference)
+    found = ui.group_problems(validate(record))
+    state[form.key("problems")] = found
+    if found:
+        return
+    settings = cached.settings()
+    elapsed = time.monotonic() - state.get(form.key("started"), 0.0)
+    if elapsed < settings.min_fill_seconds:
+        state[form.key("refusal")] = (
+            "That was quicker than people usually manage, so we have not sent it yet. Please check your "
+            "answers, then press the button again."
+        )
+        # The next press is accepted: a person checking their answers takes long enough.
+        state[form.key("started")] = time.monotonic() - settings.min_fill_seconds
+        return
+    limiter = _limiter(settings)
+    keys = _limit_keys()
+    if not limiter.try_acquire(keys):
+        wait = limiter.seconds_until_free(keys)
+        state[form.key("refusal")] = (
+            f"Thank you, but we have already had {settings.submissions_per_window} submissions from you "
+            f"in a short time. To keep the service fair, please try again in about {_minutes(wait)}. "
+            "Your answers are still here."
+        )
+        return
+    try:
+        outcome = cached.submit(form.table, to_row(record))
+    except Exception:  # any surprise: keep the answers and the reference so a retry stores once
+        log.exception("Storing %s %s failed", form.table, reference)
+        state[form.key("refusal")] = (
+            "Sorry, we could not save your answers just now. They are still here: please try again "
+            "in a minute."
+        )
+        return
+    _reset(form)
+    state[f"{form.prefix}-done"] = (reference, outcome.value)
+    state[f"{form.prefix}-trigger"] = meets_community_trigger(record, settings.community_trigger.incidents)
+
+
+def meets_community_trigger(record: object, threshold: int) -> bool:
+    """True when a report's answers meet the Community Trigger rule (surveys never do)."""
+    return isinstance(record, records.AsbReport) and records.meets_community_trigger(
+        record.incidents_reported_6m, threshold
+    )
+
+
+def confirmation(form: Form) -> tuple[str, Submitted] | None:
+    """(reference, outcome) of the submission that just succeeded, or None."""
+    done = st.session_state.get(f"{form.prefix}-done")
+    return (done[0], Submitted(done[1])) if done else None
+
+
+def refusal(form: Form) -> str:
+    return st.session_state.get(form.key("refusal"), "")
+
+
+def start_again(form: Form) -> None:
+    """Callback for "Start again" after a confirmation: an empty form with a new reference."""
+    st.session_state.pop(f"{form.prefix}-done", None)
+    st.session_state.pop(f"{form.prefix}-trigger", None)
+    _reset(form)
+
+
+def show_confirmation(form: Form, what: str) -> None:
+    """The success panel: the reference, and whether it is stored or waiting to be sent."""
+    reference, outcome = confirmation(form)
+    if outcome is Submitted.QUEUED:
+        st.success(
+            f"Saved. We will send it shortly. Your reference is {reference}", icon=":material/schedule_send:"
+        )
+        st.caption("Our records system is busy, so your answers are safely saved here and will follow.")
+    else:
+        st.success(f"Thank you: we have your {what}. Your reference is {reference}", icon=":material/check:")
+    st.caption("Write the reference down if you want to mention this to the Partnership later.")
+
+
+def community_trigger_met(form: Form) -> bool:
+    """Whether the submission just confirmed meets the Community Trigger rule."""
+    return bool(st.session_state.get(f"{form.prefix}-trigger"))

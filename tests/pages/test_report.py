@@ -1,0 +1,208 @@
+"""Reporting an anti-social behaviour concern, as a resident would (AppTest)."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+import pandas as pd
+import pytest
+import streamlit_folium
+
+from hcsp_engage import records, schema
+from hcsp_engage.config import load_community_trigger
+from hcsp_engage.storage import SqliteStore
+from tests.conftest import open_page
+
+PAGE = "pages/report.py"
+TODAY = records.utc_now().date()
+
+
+def stored() -> pd.DataFrame:
+    return SqliteStore(os.environ["HCSP_SQLITE_PATH"]).read(schema.ASB_REPORTS)
+
+
+def fill_valid(at, *, incidents: str = "1", place: str = "Hereford railway station") -> None:
+    at.radio(key="report_category").set_value("Antisocial drinking")
+    at.radio(key="report_area").set_value("Hereford").run()
+    at.radio(key="report_method").set_value("Choose a named place from a list").run()
+    at.selectbox(key="report_place").set_value(place)
+    at.text_input(key="report_location_detail").set_value("Benches by the taxi rank")
+    at.date_input(key="report_occurred_on").set_value(TODAY - timedelta(days=3))
+    at.radio(key="report_time_of_day").set_value("Evening 6pm–10pm")
+    at.radio(key="report_frequency").set_value("Every week")
+    at.radio(key="report_impact").set_value("A fair amount")
+    at.checkbox(key=f"report_told__{schema.TOLD.index('Council')}").check()
+    at.radio(key="report_incidents_reported_6m").set_value(incidents)
+
+
+def submit(at):
+    at.button(key="report-submit").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def field_errors(at) -> list[str]:
+    return [element.proto.body for element in at.get("html") if "hcsp-field-error" in element.proto.body]
+
+
+def infos(at) -> str:
+    return " ".join(info.value for info in at.info)
+
+
+def test_categories_show_their_group_and_explanation():
+    at = open_page(PAGE)
+    assert not at.exception
+    category = at.radio(key="report_category")
+    assert category.label == "What is the problem?"
+    assert category.options == [f"{c.group}: {c.name}" for c in records.asb_categories()]
+    captions = [caption for caption in category.proto.captions]
+    assert captions == [c.explanation for c in records.asb_categories()]
+    assert at.button(key="report-submit").label == "Send report"
+    assert any("call 999 in an emergency" in warning.value for warning in at.warning)
+
+
+def test_complete_report_from_the_place_list_is_stored_with_exactly_the_design_columns():
+    at = open_page(PAGE)
+    reference = at.session_state["report_reference"]
+    fill_valid(at)
+    at.text_area(key="report_description").set_value("People drinking and shouting most evenings.")
+    submit(at)
+    assert [s.value for s in at.success] == [f"Thank you: we have your report. Your reference is {reference}"]
+    rows = stored()
+    assert list(rows.columns) == list(schema.COLUMNS[schema.ASB_REPORTS])
+    assert len(rows) == 1
+    row = rows.iloc[0].to_dict()
+    assert row == {
+        **row,
+        "report_id": reference,
+        "category": "Antisocial drinking",
+        "asb_group": "Nuisance",
+        "area": "Hereford",
+        "lat": "",
+        "lon": "",
+        "place": "Hereford railway station",
+        "location_detail": "Benches by the taxi rank",
+        "occurred_on": (TODAY - timedelta(days=3)).isoformat(),
+        "time_of_day": "Evening 6pm–10pm",
+        "frequency": "Every week",
+        "impact": "A fair amount",
+        "told": "Council",
+        "incidents_reported_6m": "1",
+        "description": "People drinking and shouting most evenings.",
+        "schema_version": schema.SCHEMA_VERSION,
+    }
+
+
+def test_a_report_with_a_map_pin_stores_the_rounded_point(monkeypatch):
+    monkeypatch.setattr(
+        streamlit_folium,
+        "st_folium",
+        lambda *args, **kwargs: {"last_clicked": {"lat": 52.2281234, "lng": -2.7391234}},
+    )
+    at = open_page(PAGE)
+    fill_valid(at)
+    at.radio(key="report_area").set_value("Leominster").run()
+    at.radio(key="report_method").set_value("Drop a pin on a map").run()
+    submit(at)
+    row = stored().iloc[0]
+    assert (row["area"], row["lat"], row["lon"], row["place"]) == ("Leominster", "52.2281", "-2.7391", "")
+
+
+def test_missing_answers_are_shown_beside_each_question_and_nothing_is_stored():
+    at = open_page(PAGE)
+    submit(at)
+    errors = " ".join(field_errors(at))
+    for message in (
+        "Choose what the problem is.",
+        "Choose which area it is in.",
+        "drop a pin on the map or pick a place from the list",
+        "Enter the date it last happened.",
+        "Choose the time of day",
+        "Choose how often it happens.",
+        "Choose how much it affects you.",
+        "Choose who you have told",
+        "Choose how many separate incidents",
+    ):
+        assert message in errors
+    assert stored().empty
+
+
+@pytest.mark.parametrize(
+    ("days_ago", "message"),
+    [(-1, "The date cannot be in the future."), (400, "The date must be within the last 12 months.")],
+)
+def test_a_date_outside_the_last_year_is_refused_beside_the_date(days_ago, message):
+    at = open_page(PAGE)
+    fill_valid(at)
+    at.date_input(key="report_occurred_on").set_value(TODAY - timedelta(days=days_ago))
+    submit(at)
+    assert any(message in error for error in field_errors(at))
+    assert at.radio(key="report_frequency").value == "Every week"  # the other answers are kept
+    assert stored().empty
+
+
+def test_too_long_description_is_refused_beside_the_box():
+    at = open_page(PAGE)
+    fill_valid(at)
+    at.text_area(key="report_description").set_value("a" * 1001)
+    submit(at)
+    assert any("Please shorten this to 1,000 characters" in error for error in field_errors(at))
+    assert any("1,001 of 1,000 characters used (1 too many)" in caption.value for caption in at.caption)
+    assert stored().empty
+
+
+def test_a_pin_outside_herefordshire_is_refused_beside_the_place_question():
+    at = open_page(PAGE)
+    fill_valid(at)
+    at.radio(key="report_method").set_value("Drop a pin on a map")
+    at.session_state["report_pin"] = (51.8642, -2.2382)  # Gloucester
+    submit(at)
+    assert any("outside Herefordshire" in error for error in field_errors(at))
+    assert stored().empty
+
+
+def test_contact_details_in_the_description_are_removed_before_storage():
+    at = open_page(PAGE)
+    fill_valid(at)
+    at.text_area(key="report_description").set_value("Call 01432 260000 or email me at a.b@example.com")
+    submit(at)
+    description = stored().iloc[0]["description"]
+    assert "01432" not in description and "example.com" not in description
+    assert "[removed]" in description
+
+
+@pytest.mark.parametrize(("incidents", "trigger"), [("0", False), ("2", False), ("3 or more", True)])
+def test_the_community_trigger_message_appears_exactly_when_the_rule_is_met(incidents, trigger):
+    at = open_page(PAGE)
+    fill_valid(at, incidents=incidents)
+    submit(at)
+    shown = "ASB case review (the Community Trigger)" in infos(at)
+    assert shown is trigger
+    assert load_community_trigger().application_url in infos(at)
+    if not trigger:
+        assert "review every report each month" in infos(at) and "not a crime report" in infos(at)
+
+
+def test_submitting_the_same_report_twice_stores_one_row():
+    at = open_page(PAGE)
+    reference = at.session_state["report_reference"]
+    fill_valid(at)
+    submit(at)
+    at.button[0].click().run()  # "Report another concern"
+    at.session_state["report_reference"] = reference  # the same form resent
+    fill_valid(at)
+    submit(at)
+    assert stored()["report_id"].tolist() == [reference]
+
+
+def test_the_sixth_quick_report_is_refused_politely():
+    at = open_page(PAGE)
+    for _ in range(5):
+        fill_valid(at)
+        submit(at)
+        at.button[0].click().run()
+    fill_valid(at)
+    submit(at)
+    assert any("try again in about 10 minutes" in warning.value for warning in at.warning)
+    assert len(stored()) == 5

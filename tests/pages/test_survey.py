@@ -1,0 +1,245 @@
+"""The feelings of safety survey, filled in as a resident would (AppTest)."""
+
+from __future__ import annotations
+
+import os
+
+import pandas as pd
+import streamlit_folium
+
+from hcsp_engage import schema
+from hcsp_engage.storage import SqliteStore
+from tests.conftest import open_page
+
+PAGE = "pages/survey.py"
+
+
+def stored(table: str = schema.SURVEY_RESPONSES) -> pd.DataFrame:
+    return SqliteStore(os.environ["HCSP_SQLITE_PATH"]).read(table)
+
+
+def check(at, prefix: str, options: tuple[str, ...], *chosen: str) -> None:
+    for option in chosen:
+        at.checkbox(key=f"{prefix}__{options.index(option)}").check()
+
+
+def fill_required(at, area: str = "Hereford") -> None:
+    at.radio(key="survey_area").set_value(area)
+    at.radio(key="survey_safe_day").set_value("Fairly safe")
+    at.radio(key="survey_safe_after_dark").set_value("Fairly unsafe")
+
+
+def submit(at):
+    at.button(key="survey-submit").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def field_errors(at) -> list[str]:
+    """Messages shown beside fields (ui.field_error renders them as html)."""
+    return [element.proto.body for element in at.get("html") if "hcsp-field-error" in element.proto.body]
+
+
+def successes(at) -> list[str]:
+    return [element.value for element in at.success]
+
+
+def fake_map_click(monkeypatch, lat: float, lon: float) -> None:
+    """The browser side of the map is a third-party component: stand in for a resident's click."""
+    monkeypatch.setattr(
+        streamlit_folium, "st_folium", lambda *args, **kwargs: {"last_clicked": {"lat": lat, "lng": lon}}
+    )
+
+
+def test_page_asks_every_question_in_design_order_with_the_safety_notices():
+    at = open_page(PAGE)
+    assert not at.exception
+    radios = [radio.label for radio in at.radio]
+    assert radios == [
+        "Which area do you live in?",
+        "How safe or unsafe do you feel when outside in your local area during the day?",
+        "How safe or unsafe do you feel when outside in your local area after dark?",
+        "Is there a place where you feel unsafe?",
+        "Have these changes made you feel…",
+    ]
+    assert at.radio(key="survey_safe_day").options == list(schema.SAFETY_SCALE)
+    assert at.radio(key="survey_changes_effect").options == list(schema.CHANGES_EFFECT)
+    assert [box.label for box in at.checkbox] == list(
+        schema.UNSAFE_REASONS + schema.SAFER_MEASURES + schema.NOTICED_CHANGES
+    )
+    assert at.multiselect[0].label == "Which of these concern you most in your area? (up to 3)"
+    warnings = " ".join(warning.value for warning in at.warning)
+    assert "call 999 in an emergency" in warnings
+    assert "0800 783 1359" in warnings and "0808 2000 247" in warnings  # the survey mentions domestic abuse
+    assert at.button(key="survey-submit").label == "Submit my answers"
+
+
+def test_complete_survey_with_a_map_pin_is_stored_with_exactly_the_design_columns(monkeypatch):
+    fake_map_click(monkeypatch, 52.0570, -2.7160)
+    at = open_page(PAGE)
+    reference = at.session_state["survey_reference"]
+    fill_required(at)
+    at.text_input(key="survey_postcode").set_value("hr1 2ab")
+    at.radio(key="survey_method").set_value("Drop a pin on a map").run()
+    assert any("Pin dropped" in info.value for info in at.info)
+    check(at, "survey_unsafe_reasons", schema.UNSAFE_REASONS, "No CCTV", "Being followed")
+    check(at, "survey_safer_measures", schema.SAFER_MEASURES, "Better lighting")
+    check(at, "survey_noticed_changes", schema.NOTICED_CHANGES, "New CCTV cameras", "Better street lighting")
+    at.radio(key="survey_changes_effect").set_value("More safe")
+    at.multiselect(key="survey_top_concerns").set_value(["Burglary", "Domestic abuse"])
+    at.selectbox(key="survey_age_band").set_value("35–44")
+    at.selectbox(key="survey_gender").set_value("Prefer not to say")
+    at.selectbox(key="survey_disability").set_value("No")
+    at.text_area(key="survey_comments").set_value("The subway feels unsafe at night.")
+    submit(at)
+
+    assert successes(at) == [f"Thank you: we have your answers. Your reference is {reference}"]
+    rows = stored()
+    assert list(rows.columns) == list(schema.COLUMNS[schema.SURVEY_RESPONSES])
+    assert len(rows) == 1
+    row = rows.iloc[0].to_dict()
+    assert row["response_id"] == reference
+    assert row["postcode_district"] == "HR1"  # never the whole postcode
+    assert (row["unsafe_lat"], row["unsafe_lon"], row["unsafe_place"]) == ("52.0570", "-2.7160", "")
+    assert row["unsafe_reasons"] == "No CCTV; Being followed"
+    assert row["noticed_changes"] == "New CCTV cameras; Better street lighting"
+    assert row["changes_effect"] == "More safe"
+    assert row["top_concerns"] == "Burglary; Domestic abuse"
+    assert (row["age_band"], row["gender"], row["disability"]) == ("35–44", "Prefer not to say", "No")
+    assert row["comments"] == "The subway feels unsafe at night."
+
+
+def test_after_success_the_form_is_empty_again_with_a_new_reference():
+    at = open_page(PAGE)
+    first = at.session_state["survey_reference"]
+    fill_required(at)
+    submit(at)
+    at.button[0].click().run()  # "Fill in the survey again"
+    assert at.radio(key="survey_area").value is None
+    assert at.session_state["survey_reference"] != first
+    assert not successes(at)
+
+
+def test_named_place_from_the_list_is_stored_instead_of_a_pin():
+    at = open_page(PAGE)
+    fill_required(at, area="Leominster")
+    at.radio(key="survey_method").set_value("Choose a named place from a list").run()
+    assert "Corn Square" in at.selectbox(key="survey_place").options
+    assert "Hereford High Town" not in at.selectbox(key="survey_place").options
+    at.selectbox(key="survey_place").set_value("Corn Square")
+    submit(at)
+    row = stored().iloc[0]
+    assert (row["unsafe_place"], row["unsafe_lat"], row["unsafe_lon"]) == ("Corn Square", "", "")
+
+
+def test_missing_required_answers_are_shown_beside_their_questions_and_nothing_is_stored():
+    at = open_page(PAGE)
+    at.text_area(key="survey_comments").set_value("Keep this text")
+    submit(at)
+    errors = " ".join(field_errors(at))
+    assert "Choose the area you live in." in errors
+    assert "Choose how safe you feel during the day" in errors
+    assert "Choose how safe you feel after dark" in errors
+    assert any("There is a problem with your answers" in error.value for error in at.error)
+    assert at.text_area(key="survey_comments").value == "Keep this text"  # answers kept
+    assert stored().empty
+
+
+def test_a_map_click_outside_herefordshire_is_refused(monkeypatch):
+    fake_map_click(monkeypatch, 52.4862, -1.8904)  # Birmingham
+    at = open_page(PAGE)
+    fill_required(at)
+    at.radio(key="survey_method").set_value("Drop a pin on a map").run()
+    assert any("outside Herefordshire" in error.value for error in at.error)
+    assert not any("Pin dropped" in info.value for info in at.info)
+    submit(at)
+    assert stored().iloc[0]["unsafe_lat"] == ""  # the refused point never reaches the store
+
+
+def test_a_pin_outside_herefordshire_is_shown_as_an_error_beside_the_place_question():
+    at = open_page(PAGE)
+    fill_required(at)
+    at.radio(key="survey_method").set_value("Drop a pin on a map")
+    at.session_state["survey_pin"] = (51.5074, -0.1278)  # London, e.g. from a tampered request
+    submit(at)
+    assert any("outside Herefordshire" in error for error in field_errors(at))
+    assert stored().empty
+
+
+def test_the_pin_can_be_removed(monkeypatch):
+    fake_map_click(monkeypatch, 52.0570, -2.7160)
+    at = open_page(PAGE)
+    fill_required(at)
+    at.radio(key="survey_method").set_value("Drop a pin on a map").run()
+    at.button(key="survey_remove_pin").click().run()
+    assert not any("Pin dropped" in info.value for info in at.info)
+    submit(at)
+    assert stored().iloc[0]["unsafe_lat"] == ""
+
+
+def test_too_long_comments_are_refused_beside_the_box():
+    at = open_page(PAGE)
+    fill_required(at)
+    at.text_area(key="survey_comments").set_value("x" * (schema.MAX_FREE_TEXT + 1))
+    submit(at)
+    assert any("Please shorten this to 1,000 characters" in error for error in field_errors(at))
+    assert stored().empty
+
+
+def test_contact_details_in_comments_are_removed_before_storage():
+    at = open_page(PAGE)
+    fill_required(at)
+    at.text_area(key="survey_comments").set_value("Ring me on 07700 900123 about the lights")
+    submit(at)
+    comments = stored().iloc[0]["comments"]
+    assert "07700" not in comments and "[removed]" in comments
+
+
+def test_submitting_the_same_form_twice_stores_one_row():
+    at = open_page(PAGE)
+    reference = at.session_state["survey_reference"]
+    fill_required(at)
+    submit(at)
+    # A retry of the same form (a lost response resent, a refresh): same reference, same answers.
+    at.button[0].click().run()
+    at.session_state["survey_reference"] = reference
+    fill_required(at)
+    submit(at)
+    assert successes(at) == [f"Thank you: we have your answers. Your reference is {reference}"]
+    assert stored()["response_id"].tolist() == [reference]
+
+
+def test_the_sixth_quick_submission_is_refused_politely():
+    at = open_page(PAGE)
+    for _ in range(5):
+        fill_required(at)
+        submit(at)
+        assert successes(at)
+        at.button[0].click().run()
+    fill_required(at)
+    submit(at)
+    assert not successes(at)
+    assert any("already had 5 submissions" in warning.value for warning in at.warning)
+    assert at.radio(key="survey_area").value == "Hereford"  # answers kept
+    assert len(stored()) == 5
+
+
+def test_a_form_sent_faster_than_a_person_can_fill_it_is_held_back(monkeypatch):
+    monkeypatch.setenv("HCSP_MIN_FILL_SECONDS", "3600")
+    at = open_page(PAGE)
+    fill_required(at)
+    submit(at)
+    assert any("quicker than people usually manage" in warning.value for warning in at.warning)
+    assert stored().empty
+    submit(at)  # the resident checks and presses again: accepted
+    assert successes(at)
+    assert len(stored()) == 1
+
+
+def test_nothing_the_resident_typed_is_rendered_as_markup():
+    at = open_page(PAGE)
+    fill_required(at)
+    at.text_area(key="survey_comments").set_value("<script>alert(1)</script> **bold**")
+    submit(at)
+    page_text = " ".join(str(element.proto) for element in at.get("markdown") + at.get("html"))
+    assert "<script>alert(1)" not in page_text
