@@ -37,58 +37,17 @@ _POSTCODE = re.compile(
     re.IGNORECASE,
 )
 
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 # Three-letter words that, written in capitals, would look like part of an older number plate
 # ("A49 AND", "THE 12A"). DVLA does not issue most of them; the rest are a fair price for fewer false hits.
-_PLATE_WORDS = frozenset(
-    [
-        "AND",
-        "THE",
-        "FOR",
-        "BUT",
-        "NOT",
-        "ARE",
-        "WAS",
-        "HAS",
-        "HAD",
-        "HIM",
-        "HER",
-        "HIS",
-        "SHE",
-        "YOU",
-        "WHO",
-        "WHY",
-        "HOW",
-        "OUR",
-        "OUT",
-        "ALL",
-        "ANY",
-        "CAN",
-        "DAY",
-        "GET",
-        "GOT",
-        "NOW",
-        "OFF",
-        "OLD",
-        "ONE",
-        "TWO",
-        "SAY",
-        "SEE",
-        "TOO",
-        "USE",
-        "WAY",
-        "YES",
-        "YET",
-        "AGO",
-        "BUS",
-        "CAR",
-        "VAN",
-        "PUB",
-        "ROW",
-        "END",
-        "TOP",
-        "MEN",
-        "LOT",
-    ]
+_PLATE_WORDS = _words(
+    "AND THE FOR BUT NOT ARE WAS HAS HAD HIM HER HIS SHE YOU WHO WHY HOW OUR OUT ALL ANY CAN DAY "
+    "GET GOT NOW OFF OLD ONE TWO SAY SEE TOO USE WAY YES YET AGO BUS CAR VAN PUB ROW END TOP MEN "
+    "LOT"
 )
 _PLATES = (
     # Current format since 2001: two letters, two digits, three letters (AB12 CDE). Any case: people
@@ -109,41 +68,16 @@ _STREET_SUFFIXES = (
 )
 # Suffixes that are also everyday words ("2 lads came close", "3 dogs park"): matched only when the
 # address is written with capitals, as addresses usually are.
-_AMBIGUOUS_SUFFIXES = frozenset(
-    [
-        "close",
-        "dr",
-        "way",
-        "place",
-        "pl",
-        "court",
-        "ct",
-        "walk",
-        "hill",
-        "row",
-        "park",
-        "view",
-        "rise",
-        "green",
-        "gate",
-        "meadow",
-        "meadows",
-        "croft",
-        "fields",
-        "bank",
-        "passage",
-        "yard",
-        "end",
-        "parade",
-        "orchard",
-        "ln",
-    ]
+_AMBIGUOUS_SUFFIXES = _words(
+    "close dr way place pl court ct walk hill row park view rise green gate meadow meadows croft "
+    "fields bank passage yard end parade orchard ln"
 )
 # Words that cannot be part of a street name: they mean the number counts something or tells a time.
 _NOT_STREET_WORDS = (
     "the|a|an|and|or|but|of|in|on|at|by|to|from|near|into|onto|over|under|down|up|round|around|off|"
     "outside|behind|past|along|with|for|times|time|lads|kids|youths|people|men|women|boys|girls|"
-    "teenagers|cars|car|dogs|dog|bikes|days|weeks|months|years|nights|hours|minutes|mins|am|pm|o'clock|"
+    "teenagers|cars|car|dogs|dog|bikes|days|weeks|months|years|year|yr|yrs|nights|hours|minutes|mins|am|pm|"
+    "o'clock|mph|miles|mile|yards|metres|meters|km|feet|ft|"
     "every|each|was|were|is|are|have|had|been|who|they|them|we|you|i|it|this|that|other|young|"
     "old|more|nearly|about"
 )

@@ -81,6 +81,8 @@ MUST_STAY = [
     "on the High Street near the Old Market",
     "Whitecross Road subway",
     "about 20 young people street drinking",
+    "cars doing 60 mph road racing",
+    "100 yards lane end",
     "2 lads came close to hitting me",
     "3 dogs in the park off the lead",
     "3 cars drive round and round",
