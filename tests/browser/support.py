@@ -111,8 +111,8 @@ CDN_FILES: dict[str, str | None] = {
 }
 # Files a stylesheet above refers to by a relative URL (images, fonts): served from the same package.
 CDN_FOLDERS: dict[str, str] = {
-    "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/": "leaflet/dist/",
-    "https://cdn.jsdelivr.net/npm/bootstrap@5.2.2/dist/": "bootstrap/dist/",
+    "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/": "leaflet/",
+    "https://cdn.jsdelivr.net/npm/bootstrap@5.2.2/": "bootstrap/",
     "https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@6.2.0/": "@fortawesome/fontawesome-free/",
     "https://cdnjs.cloudflare.com/ajax/libs/Leaflet.awesome-markers/2.0.2/": "leaflet.awesome-markers/dist/",
     "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/": "leaflet.markercluster/dist/",
@@ -219,6 +219,8 @@ class Network:
     served: list[str] = field(default_factory=list)
     tiles: list[str] = field(default_factory=list)
     blocked: list[str] = field(default_factory=list)
+    # Asked of a CDN we stand in for, but not a file of its package: answered 404, as the CDN would.
+    missing: list[str] = field(default_factory=list)
 
     def handle(self, route) -> None:
         url = route.request.url
@@ -240,8 +242,8 @@ class Network:
                 self.served.append(url)
                 route.fulfill(status=200, body=EMPTY_CSS, content_type="text/css")
             else:
-                self.blocked.append(url)
-                route.abort()
+                self.missing.append(url)
+                route.fulfill(status=404, body=b"not found", content_type="text/plain")
             return
         if host.endswith(TILE_HOSTS):
             self.tiles.append(url)
