@@ -457,6 +457,25 @@ COMMENTS = (
 COMMENTED_SHARE = 0.15
 
 
+# Hour of the day (UTC, 0 to 23) people fill in the survey: mostly evenings and lunchtimes.
+SURVEY_HOUR_WEIGHTS = (1, 0.5, 0.3, 0.2, 0.2, 0.3, 1, 2, 3, 4, 4, 4, 5, 5, 4, 4, 4, 5, 6, 7, 7, 6, 4, 2)
+
+
+def _waking_moments(rng: np.random.Generator, n: int, start: datetime, end: datetime) -> np.ndarray:
+    """``n`` moments in [start, end), more at the hours people fill in forms."""
+    first = np.datetime64(start.replace(tzinfo=None), "s")
+    last = np.datetime64(end.replace(tzinfo=None), "s")
+    midnight = first.astype("datetime64[D]").astype("datetime64[s]")
+    days = int((last - midnight) // np.timedelta64(1, "D")) + 1
+    hours = rng.choice(24, size=n, p=np.array(SURVEY_HOUR_WEIGHTS) / sum(SURVEY_HOUR_WEIGHTS))
+    offsets = rng.integers(0, days, size=n) * 86400 + hours * 3600 + rng.integers(0, 3600, size=n)
+    moments = midnight + offsets.astype("timedelta64[s]")
+    outside = (moments < first) | (moments >= last)  # in the period's first or last part-day
+    span = int((last - first) // np.timedelta64(1, "s"))
+    moments[outside] = first + rng.integers(0, span, size=int(outside.sum())).astype("timedelta64[s]")
+    return moments
+
+
 def _survey_columns(
     n: int, rng: np.random.Generator, start: datetime, end: datetime
 ) -> dict[str, np.ndarray]:
@@ -509,10 +528,7 @@ def _survey_columns(
     )
 
     skipped = rng.random(n) < ABOUT_YOU_SKIPPED_SHARE
-    seconds_range = int((end - start).total_seconds())
-    submitted = np.datetime64(start.replace(tzinfo=None), "s") + rng.integers(
-        0, seconds_range, size=n
-    ).astype("timedelta64[s]")
+    submitted = _waking_moments(rng, n, start, end)
     commented = rng.random(n) < COMMENTED_SHARE
     return {
         "response_id": _references(rng, "S", n),

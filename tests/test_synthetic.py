@@ -126,6 +126,15 @@ def test_reports_fall_in_the_period_and_within_a_year_of_happening():
     assert frame["submitted_at"].is_monotonic_increasing
 
 
+def test_responses_fall_in_the_period_mostly_in_waking_hours():
+    start, end = datetime(2025, 1, 1, 13, tzinfo=UTC), datetime(2025, 3, 1, 9, tzinfo=UTC)
+    frame = synthetic.survey_frame(5000, seed=3, start=start, end=end)
+    assert frame["submitted_at"].min() >= "2025-01-01T13:00:00Z"
+    assert frame["submitted_at"].max() < "2025-03-01T09:00:00Z"
+    hours = frame["submitted_at"].str.slice(11, 13).astype(int)
+    assert hours.between(7, 22).mean() > 0.9
+
+
 def test_people_feel_less_safe_after_dark_and_least_safe_in_hereford(tables):
     responses = tables[schema.SURVEY_RESPONSES]
     safe_day = responses["safe_day"].isin(schema.SAFE_ANSWERS).mean()
@@ -222,3 +231,13 @@ def test_bulk_append_skips_rows_already_stored(tmp_path):
     assert store.append_many(schema.ASB_REPORTS, rows[:30]) == 30
     assert store.append_many(schema.ASB_REPORTS, rows) == 20
     assert store.read(schema.ASB_REPORTS)["report_id"].tolist() == [row["report_id"] for row in rows]
+
+
+def test_the_app_in_demo_mode_reads_a_filled_store(isolated_store, monkeypatch):
+    from hcsp_engage import cached
+
+    monkeypatch.setenv("HCSP_DEMO", "1")
+    tables = cached.tables()
+    assert len(tables[schema.ASB_REPORTS]) == synthetic.DEMO_REPORTS
+    assert len(tables[schema.SURVEY_RESPONSES]) == synthetic.DEMO_RESPONSES
+    assert len(tables[schema.INTERVENTIONS]) == len(interventions.seed_rows())
