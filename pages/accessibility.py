@@ -1,5 +1,54 @@
-"""PLACEHOLDER page: being built."""
+"""Accessibility statement for HCSP Engage (WCAG 2.2 AA status and known gaps)."""
 
 import streamlit as st
 
-st.title("Coming soon")
+from hcsp_engage import ui
+
+ui.public_page("Accessibility statement")
+
+st.markdown(
+    """
+This statement covers HCSP Engage: the safety survey, the concern report, the community map, and these
+information pages. Herefordshire Council runs it for the Herefordshire Community Safety Partnership.
+
+We want as many people as possible to be able to use it. You should be able to:
+- zoom in and use it on a phone-sized screen;
+- fill in the survey and the report with a keyboard or a screen reader: every question that uses
+  the map can also be answered by **choosing a named place from a list**, or skipped in the survey;
+- leave quickly with the **Exit this page** button (or by pressing the Shift key three times);
+- read every error message next to the question it is about, with a list of problems above the
+  submit button.
+
+### How accessible this service is
+We aim to meet the Web Content Accessibility Guidelines (**WCAG) version 2.2 at level AA**. It
+**partially meets** them. We test each public page with the axe-core checker and by using it ourselves
+on a phone-sized screen and with a keyboard. These are the parts we know are not fully accessible:
+
+- **The map** cannot be used with a keyboard or a screen reader (WCAG 2.1.1 Keyboard). Use the list of
+  named places instead; it gives the same answer.
+- **Groups of tick boxes** (for example "Why do you feel unsafe there?") are shown under a heading
+  rather than inside a fieldset with a legend, because the software we build on (Streamlit) does not
+  offer one (WCAG 1.3.1 Info and relationships). Each box's own label is read out.
+- **After you press the submit button**, error messages appear but the keyboard focus does not move to
+  them (WCAG 3.3.1 Error identification is met; focus handling is not as good as it should be).
+- **The character counter** for the free-text boxes updates when you leave the box, not as you type.
+- Some parts of the page come from Streamlit itself; problems the checker finds there are listed in our
+  accessibility notes and reported to Streamlit.
+
+### What to do if you cannot use part of this service
+If you need the survey or the report in another format, such as a paper copy, large print or by phone,
+or something does not work for you, contact Herefordshire Council's community safety team through
+[herefordshire.gov.uk](https://www.herefordshire.gov.uk) or write to Herefordshire Council, Plough Lane,
+Hereford, HR4 0LE. Tell us the page, what you were trying to do and what went wrong. We aim to reply
+within 10 working days.
+
+### Enforcement
+The Equality and Human Rights Commission (EHRC) enforces the Public Sector Bodies (Websites and Mobile
+Applications) (No. 2) Accessibility Regulations 2018. If you are not happy with how we respond to your
+complaint, contact the [Equality Advisory and Support Service (EASS)](https://www.equalityadvisoryservice.com).
+
+### Preparation of this statement
+This statement was prepared when the service was built, in November 2026, and is reviewed whenever the
+service changes.
+"""
+)
