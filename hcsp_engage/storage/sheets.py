@@ -1,0 +1,438 @@
+"""Google Sheets storage through gspread (DESIGN section 5: one worksheet per table, row 1 the header).
+
+How this backend keeps answers safe and pages quick:
+
+- One API call per submission once warm: a RAW ``values.append`` with ``INSERT_ROWS`` from ``A1``. The
+  API's default (OVERWRITE, with table detection) lets two appends at the same moment land on the same
+  row; INSERT_ROWS gives each its own new row. The answer's ``updatedRange`` is checked.
+- Reads fetch every worksheet in one ``values.batchGet`` and are cached for a few seconds; the store's
+  own write drops the cache so a resident sees their own answer counted.
+- Every request has a timeout, and each operation a total budget (15 s by default): 429, 5xx, timeouts
+  and dropped connections are retried with exponential backoff and jitter inside it, then
+  ``StoreUnavailable`` is raised and the caller queues the row in the outbox.
+- No duplicate rows: when a write's outcome is unknown (a timeout, a 5xx, a dropped connection), the
+  sheet is read and the row's key looked for before the row is sent again. Reads drop repeated keys too.
+- Worksheets are created with their header on first use. A header that is not ours is refused
+  (``SchemaMismatch``); an older header that is a prefix of ours gets the new columns added at its end.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import pandas as pd
+import requests
+from google.auth import exceptions as auth_exceptions
+from google.auth.credentials import AnonymousCredentials, Credentials
+from gspread.exceptions import APIError
+from gspread.http_client import HTTPClient, ParamsType
+
+from hcsp_engage import schema
+from hcsp_engage.config import GOOGLE_SHEETS_ENDPOINT, ConfigError, Settings, is_loopback_url
+from hcsp_engage.errors import SchemaMismatch, StoreUnavailable
+from hcsp_engage.storage.base import Store, to_frame
+
+# Read and write this one spreadsheet's cells, nothing in Drive.
+SHEETS_SCOPE = "https://www.googleapis.com/auth/spreadsheets"
+RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Timeouts and retries for each store operation (a read, or one submission)."""
+
+    connect_timeout: float = 3.05
+    read_timeout: float = 6.0
+    # A page never waits longer than this for the store, retries included.
+    budget_seconds: float = 15.0
+    first_delay: float = 0.5
+    max_delay: float = 4.0
+
+    def delay(self, attempt: int) -> float:
+        """Exponential backoff with jitter, so many sessions retrying together spread out."""
+        ceiling = min(self.max_delay, self.first_delay * 2**attempt)
+        return ceiling / 2 + random.uniform(0, ceiling / 2)
+
+
+@dataclass
+class _Budget:
+    policy: RetryPolicy
+    deadline: float
+
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def timeout(self) -> tuple[float, float]:
+        left = max(self.remaining(), 0.05)
+        return min(self.policy.connect_timeout, left), min(self.policy.read_timeout, left)
+
+
+class SheetsHTTPClient(HTTPClient):
+    """gspread's HTTP client, sent to ``endpoint`` (Google, or a local emulator) with a timeout on
+    every request taken from the running operation's budget."""
+
+    def __init__(self, auth: Credentials, session: requests.Session | None = None, *, endpoint: str = ""):
+        super().__init__(auth, session)
+        self.endpoint = (endpoint or GOOGLE_SHEETS_ENDPOINT).rstrip("/")
+        self.budget = threading.local()
+
+    def request(
+        self,
+        method: str,
+        endpoint: str,
+        params: ParamsType | None = None,
+        data: bytes | None = None,
+        json: Mapping[str, Any] | None = None,
+        files: Any = None,
+        headers: Any = None,
+    ) -> requests.Response:
+        if endpoint.startswith(GOOGLE_SHEETS_ENDPOINT):
+            endpoint = self.endpoint + endpoint[len(GOOGLE_SHEETS_ENDPOINT) :]
+        budget: _Budget | None = getattr(self.budget, "current", None)
+        response = self.session.request(
+            method=method,
+            url=endpoint,
+            json=json,
+            params=params,
+            data=data,
+            files=files,
+            headers=headers,
+            timeout=budget.timeout() if budget else (RetryPolicy.connect_timeout, RetryPolicy.read_timeout),
+        )
+        if response.ok:
+            return response
+        raise APIError(response)
+
+
+def _quoted(title: str) -> str:
+    return "'" + title.replace("'", "''") + "'"
+
+
+def _column_letters(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters
+
+
+_UPDATED_RANGE = re.compile(
+    r"^(?P<title>'(?:[^']|'')*'|[^!]+)!(?P<column>[A-Z]+)(?P<row>\d+)(?::[A-Z]+(?P<end>\d+))?$"
+)
+
+
+def _row_key(table: str, cells: list[str]) -> str:
+    return schema.row_key(table, dict(zip(schema.COLUMNS[table], cells, strict=False)))
+
+
+class _Retry(Exception):
+    """A failure worth retrying; ``unknown`` when a write may or may not have been made."""
+
+    def __init__(self, reason: str, unknown: bool):
+        super().__init__(reason)
+        self.reason = reason
+        self.unknown = unknown
+
+
+class SheetsStore(Store):
+    name = "gsheets"
+
+    def __init__(
+        self,
+        spreadsheet_id: str,
+        credentials: Credentials | None = None,
+        *,
+        endpoint: str = "",
+        policy: RetryPolicy | None = None,
+        cache_seconds: float = 10.0,
+    ):
+        if endpoint and not is_loopback_url(endpoint):
+            raise ConfigError(
+                f"The Sheets endpoint {endpoint!r} must be a local emulator (a loopback address)."
+            )
+        if credentials is None:
+            if not endpoint:
+                raise ConfigError("Google Sheets needs service-account credentials.")
+            credentials = AnonymousCredentials()  # a local emulator needs none
+        self.spreadsheet_id = spreadsheet_id
+        self.policy = policy or RetryPolicy()
+        self.cache_seconds = cache_seconds
+        self._http = SheetsHTTPClient(credentials, endpoint=endpoint)
+        self._lock = threading.Lock()
+        self._prepare_lock = threading.Lock()
+        self._prepared = False
+        self._cache: tuple[float, dict[str, pd.DataFrame]] | None = None
+        self._generation = 0  # bumped by every write, so a read begun before it is not cached
+        self._seen: dict[str, set[str]] | None = None  # keys in the sheet at the last full read
+        self._written: dict[str, set[str]] = {table: set() for table in schema.TABLES}
+        self._uncertain: set[str] = set()  # tables with a write of unknown outcome
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SheetsStore:
+        if settings.gsheets_endpoint:
+            credentials = None
+        elif settings.gsheets_service_account_info:
+            from google.oauth2.service_account import Credentials as ServiceAccount
+
+            credentials = ServiceAccount.from_service_account_info(
+                dict(settings.gsheets_service_account_info), scopes=[SHEETS_SCOPE]
+            )
+        elif settings.gsheets_service_account_file:
+            from google.oauth2.service_account import Credentials as ServiceAccount
+
+            credentials = ServiceAccount.from_service_account_file(
+                settings.gsheets_service_account_file, scopes=[SHEETS_SCOPE]
+            )
+        else:
+            raise ConfigError(
+                "Google Sheets storage needs a service account: set HCSP_GSHEETS_SERVICE_ACCOUNT_FILE "
+                "or add a [gsheets.service_account] table to secrets."
+            )
+        return cls(settings.gsheets_spreadsheet_id, credentials, endpoint=settings.gsheets_endpoint)
+
+    # --- the Store interface ---------------------------------------------------------------------------
+
+    def append(self, table: str, row: Mapping[str, str]) -> bool:
+        columns = schema.COLUMNS[table]
+        cells = [str(row.get(column, "")) for column in columns]
+        key = schema.row_key(table, row)
+        with self._operation() as budget:
+            self._ensure_prepared(budget)
+            if self._seen is None or table in self._uncertain:
+                self._read_sheets(budget)
+            if self._is_stored(table, key):
+                return False
+            attempt = 0
+            while True:
+                try:
+                    answer = self._call(
+                        lambda: self._http.values_append(
+                            self.spreadsheet_id,
+                            f"{_quoted(table)}!A1",
+                            params={"valueInputOption": "RAW", "insertDataOption": "INSERT_ROWS"},
+                            body={"majorDimension": "ROWS", "values": [cells]},
+                        )
+                    )
+                except _Retry as problem:
+                    if problem.unknown:
+                        with self._lock:
+                            self._uncertain.add(table)
+                    self._pause(budget, attempt, problem.reason)
+                    attempt += 1
+                    if table in self._uncertain:
+                        self._read_sheets(budget)  # did the last attempt land after all?
+                        if self._is_stored(table, key):
+                            self._remember_write(table, key)
+                            return True
+                    continue
+                self._check_updated_range(table, answer)
+                self._remember_write(table, key)
+                return True
+
+    def read_all(self) -> dict[str, pd.DataFrame]:
+        with self._lock:
+            cached = self._cache
+        if cached is not None and time.monotonic() - cached[0] < self.cache_seconds:
+            return {table: frame.copy() for table, frame in cached[1].items()}
+        with self._operation() as budget:
+            self._ensure_prepared(budget)
+            frames = self._read_sheets(budget)
+        return {table: frame.copy() for table, frame in frames.items()}
+
+    def forget_cache(self) -> None:
+        with self._lock:
+            self._cache = None
+
+    # --- operations and retries ------------------------------------------------------------------------
+
+    @contextmanager
+    def _operation(self) -> Iterator[_Budget]:
+        """One budget for everything a call does; nested operations share the outer one."""
+        current = getattr(self._http.budget, "current", None)
+        if current is not None:
+            yield current
+            return
+        budget = _Budget(self.policy, time.monotonic() + self.policy.budget_seconds)
+        self._http.budget.current = budget
+        try:
+            yield budget
+        finally:
+            self._http.budget.current = None
+
+    def _call(self, request: Callable[[], T]) -> T:
+        """Make one request, turning failures into ``_Retry`` (worth another go) or ``StoreUnavailable``."""
+        try:
+            return request()
+        except APIError as error:
+            status = error.response.status_code
+            message = error.error.get("message", "") if isinstance(error.error, dict) else str(error)
+            if status in RETRYABLE_STATUS:
+                # A 429 was refused before anything was written; a 5xx may have been written.
+                raise _Retry(f"Google Sheets answered {status}: {message}", unknown=status != 429) from error
+            if status in (403, 404):
+                raise StoreUnavailable(
+                    f"Google Sheets cannot open the spreadsheet {self.spreadsheet_id!r} ({status}: {message}). "
+                    "Check the key, and that the sheet is shared with the service account's email as an Editor."
+                ) from error
+            raise StoreUnavailable(f"Google Sheets refused the request ({status}): {message}") from error
+        except requests.ConnectTimeout as error:
+            raise _Retry(f"Google Sheets could not be reached: {error}", unknown=False) from error
+        except (requests.Timeout, requests.ConnectionError) as error:
+            raise _Retry(f"Google Sheets did not answer: {error}", unknown=True) from error
+        except auth_exceptions.TransportError as error:
+            raise _Retry(f"Google sign-in could not be reached: {error}", unknown=False) from error
+        except auth_exceptions.RefreshError as error:
+            raise StoreUnavailable(f"Google refused the service account's credentials: {error}") from error
+
+    def _pause(self, budget: _Budget, attempt: int, reason: str) -> None:
+        """Wait before the next attempt, or give up when the budget would run out."""
+        delay = self.policy.delay(attempt)
+        if budget.remaining() - delay < 0.1:
+            raise StoreUnavailable(
+                f"Google Sheets is not available at the moment (gave up after {attempt + 1} attempts): {reason}"
+            )
+        time.sleep(delay)
+
+    def _with_retries(self, budget: _Budget, request: Callable[[], T]) -> T:
+        """Retry a request that is safe to repeat (reads, set-up) within the budget."""
+        attempt = 0
+        while True:
+            try:
+                return self._call(request)
+            except _Retry as problem:
+                self._pause(budget, attempt, problem.reason)
+                attempt += 1
+
+    # --- reading ---------------------------------------------------------------------------------------
+
+    def _read_sheets(self, budget: _Budget) -> dict[str, pd.DataFrame]:
+        """Every worksheet in one batched call; refreshes the cache and the keys known to be stored."""
+        with self._lock:
+            generation = self._generation
+        answer = self._with_retries(
+            budget,
+            lambda: self._http.values_batch_get(
+                self.spreadsheet_id,
+                [_quoted(table) for table in schema.TABLES],
+                # Values are written RAW, so their text comes back as written: "0123" stays "0123".
+                params={"valueRenderOption": "FORMATTED_VALUE", "majorDimension": "ROWS"},
+            ),
+        )
+        frames, seen = {}, {}
+        for table, value_range in zip(schema.TABLES, answer.get("valueRanges", []), strict=True):
+            width = len(schema.COLUMNS[table])
+            rows = [
+                [str(cell) for cell in (row + [""] * width)[:width]]
+                for row in value_range.get("values", [])[1:]
+            ]
+            frames[table] = to_frame(table, rows)
+            seen[table] = {_row_key(table, row) for row in rows}
+        with self._lock:
+            self._seen = seen
+            self._uncertain.clear()
+            if generation == self._generation:
+                self._cache = (time.monotonic(), frames)
+        return frames
+
+    def _is_stored(self, table: str, key: str) -> bool:
+        with self._lock:
+            return key in self._written[table] or (self._seen is not None and key in self._seen[table])
+
+    def _remember_write(self, table: str, key: str) -> None:
+        with self._lock:
+            self._written[table].add(key)
+            self._uncertain.discard(table)
+            self._generation += 1
+            self._cache = None
+
+    def _check_updated_range(self, table: str, answer: Mapping[str, Any]) -> None:
+        updated = str(answer.get("updates", {}).get("updatedRange", ""))
+        match = _UPDATED_RANGE.match(updated)
+        title = match and match.group("title")
+        if title and title.startswith("'"):
+            title = title[1:-1].replace("''", "'")
+        if (
+            not match
+            or title != table
+            or match.group("column") != "A"
+            or int(match.group("row")) < 2
+            or (match.group("end") and match.group("end") != match.group("row"))
+        ):
+            with self._lock:
+                self._uncertain.add(table)
+            raise StoreUnavailable(
+                f"Google Sheets reported writing the row to {updated!r}, not to a new row of {table!r}. "
+                "Check that worksheet for stray cells beside or below the data."
+            )
+
+    # --- worksheets and headers ------------------------------------------------------------------------
+
+    def _ensure_prepared(self, budget: _Budget) -> None:
+        if self._prepared:
+            return
+        with self._prepare_lock:
+            if not self._prepared:
+                self._with_retries(budget, self._prepare)
+                self._prepared = True
+
+    def _prepare(self, attempts_left: int = 2) -> None:
+        """Create missing worksheets with their header, check the others' headers (a few calls, once)."""
+        metadata = self._http.fetch_sheet_metadata(
+            self.spreadsheet_id, params={"includeGridData": "false", "fields": "sheets.properties"}
+        )
+        titles = {sheet["properties"]["title"] for sheet in metadata.get("sheets", [])}
+        missing = [table for table in schema.TABLES if table not in titles]
+        if missing:
+            try:
+                self._http.batch_update(
+                    self.spreadsheet_id,
+                    {"requests": [{"addSheet": {"properties": {"title": table}}} for table in missing]},
+                )
+            except APIError as error:
+                # Another session (or a retried request) created it first: look again.
+                if error.response.status_code == 400 and "already exists" in str(error) and attempts_left:
+                    return self._prepare(attempts_left - 1)
+                raise
+        existing = [table for table in schema.TABLES if table in titles]
+        headers: dict[str, list[str]] = {table: [] for table in missing}
+        if existing:
+            answer = self._http.values_batch_get(
+                self.spreadsheet_id,
+                [f"{_quoted(table)}!1:1" for table in existing],
+                params={"valueRenderOption": "FORMATTED_VALUE"},
+            )
+            for table, value_range in zip(existing, answer.get("valueRanges", []), strict=True):
+                headers[table] = [str(cell) for cell in (value_range.get("values") or [[]])[0]]
+        writes = []
+        for table, header in headers.items():
+            columns = list(schema.COLUMNS[table])
+            while header and header[-1] == "":
+                header.pop()
+            if header[: len(columns)] == columns:
+                continue  # ours, perhaps with columns a later version added
+            if columns[: len(header)] != header:
+                raise SchemaMismatch(
+                    f"The worksheet {table!r} in the spreadsheet has the header {header}, but this app "
+                    f"writes {columns}. Rename that worksheet (the app then creates a new one) or fix its "
+                    "first row."
+                )
+            # Empty, or written by an older version: add the new columns at the end, never reorder.
+            writes.append(
+                {
+                    "range": f"{_quoted(table)}!{_column_letters(len(header))}1",
+                    "values": [columns[len(header) :]],
+                }
+            )
+        if writes:
+            self._http.values_batch_update(self.spreadsheet_id, {"valueInputOption": "RAW", "data": writes})
+        return None
