@@ -7,8 +7,8 @@ seconds, not minutes.
 
 The data is plausible, not real: reports cluster around the named places in ``data/places.csv``, more
 in Hereford than elsewhere; noise, drinking and rowdiness happen in the evening, at night and at
-weekends; people feel less safe after dark than in the day, a little less so in the market towns and
-the countryside than in Hereford.
+weekends; people feel less safe after dark than in the day, and the drop is larger in Hereford than
+in the market towns and the countryside.
 """
 
 from __future__ import annotations
@@ -186,22 +186,36 @@ def _locate(
     pending = np.arange(n)
     while len(pending):
         spread = rng.normal(0.0, PIN_SPREAD_KM, size=(len(pending), 2))
-        lat[pending] = centre_lat[pending] + spread[:, 0] / KM_PER_DEGREE_LAT
-        lon[pending] = centre_lon[pending] + spread[:, 1] / (
-            KM_PER_DEGREE_LAT * np.cos(np.radians(centre_lat[pending]))
+        # Rounded as stored, so the stored point is the one checked against the county line.
+        lat[pending] = np.round(centre_lat[pending] + spread[:, 0] / KM_PER_DEGREE_LAT, 4)
+        lon[pending] = np.round(
+            centre_lon[pending]
+            + spread[:, 1] / (KM_PER_DEGREE_LAT * np.cos(np.radians(centre_lat[pending]))),
+            4,
         )
         pending = pending[~_inside_county(lat[pending], lon[pending])]
     return place, lat, lon, rural
 
 
+# Countryside pins stay this far from the three towns' centres (geography.nearest_area's distance), so a
+# report "Elsewhere in Herefordshire" is never pinned in a town.
+TOWN_RADIUS_KM = 3.0
+
+
 def _countryside(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` points spread over the county outside the towns."""
     lats, lons = _outline()
+    towns = [town for town in geography.towns().values() if town.area in schema.TOWNS]
     lat = np.empty(0)
     lon = np.empty(0)
     while len(lat) < n:
         tries_lat = rng.uniform(lats.min(), lats.max(), size=2 * (n - len(lat)) + 8)
         tries_lon = rng.uniform(lons.min(), lons.max(), size=len(tries_lat))
         keep = _inside_county(tries_lat, tries_lon)
+        for town in towns:
+            north_km = (tries_lat - town.lat) * KM_PER_DEGREE_LAT
+            east_km = (tries_lon - town.lon) * KM_PER_DEGREE_LAT * np.cos(np.radians(town.lat))
+            keep &= np.hypot(north_km, east_km) > TOWN_RADIUS_KM + 1.0  # + room for the pin's spread
         lat = np.concatenate([lat, tries_lat[keep]])
         lon = np.concatenate([lon, tries_lon[keep]])
     return lat[:n], lon[:n]

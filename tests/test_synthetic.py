@@ -100,6 +100,19 @@ def test_reports_cluster_around_named_places(tables):
         assert geography.place_named(place).area == area
 
 
+def test_countryside_reports_are_not_pinned_in_a_town(tables):
+    reports = tables[schema.ASB_REPORTS]
+    rural = reports[(reports["area"] == "Elsewhere in Herefordshire") & (reports["lat"] != "")]
+    for lat, lon in zip(rural["lat"], rural["lon"], strict=True):
+        assert geography.nearest_area(float(lat), float(lon)) == "Elsewhere in Herefordshire"
+    towns = reports[reports["area"].isin(schema.TOWNS) & (reports["lat"] != "")]
+    in_town = [
+        geography.nearest_area(float(lat), float(lon)) == area
+        for lat, lon, area in zip(towns["lat"], towns["lon"], towns["area"], strict=True)
+    ]
+    assert all(in_town)
+
+
 def _night_share(frame: pd.DataFrame) -> float:
     return frame["time_of_day"].isin(["Evening 6pm–10pm", "Night 10pm–6am"]).mean()
 
