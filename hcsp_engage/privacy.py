@@ -188,6 +188,9 @@ def suppress_table(
     suppressed, every percentage column of that row is blanked, because a percentage of a total that is
     shown elsewhere gives the count back. Percentage columns are ``percent_columns`` or, by default,
     the columns whose name contains "%", "percent" or "share". Non-numeric cells are left as they are.
+
+    A column total shown beside a table with one suppressed cell gives that cell back by subtraction:
+    show such totals only when two or more cells are suppressed, or leave the total out.
     """
     if percent_columns is None:
         percent_columns = [
