@@ -674,11 +674,12 @@ def frames(
     end: datetime | date | None = None,
 ) -> dict[str, pd.DataFrame]:
     """All four tables as text frames: reports, responses, their status changes and the seed register."""
+    start, end = _period(start, end)
     reports = report_frame(n_reports, seed, start, end)
     return {
         schema.SURVEY_RESPONSES: survey_frame(n_responses, seed, start, end),
         schema.ASB_REPORTS: reports,
-        schema.REPORT_STATUS: status_frame(reports, seed, end),
+        schema.REPORT_STATUS: status_frame(reports, seed, end),  # officers act within the period too
         schema.INTERVENTIONS: to_frame(schema.INTERVENTIONS, interventions.seed_rows()),
     }
 

@@ -63,6 +63,7 @@ def test_status_changes_validate_and_move_forward_in_time(tables):
         assert times == sorted(times)
         assert len(set(times)) == len(times)
     assert (statuses.groupby("report_id").size() > 1).any(), "some reports have several changes"
+    assert statuses["updated_at"].max() < synthetic.DEFAULT_END.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def test_ids_are_unique_even_for_many_rows():
