@@ -4,6 +4,30 @@ import streamlit as st
 
 from hcsp_engage import ui
 
+# The three actions are links (they open in a new tab, and read as links to a screen reader) drawn as
+# large buttons: at least 56 px tall, GOV.UK blue, a yellow focus ring. Fixed markup only.
+st.html(
+    """
+<style>
+.st-key-home-actions h2 { font-size: 1.5rem; padding-top: 0; }
+/* every card's button sits at the bottom, level with its neighbours */
+.st-key-home-actions [data-testid="stElementContainer"]:has([data-testid="stPageLink"]) { margin-top: auto; }
+.st-key-home-actions [data-testid="stPageLink"] a {
+  background: #005ea5; border-radius: 0.3rem; box-shadow: 0 2px 0 #002d18;
+  min-height: 3.5rem; padding: 0.75rem 1rem; justify-content: center;
+}
+.st-key-home-actions [data-testid="stPageLink"] a * {
+  color: #ffffff !important; font-size: 1.15rem; font-weight: 700;
+}
+.st-key-home-actions [data-testid="stPageLink"] a:hover { background: #003078; }
+.st-key-home-actions [data-testid="stPageLink"] a:focus-visible {
+  outline: 3px solid #ffdd00; outline-offset: 0; background: #ffdd00; box-shadow: 0 4px 0 #0b0c0c;
+}
+.st-key-home-actions [data-testid="stPageLink"] a:focus-visible * { color: #0b0c0c !important; }
+</style>
+"""
+)
+
 ui.public_page("Tell us how safe you feel in Herefordshire")
 
 st.markdown(
@@ -13,19 +37,37 @@ st.markdown(
     "we never ask for your name."
 )
 
-survey, report, community_map = st.columns(3, gap="medium")
-with survey, st.container(border=True):
-    st.subheader("Take the safety survey")
-    st.write("Tell us how safe you feel during the day and after dark, and what would help. About 5 minutes.")
-    st.page_link("pages/survey.py", label="Start the survey", icon=":material/arrow_forward:")
-with report, st.container(border=True):
-    st.subheader("Report a concern")
-    st.write("Tell us about anti-social behaviour such as noise, vandalism or intimidation. About 3 minutes.")
-    st.page_link("pages/report.py", label="Report a concern", icon=":material/arrow_forward:")
-with community_map, st.container(border=True):
-    st.subheader("See the community map")
-    st.write("See where concerns are raised and what the Partnership has done: you said, we did.")
-    st.page_link("pages/map.py", label="Open the map", icon=":material/arrow_forward:")
+ACTIONS = [
+    (
+        "pages/survey.py",
+        "Take the safety survey",
+        "Tell us how safe you feel during the day and after dark, and what would help. About 5 minutes.",
+        "Start the survey",
+        ":material/checklist:",
+    ),
+    (
+        "pages/report.py",
+        "Report a concern",
+        "Tell us about anti-social behaviour such as noise, vandalism or intimidation. About 3 minutes.",
+        "Report a concern",
+        ":material/report:",
+    ),
+    (
+        "pages/map.py",
+        "See the community map",
+        "See where concerns are raised and what the Partnership has done: you said, we did.",
+        "Open the map",
+        ":material/map:",
+    ),
+]
+with st.container(key="home-actions"):
+    for column, (page, heading, summary, label, icon) in zip(
+        st.columns(len(ACTIONS), gap="medium"), ACTIONS, strict=True
+    ):
+        with column, st.container(border=True, height="stretch"):
+            st.markdown(f"## {heading}")
+            st.write(summary)
+            st.page_link(page, label=label, icon=icon, width="stretch")
 
 st.markdown(
     "Your answers are anonymous. Read the [privacy notice](/privacy) to see what we keep and who sees "

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
+import pytest
+
 from tests.browser import support
 
 # Rules axe reports on Home that Streamlit's own markup breaks and the app cannot change; each is
@@ -21,6 +25,20 @@ def test_home_loads_with_the_three_actions_and_the_emergency_notice(app_server, 
     assert page.locator(support.EXCEPTION).count() == 0
     support.screenshot(page, "home-desktop")
     assert network.blocked == []
+
+
+@pytest.mark.parametrize(
+    ("action", "path"),
+    [("Start the survey", "/survey"), ("Report a concern", "/report"), ("Open the map", "/map")],
+)
+def test_each_home_action_opens_its_page(app_server, page, action, path):
+    support.goto(page, app_server.url)
+
+    page.locator(support.MAIN).get_by_role("link", name=action).click()
+    page.wait_for_url(re.compile(re.escape(path) + "$"))
+    support.wait_for_app(page)
+
+    assert page.locator(support.EXCEPTION).count() == 0
 
 
 def test_home_on_a_phone(app_server, phone_page):
