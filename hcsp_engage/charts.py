@@ -9,19 +9,24 @@ SAFE_COLOURS = {"This survey": "#1d70b8", "Baseline": "#b1b4b6"}
 
 
 def concerns_chart(counts: pd.DataFrame) -> alt.Chart:
-    """Concerns by category and month (``month``, ``category``, ``count``), stacked bars."""
-    data = counts.assign(month=pd.to_datetime(counts["month"] + "-01"))
+    """Concerns by category and month (``month``, ``category``, ``concerns``), stacked bars."""
+    # Plain floats: Arrow's int64 reaches Vega as BigInt, which it cannot add up.
+    data = counts.assign(
+        month=pd.to_datetime(counts["month"] + "-01"), concerns=counts["concerns"].astype(float)
+    )
     return (
         alt.Chart(data, title="Concerns by category and month")
         .mark_bar()
         .encode(
             x=alt.X("yearmonth(month):T", title="Month", axis=alt.Axis(format="%b %Y", labelAngle=-45)),
-            y=alt.Y("sum(count):Q", title="Concerns reported"),
-            color=alt.Color("category:N", title="Category", legend=alt.Legend(orient="bottom", columns=2)),
+            y=alt.Y("sum(concerns):Q", title="Concerns reported"),
+            color=alt.Color(
+                "category:N", title="Category", legend=alt.Legend(orient="right", labelLimit=260)
+            ),
             tooltip=[
                 alt.Tooltip("yearmonth(month):T", title="Month", format="%B %Y"),
                 alt.Tooltip("category:N", title="Category"),
-                alt.Tooltip("count:Q", title="Concerns"),
+                alt.Tooltip("concerns:Q", title="Concerns"),
             ],
         )
         .properties(height=260)
@@ -32,10 +37,7 @@ def safety_chart(figures: pd.DataFrame) -> alt.LayerChart:
     """Feeling safe after dark (``label``, ``percent_safe``, ``responses``, ``kind``): horizontal bars,
     the survey's figures beside the baselines, each labelled with its percentage."""
     data = figures.dropna(subset=["percent_safe"]).assign(
-        text=lambda frame: [
-            f"{percent:.0f}%" + (f" ({int(n):,} answers)" if pd.notna(n) else "")
-            for percent, n in zip(frame["percent_safe"], frame["responses"], strict=True)
-        ]
+        text=lambda frame: [f"{percent:.0f}%" for percent in frame["percent_safe"]]
     )
     order = list(data["label"])
     base = alt.Chart(data, title="Feel safe outside after dark").encode(

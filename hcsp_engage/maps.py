@@ -16,6 +16,7 @@ from branca.element import MacroElement
 from jinja2 import Template
 
 from hcsp_engage import geography
+from hcsp_engage.analysis.public import PRECISION_WORDS, month_label
 from hcsp_engage.privacy import COUNT_BANDS
 
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
@@ -38,11 +39,6 @@ KIND_ICONS = {
     "Education and awareness": ("graduation-cap", "cadetblue"),
     "Other": ("circle-info", "gray"),
 }
-PRECISION_WORDS = {
-    "exact": "Exact location",
-    "approximate": "Approximate location",
-    "area": "Shown at the centre of the area: the exact sites are not confirmed",
-}
 
 
 def escape(value: object) -> str:
@@ -62,12 +58,12 @@ def base_map(view: geography.Town | None = None, *, outline: bool = True) -> fol
     fmap = folium.Map(
         location=(view.lat, view.lon),
         zoom_start=view.zoom,
-        tiles=OSM_TILES,
-        attr=OSM_ATTRIBUTION,
+        tiles=None,
         control_scale=True,
         max_zoom=17,
         min_zoom=8,
     )
+    folium.TileLayer(OSM_TILES, attr=OSM_ATTRIBUTION, name="OpenStreetMap", control=False).add_to(fmap)
     if outline:
         folium.PolyLine(
             geography.county_outline() + geography.county_outline()[:1],
@@ -145,20 +141,28 @@ class Legend(MacroElement):
 
 
 def legend(layers: Mapping[str, str]) -> Legend:
-    """For each layer name its palette's bands. Fixed text only."""
-    blocks = []
-    for name, palette in layers.items():
-        rows = "".join(
-            f'<div><span style="display:inline-block;width:12px;height:12px;margin-right:4px;'
-            f'border:1px solid #333;vertical-align:middle;background:{band_colour(band, palette)}"></span>'
-            f"{escape(band)}</div>"
-            for band in BAND_LABELS
+    """A compact key: one row per band, one swatch per layer (layer name -> palette). Fixed text only."""
+    swatch = (
+        '<span title="{name}" style="display:inline-block;width:14px;height:12px;margin-right:3px;'
+        'border:1px solid #333;vertical-align:middle;background:{colour}"></span>'
+    )
+    rows = "".join(
+        "<div>"
+        + "".join(
+            swatch.format(name=escape(name), colour=band_colour(band, palette))
+            for name, palette in layers.items()
         )
-        blocks.append(f'<div style="margin-top:2px"><strong>{escape(name)}</strong>{rows}</div>')
+        + f" {escape(band)}</div>"
+        for band in BAND_LABELS
+    )
+    names = "".join(
+        f"<div>{swatch.format(name=escape(name), colour=band_colour(BAND_LABELS[-1], palette))} {escape(name)}</div>"
+        for name, palette in layers.items()
+    )
     return Legend(
-        '<div style="background:#fff;padding:6px 8px;border:1px solid #777;border-radius:4px;'
-        'font:12px/1.4 sans-serif">'
-        "<div>Reports per hexagon</div>" + "".join(blocks) + "</div>"
+        '<div style="background:#fff;padding:4px 6px;border:1px solid #777;border-radius:4px;'
+        'font:11px/1.35 sans-serif;color:#0b0c0c">'
+        f"<strong>Reports per hexagon</strong>{rows}{names}</div>"
     )
 
 
@@ -177,12 +181,6 @@ def intervention_point(row: Mapping[str, str]) -> tuple[float, float] | None:
         return lat, lon
     town = geography.towns().get(str(row.get("area", "")))
     return (town.lat, town.lon) if town else None
-
-
-def month_label(text: str) -> str:
-    """'2024-03-15' -> 'March 2024' (dates on the public map are by month only)."""
-    stamp = pd.to_datetime(text, errors="coerce", format="%Y-%m-%d")
-    return "" if pd.isna(stamp) else stamp.strftime("%B %Y")
 
 
 def intervention_popup(row: Mapping[str, str]) -> str:

@@ -1,5 +1,110 @@
-"""PLACEHOLDER page: being built."""
+"""Community map (/map): where concerns are raised, where people feel unsafe, and "You said, we did"."""
 
 import streamlit as st
+from streamlit_folium import st_folium
 
-st.title("Coming soon")
+from hcsp_engage import cached, charts, geography, map_cache, maps, schema, ui
+from hcsp_engage.analysis import public
+from hcsp_engage.analysis.aggregate import COUNTY, cells_in_area
+from hcsp_engage.errors import StoreUnavailable
+
+ALL = f"All of {COUNTY}"
+CONCERNS_LAYER = "ASB concerns, last 12 months"
+UNSAFE_LAYER = "Places where people feel unsafe"
+
+st.set_page_config(layout="wide")  # the map and its figures side by side
+ui.public_page("Community map: you said, we did")
+settings = cached.settings()
+k = settings.public_min_reports
+
+st.markdown(
+    "See where people have raised anti-social behaviour concerns and where they feel unsafe, and what "
+    "the Partnership has done about it. To protect privacy the map shows only areas (hexagons) with "
+    f"at least **{k} reports**, counts are shown in bands, and some kinds of concern, such as "
+    "harassment, are never mapped."
+)
+
+choice = st.segmented_control(
+    "Choose an area", [ALL, *schema.TOWNS], default=ALL, key="map_area", selection_mode="single"
+)
+area = COUNTY if choice in (None, ALL) else choice
+
+try:
+    tables = map_cache.tables()
+except StoreUnavailable:
+    st.error(
+        "The map data cannot be loaded just now. Please try again in a few minutes.",
+        icon=":material/cloud_off:",
+    )
+    st.stop()
+
+reports = tables[schema.ASB_REPORTS]
+responses = tables[schema.SURVEY_RESPONSES]
+layers = map_cache.public_layers(tables, k)
+concern_cells = cells_in_area(layers["concerns"], area)
+unsafe_cells = cells_in_area(layers["unsafe"], area)
+register = map_cache.current_interventions(tables)
+shown_interventions = public.public_interventions(register, area)
+
+map_column, side = st.columns([3, 2], gap="large")
+with map_column:
+    if reports.empty and responses.empty:
+        st.info("No reports or survey answers yet: the map shows the Partnership's work so far.")
+    elif concern_cells.empty and unsafe_cells.empty:
+        st.info(
+            f"No part of {area} has {k} or more reports yet, so no hexagons are shown. "
+            "The map still shows the Partnership's work."
+        )
+    community = maps.community_map(
+        geography.view_for(area),
+        {CONCERNS_LAYER: (concern_cells, "concerns"), UNSAFE_LAYER: (unsafe_cells, "unsafe")},
+        shown_interventions,
+    )
+    st_folium(
+        community,
+        key=f"community_map_{area}",
+        height=520,
+        use_container_width=True,
+        returned_objects=[],
+    )
+    st.caption(
+        "Use the layer switch at the top right of the map to show or hide each layer. "
+        "Markers show Safer Streets work: select one for what was done and when."
+    )
+
+with side:
+    st.subheader("Feeling safe after dark")
+    figures = map_cache.safety_after_dark(responses, area, settings.board_min_count)
+    st.altair_chart(
+        charts.safety_chart(figures),
+        width="stretch",
+        alt=" ".join(public.safety_notes(figures, settings.board_min_count)),
+    )
+    for line in public.safety_notes(figures, settings.board_min_count):
+        st.caption(line)
+
+st.subheader(f"Concerns by month: {area}")
+counts = map_cache.concerns_by_month(reports, area, settings.board_min_count)
+if counts.empty:
+    st.write(f"Not enough concerns in {area} in the last 12 months to show by month yet.")
+else:
+    st.altair_chart(
+        charts.concerns_chart(counts),
+        width="stretch",
+        height=340,
+        alt=f"Bar chart of ASB concerns in {area} by month and category, last 12 months.",
+    )
+    st.caption(
+        f"Months with fewer than {settings.board_min_count} concerns of a kind are left out. "
+        "Personal ASB such as harassment is not included."
+    )
+
+st.subheader("You said, we did")
+if shown_interventions.empty:
+    st.write(f"No Safer Streets work is recorded for {area} yet.")
+for item in public.intervention_cards(shown_interventions):
+    with st.container(border=True):
+        st.markdown(item.heading)
+        st.caption(item.meta)
+        if item.description:
+            st.markdown(item.description)

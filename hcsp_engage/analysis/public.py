@@ -39,9 +39,13 @@ def _in_area(frame: pd.DataFrame, area: str | None) -> pd.DataFrame:
 
 
 def concerns_by_month(reports: pd.DataFrame, area: str | None, today: date, minimum: int = 5) -> pd.DataFrame:
-    """``DataFrame[month, category, count]`` of publicly mappable concerns in the last 12 months;
+    """``DataFrame[month, category, concerns]`` of publicly mappable concerns in the last 12 months;
     category-months with fewer than ``minimum`` concerns are left out."""
-    columns = {"month": pd.Series(dtype=str), "category": pd.Series(dtype=str), "count": pd.Series(dtype=int)}
+    columns = {
+        "month": pd.Series(dtype=str),
+        "category": pd.Series(dtype=str),
+        "concerns": pd.Series(dtype=int),
+    }
     if reports.empty:
         return pd.DataFrame(columns)
     shown = recent(_in_area(reports, area), today)
@@ -49,8 +53,8 @@ def concerns_by_month(reports: pd.DataFrame, area: str | None, today: date, mini
     if shown.empty:
         return pd.DataFrame(columns)
     when = shown["occurred_on"].where(shown["occurred_on"] != "", shown["submitted_at"]).str[:7]
-    counts = shown.assign(month=when).groupby(["month", "category"]).size().rename("count").reset_index()
-    return counts[counts["count"] >= minimum].sort_values(["month", "category"]).reset_index(drop=True)
+    counts = shown.assign(month=when).groupby(["month", "category"]).size().rename("concerns").reset_index()
+    return counts[counts["concerns"] >= minimum].sort_values(["month", "category"]).reset_index(drop=True)
 
 
 def _percent_safe(answers: pd.Series) -> tuple[float | None, int]:
@@ -89,3 +93,84 @@ def safety_after_dark(responses: pd.DataFrame, area: str | None, minimum: int = 
             }
         )
     return pd.DataFrame(rows)
+
+
+def safety_notes(figures: pd.DataFrame, minimum: int = 5) -> list[str]:
+    """Plain-words notes under the safety chart: how many answered, and what is not shown."""
+    notes = []
+    for row in figures[figures["kind"] == "This survey"].itertuples():
+        count = int(row.responses or 0)
+        if count == 0:
+            notes.append(f"{row.label}: nobody has answered yet.")
+        elif row.percent_safe is None or pd.isna(row.percent_safe):
+            notes.append(f"{row.label}: fewer than {minimum} answers so far, so no percentage is shown.")
+        else:
+            notes.append(
+                f"{row.label}: {row.percent_safe:.0f}% feel very or fairly safe ({count:,} answers)."
+            )
+    notes.append(
+        "Baselines: Herefordshire surveys of 2021 and 2023 (HCSP annual report 2023/24) and Great Britain "
+        '(LGA, October 2022). "Don\'t know" answers are left out of the percentages.'
+    )
+    return notes
+
+
+def public_interventions(register: pd.DataFrame, area: str | None) -> pd.DataFrame:
+    """Interventions marked public (current state), for one area or the county, newest first."""
+    if register.empty:
+        return register
+    shown = register[register["public"] == "yes"]
+    shown = shown[shown["status"] != "Withdrawn"]
+    return _in_area(shown, area).reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class InterventionCard:
+    """One "You said, we did" entry, as markdown with every stored character escaped."""
+
+    heading: str
+    meta: str
+    description: str
+
+
+_MARKDOWN_SPECIALS = frozenset("\\`*_{}[]()<>#+-.!|~$&")
+
+
+def markdown_text(text: object) -> str:
+    """Stored text made safe for ``st.markdown``: every markdown character is shown as itself."""
+    return "".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in str(text))
+
+
+def month_label(text: str) -> str:
+    """'2024-03-15' -> 'March 2024' (dates shown to the public are by month only)."""
+    stamp = pd.to_datetime(text, errors="coerce", format="%Y-%m-%d")
+    return "" if pd.isna(stamp) else stamp.strftime("%B %Y")
+
+
+PRECISION_WORDS = {
+    "exact": "Exact location",
+    "approximate": "Approximate location",
+    "area": "Exact sites not confirmed: shown at the centre of the area",
+}
+
+
+def intervention_cards(frame: pd.DataFrame) -> list[InterventionCard]:
+    cards = []
+    for row in frame.to_dict("records"):
+        started = month_label(row.get("started_on", ""))
+        meta = [
+            row["scheme"],
+            row["kind"],
+            row["area"],
+            f"started {started}" if started else "",
+            row["status"],
+        ]
+        meta.append(PRECISION_WORDS.get(row.get("location_precision", ""), ""))
+        cards.append(
+            InterventionCard(
+                heading=f"**{markdown_text(row['title'])}**",
+                meta=markdown_text(" · ".join(part for part in meta if part)),
+                description=markdown_text(row.get("description", "")),
+            )
+        )
+    return cards
