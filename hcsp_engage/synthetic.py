@@ -309,6 +309,12 @@ def _rows(frame: pd.DataFrame) -> list[dict[str, str]]:
     return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
 
 
+def _in_order(columns: dict[str, np.ndarray], submitted: np.ndarray) -> dict[str, np.ndarray]:
+    """The rows oldest first, as a store holds them (sorting numpy arrays beats sorting a frame)."""
+    order = np.argsort(submitted, kind="stable")
+    return {name: values[order] for name, values in columns.items()}
+
+
 def _report_columns(
     n: int, rng: np.random.Generator, start: datetime, end: datetime
 ) -> dict[str, np.ndarray]:
@@ -370,7 +376,7 @@ def _report_columns(
         rng.random(n) < DETAIL_SHARE, _pick(rng, LOCATION_DETAILS, [1.0] * len(LOCATION_DETAILS), n), ""
     )
 
-    return {
+    columns = {
         "report_id": _references(rng, "R", n),
         "submitted_at": _iso_seconds(submitted),
         "schema_version": np.full(n, schema.SCHEMA_VERSION, dtype=object),
@@ -389,6 +395,7 @@ def _report_columns(
         "incidents_reported_6m": _pick(rng, schema.INCIDENTS_REPORTED_6M, (0.40, 0.27, 0.15, 0.18), n),
         "description": description,
     }
+    return _in_order(columns, submitted)
 
 
 def report_frame(
@@ -402,7 +409,7 @@ def report_frame(
     frame = pd.DataFrame(
         _report_columns(n, rng, start, end), columns=list(schema.COLUMNS[schema.ASB_REPORTS])
     )
-    return frame.sort_values("submitted_at", kind="stable").reset_index(drop=True)
+    return frame
 
 
 def report_rows(
@@ -544,7 +551,7 @@ def _survey_columns(
     skipped = rng.random(n) < ABOUT_YOU_SKIPPED_SHARE
     submitted = _waking_moments(rng, n, start, end)
     commented = rng.random(n) < COMMENTED_SHARE
-    return {
+    columns = {
         "response_id": _references(rng, "S", n),
         "submitted_at": _iso_seconds(submitted),
         "schema_version": np.full(n, schema.SCHEMA_VERSION, dtype=object),
@@ -565,6 +572,7 @@ def _survey_columns(
         "disability": np.where(skipped, "", _pick(rng, schema.DISABILITY, DISABILITY_WEIGHTS, n)),
         "comments": np.where(commented, _pick(rng, COMMENTS, [1.0] * len(COMMENTS), n), ""),
     }
+    return _in_order(columns, submitted)
 
 
 def survey_frame(
@@ -577,7 +585,7 @@ def survey_frame(
         return to_frame(schema.SURVEY_RESPONSES, [])
     columns = _survey_columns(n, rng, start, end)
     frame = pd.DataFrame(columns, columns=list(schema.COLUMNS[schema.SURVEY_RESPONSES]))
-    return frame.sort_values("submitted_at", kind="stable").reset_index(drop=True)
+    return frame
 
 
 def survey_rows(
@@ -634,26 +642,23 @@ def status_frame(
         ("Action taken", action),
         ("Closed (no further action)", finished & ~action),
     ]
-    pieces = []
+    report_ids = frame["report_id"].to_numpy(dtype=object)
+    pieces: dict[str, list[np.ndarray]] = {column: [] for column in schema.COLUMNS[schema.REPORT_STATUS]}
+    moments = []
     moment = submitted.copy()
     for status, chosen in steps:
         gap = rng.integers(3600, 10 * 86400, size=n).astype("timedelta64[s]")
         moment = np.where(chosen, moment + gap, moment)
         rows = np.flatnonzero(chosen & (moment <= limit))
         notes = NOTES[status]
-        pieces.append(
-            pd.DataFrame(
-                {
-                    "report_id": frame["report_id"].to_numpy()[rows],
-                    "status": status,
-                    "note": _pick(rng, notes, [1.0] * len(notes), len(rows)),
-                    "updated_at": _iso_seconds(moment[rows]),
-                    "updated_by": _pick(rng, OFFICERS, [1.0] * len(OFFICERS), len(rows)),
-                }
-            )
-        )
-    result = pd.concat(pieces, ignore_index=True)
-    return result.sort_values(["updated_at", "report_id"], kind="stable").reset_index(drop=True)
+        pieces["report_id"].append(report_ids[rows])
+        pieces["status"].append(np.full(len(rows), status, dtype=object))
+        pieces["note"].append(_pick(rng, notes, [1.0] * len(notes), len(rows)))
+        pieces["updated_at"].append(_iso_seconds(moment[rows]))
+        pieces["updated_by"].append(_pick(rng, OFFICERS, [1.0] * len(OFFICERS), len(rows)))
+        moments.append(moment[rows])
+    order = np.argsort(np.concatenate(moments), kind="stable")
+    return pd.DataFrame({column: np.concatenate(parts)[order] for column, parts in pieces.items()})
 
 
 def status_rows(
