@@ -31,10 +31,13 @@ def open_store(settings: Settings) -> Store:
 def submit(store: Store, outbox: Outbox | None, table: str, row: Mapping[str, str]) -> Submitted:
     """Store a row now if possible, otherwise keep it in the outbox. Never loses or doubles it.
 
-    Rows already waiting are sent first, so the outbox drains on ordinary traffic.
+    Rows already waiting are sent first, so the outbox drains on ordinary traffic. When sending them
+    shows the store is down, the new row joins the queue at once: a resident never waits for two
+    timeouts in a row.
     """
-    if outbox is not None and len(outbox):
-        outbox.flush(store)
+    if outbox is not None and len(outbox) and outbox.deliver(store).failed:
+        outbox.put(table, row)
+        return Submitted.QUEUED
     try:
         store.append(table, row)
     except StoreUnavailable:

@@ -19,6 +19,12 @@ from hcsp_engage.storage.base import Store
 
 
 @dataclass(frozen=True)
+class Delivery:
+    sent: int
+    failed: bool  # the store refused a row: it is down, so there is no point trying more now
+
+
+@dataclass(frozen=True)
 class Pending:
     entry_id: int
     table: str
@@ -60,12 +66,16 @@ class Outbox:
             return connection.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
 
     def flush(self, store: Store, limit: int = 20) -> int:
-        """Send up to ``limit`` waiting rows; stop at the first failure. Returns how many were sent.
+        """Send up to ``limit`` waiting rows; stop at the first failure. Returns how many were sent."""
+        return self.deliver(store, limit).sent
+
+    def deliver(self, store: Store, limit: int = 20) -> Delivery:
+        """``flush``, also saying whether it stopped because the store failed.
 
         Only one thread flushes at a time, so two sessions cannot send the same waiting row at once.
         """
         if not self._flush_lock.acquire(blocking=False):
-            return 0
+            return Delivery(0, failed=False)
         sent = 0
         try:
             for item in self.pending()[:limit]:
@@ -77,10 +87,10 @@ class Outbox:
                             "UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE entry_id = ?",
                             (str(error)[:500], item.entry_id),
                         )
-                    break
+                    return Delivery(sent, failed=True)
                 with self._connect() as connection:
                     connection.execute("DELETE FROM outbox WHERE entry_id = ?", (item.entry_id,))
                 sent += 1
         finally:
             self._flush_lock.release()
-        return sent
+        return Delivery(sent, failed=False)

@@ -175,7 +175,10 @@ class SheetsStore(Store):
         self._generation = 0  # bumped by every write, so a read begun before it is not cached
         self._seen: dict[str, set[str]] | None = None  # keys in the sheet at the last full read
         self._written: dict[str, set[str]] = {table: set() for table in schema.TABLES}
-        self._uncertain: set[str] = set()  # tables with a write of unknown outcome
+        # Tables with a write of unknown outcome, and when it was marked: a read clears only the marks
+        # made before it began (a write that failed during the read may not be in what it fetched).
+        self._uncertain: dict[str, int] = {}
+        self._marks = 0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SheetsStore:
@@ -212,7 +215,7 @@ class SheetsStore(Store):
                 self._read_sheets(budget)
             if self._is_stored(table, key):
                 return False
-            attempt = 0
+            attempt, maybe_written = 0, False
             while True:
                 try:
                     answer = self._call(
@@ -225,12 +228,13 @@ class SheetsStore(Store):
                     )
                 except _Retry as problem:
                     if problem.unknown:
-                        with self._lock:
-                            self._uncertain.add(table)
+                        maybe_written = True
+                        self._mark_uncertain(table)  # if we give up, the next append checks first
                     self._pause(budget, attempt, problem.reason)
                     attempt += 1
-                    if table in self._uncertain:
+                    if maybe_written:
                         self._read_sheets(budget)  # did the last attempt land after all?
+                        maybe_written = False
                         if self._is_stored(table, key):
                             self._remember_write(table, key)
                             return True
@@ -252,6 +256,9 @@ class SheetsStore(Store):
     def forget_cache(self) -> None:
         with self._lock:
             self._cache = None
+
+    def close(self) -> None:
+        self._http.session.close()
 
     # --- operations and retries ------------------------------------------------------------------------
 
@@ -284,6 +291,8 @@ class SheetsStore(Store):
                     f"Google Sheets cannot open the spreadsheet {self.spreadsheet_id!r} ({status}: {message}). "
                     "Check the key, and that the sheet is shared with the service account's email as an Editor."
                 ) from error
+            if status == 400 and "Unable to parse range" in message:
+                self._prepared = False  # a worksheet was deleted or renamed: set up again next time
             raise StoreUnavailable(f"Google Sheets refused the request ({status}): {message}") from error
         except requests.ConnectTimeout as error:
             raise _Retry(f"Google Sheets could not be reached: {error}", unknown=False) from error
@@ -318,7 +327,7 @@ class SheetsStore(Store):
     def _read_sheets(self, budget: _Budget) -> dict[str, pd.DataFrame]:
         """Every worksheet in one batched call; refreshes the cache and the keys known to be stored."""
         with self._lock:
-            generation = self._generation
+            generation, marks = self._generation, self._marks
         answer = self._with_retries(
             budget,
             lambda: self._http.values_batch_get(
@@ -339,7 +348,8 @@ class SheetsStore(Store):
             seen[table] = {_row_key(table, row) for row in rows}
         with self._lock:
             self._seen = seen
-            self._uncertain.clear()
+            for table in [table for table, mark in self._uncertain.items() if mark <= marks]:
+                del self._uncertain[table]
             if generation == self._generation:
                 self._cache = (time.monotonic(), frames)
         return frames
@@ -348,10 +358,14 @@ class SheetsStore(Store):
         with self._lock:
             return key in self._written[table] or (self._seen is not None and key in self._seen[table])
 
+    def _mark_uncertain(self, table: str) -> None:
+        with self._lock:
+            self._marks += 1
+            self._uncertain[table] = self._marks
+
     def _remember_write(self, table: str, key: str) -> None:
         with self._lock:
             self._written[table].add(key)
-            self._uncertain.discard(table)
             self._generation += 1
             self._cache = None
 
@@ -368,8 +382,7 @@ class SheetsStore(Store):
             or int(match.group("row")) < 2
             or (match.group("end") and match.group("end") != match.group("row"))
         ):
-            with self._lock:
-                self._uncertain.add(table)
+            self._mark_uncertain(table)
             raise StoreUnavailable(
                 f"Google Sheets reported writing the row to {updated!r}, not to a new row of {table!r}. "
                 "Check that worksheet for stray cells beside or below the data."

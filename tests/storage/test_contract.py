@@ -361,3 +361,18 @@ def test_the_app_configuration_opens_the_emulator_without_credentials(sheets, mo
 
     assert isinstance(store, SheetsStore)
     assert sheets.emulator.values(SPREADSHEET_ID, schema.SURVEY_RESPONSES)[1][0] == survey(1)["response_id"]
+
+
+def test_queued_submissions_keep_their_order_and_drain_on_later_traffic(sheets):
+    outbox = Outbox(sheets.tmp_path / "outbox.sqlite3")
+    sheets.store.read_all()
+    sheets.emulator.inject("503", times=10_000)
+
+    assert storage.submit(sheets.store, outbox, schema.SURVEY_RESPONSES, survey(1)) is Submitted.QUEUED
+    assert storage.submit(sheets.store, outbox, schema.SURVEY_RESPONSES, survey(2)) is Submitted.QUEUED
+    sheets.emulator.reset_faults()
+    assert storage.submit(sheets.store, outbox, schema.SURVEY_RESPONSES, survey(3)) is Submitted.STORED
+
+    stored = sheets.emulator.values(SPREADSHEET_ID, schema.SURVEY_RESPONSES)
+    assert [cells[0] for cells in stored[1:]] == [survey(n)["response_id"] for n in (1, 2, 3)]
+    assert len(outbox) == 0
