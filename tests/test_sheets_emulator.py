@@ -203,3 +203,34 @@ def test_text_that_looks_like_a_number_stays_text_when_written_raw():
         )
         answer = requests.get(f"{base}/Sheet1", timeout=10).json()
     assert answer["values"] == [["0123", "=1+1"], ["123", "2"]]
+
+
+def test_gspread_reads_and_writes_through_the_emulator():
+    """gspread's own Worksheet API, unchanged, works against the emulator (as the app's tools might use it)."""
+    import functools
+
+    import gspread
+    from google.auth.credentials import AnonymousCredentials
+
+    from hcsp_engage.storage.sheets import SheetsHTTPClient
+
+    with SheetsEmulator() as emulator:
+        emulator.create_spreadsheet("key", title="HCSP Engage")
+        client = gspread.Client(
+            AnonymousCredentials(), http_client=functools.partial(SheetsHTTPClient, endpoint=emulator.url)
+        )
+        spreadsheet = client.open_by_key("key")
+        worksheet = spreadsheet.add_worksheet("answers", rows=10, cols=5)
+        worksheet.append_row(["id", "postcode"], value_input_option="RAW")
+        worksheet.append_row(["S-1", "0123"], value_input_option="RAW", table_range="A1")
+        worksheet.update_acell("C1", "=1+1")
+
+        assert [sheet.title for sheet in spreadsheet.worksheets()] == ["Sheet1", "answers"]
+        assert worksheet.get_all_values() == [["id", "postcode", "2"], ["S-1", "0123", ""]]
+        assert worksheet.get_all_records(numericise_ignore=["all"]) == [
+            {"id": "S-1", "postcode": "0123", "2": ""}
+        ]
+        with pytest.raises(gspread.exceptions.WorksheetNotFound):
+            spreadsheet.worksheet("missing")
+        with pytest.raises(gspread.exceptions.SpreadsheetNotFound):
+            client.open_by_key("missing")
