@@ -1,6 +1,8 @@
-"""The routing self-test: a folium map renders with Leaflet, plugins, markers and tiles without network."""
+"""No network beyond the app: folium maps render from local npm files, and no public page calls a third party."""
 
 from __future__ import annotations
+
+import pytest
 
 from tests.browser import support
 
@@ -46,3 +48,15 @@ def test_a_request_to_an_unknown_host_is_blocked_and_recorded(app_server, page, 
     assert outcome == "refused"
 
     assert network.blocked == ["https://www.google-analytics.com/collect"]
+
+
+@pytest.mark.parametrize("path", ["/", "/survey", "/report", "/map", "/privacy", "/accessibility"])
+def test_no_public_page_sends_the_resident_anywhere_else(app_server, page, network, path):
+    # No tracker, font or script from a third party: every outside request is a CDN file we stand in for.
+    support.goto(page, app_server.url + path)
+    if path == "/map":
+        page.frame_locator(support.FOLIUM_FRAME).first.locator(support.LEAFLET_TILE).first.wait_for(
+            state="attached", timeout=20_000
+        )
+
+    assert network.blocked == []
