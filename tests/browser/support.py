@@ -181,6 +181,23 @@ def goto(page, url: str, timeout: float = 30_000) -> None:
     wait_for_app(page, timeout)
 
 
+def keyed(page, key: str):
+    """The widget or container created with ``key=key`` (Streamlit gives it the class st-key-<key>)."""
+    return page.locator(f".st-key-{key}")
+
+
+def choose(page, key: str, option: str) -> None:
+    """Tick the radio option or checkbox labelled ``option`` inside the widget with ``key``, then wait."""
+    keyed(page, key).get_by_text(option, exact=True).click()
+    wait_for_app(page)
+
+
+def press(page, name: str) -> None:
+    """Click the button called ``name``, then wait for the script to finish."""
+    page.get_by_role("button", name=name).click()
+    wait_for_app(page)
+
+
 def screenshot(page, name: str, full_page: bool = True) -> Path:
     """Save a screenshot under test-artifacts/ (git-ignored) and return its path."""
     ARTIFACTS.mkdir(exist_ok=True)
