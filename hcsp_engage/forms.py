@@ -191,6 +191,23 @@ def characters_used(text: str | None, limit: int) -> str:
 
 # --- The submission flow (Streamlit-facing) --------------------------------------------------------
 
+# Questions read as questions (Streamlit's widget labels are small grey text by default), and radio and
+# tick-box options get rows at least 32 px tall, comfortably over WCAG 2.2's 24 px target size.
+_FORM_STYLE = """
+<style>
+.stRadio > [data-testid="stWidgetLabel"] p, .stSelectbox [data-testid="stWidgetLabel"] p,
+.stMultiSelect [data-testid="stWidgetLabel"] p, .stTextInput [data-testid="stWidgetLabel"] p,
+.stTextArea [data-testid="stWidgetLabel"] p, .stDateInput [data-testid="stWidgetLabel"] p,
+.hcsp-question { font-size: 1.05rem; font-weight: 600; color: inherit; }
+[role="radiogroup"] label, .stCheckbox label { min-height: 2rem; align-items: center; }
+</style>
+"""
+
+
+def form_style() -> None:
+    """Call once near the top of a form page."""
+    st.html(_FORM_STYLE)
+
 
 @dataclass(frozen=True)
 class Form:
@@ -241,7 +258,7 @@ def answers(form: Form) -> dict:
 def checkbox_group(form: Form, name: str, label: str, options: Sequence[str], hint: str = "") -> list[str]:
     """Several-answers question as checkboxes (large tap targets, read out one by one)."""
     _GROUPS[form.key(name)] = tuple(options)
-    st.markdown(f"**{label}**")
+    st.markdown(f"**{label}**")  # fixed question text from the page, never the resident's
     if hint:
         st.caption(hint)
     return [

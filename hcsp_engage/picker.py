@@ -104,7 +104,7 @@ def _place_list(form: Form, area: str | None) -> None:
 def _pin_layer(pin: tuple[float, float] | None) -> folium.FeatureGroup:
     layer = folium.FeatureGroup(name="Your pin")
     if pin:
-        folium.Marker(pin, tooltip="Your pin", icon=folium.Icon(color="red", icon="map-marker")).add_to(layer)
+        folium.Marker(pin, tooltip="Your pin").add_to(layer)
     return layer
 
 

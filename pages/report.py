@@ -39,10 +39,10 @@ if done := forms.confirmation(FORM):
         st.info(
             "**What happens next.** Community safety officers review every report each month and look "
             "for places where problems keep happening. This is not a crime report and nobody will "
-            "contact you about it. If you or "
-            f"{rule.others_with_similar} others report {rule.incidents} or more separate incidents in "
-            f"{rule.months} months you can ask the council for an "
-            f"[ASB case review (Community Trigger)]({rule.application_url}).",
+            "contact you about it. If you report "
+            f"{rule.incidents} or more separate incidents in {rule.months} months, or you and "
+            f"{rule.others_with_similar} other people have each complained about similar problems, you can "
+            f"ask the council for an [ASB case review (Community Trigger)]({rule.application_url}).",
             icon=":material/info:",
         )
     st.page_link("pages/map.py", label="See the community map", icon=":material/map:")
@@ -52,6 +52,7 @@ if done := forms.confirmation(FORM):
 reference = forms.form_reference(FORM)
 problems = forms.problems(FORM)
 key = FORM.key
+forms.form_style()
 
 st.markdown(
     "Tell us about anti-social behaviour that worries you. It takes about 3 minutes and we do not ask "

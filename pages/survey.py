@@ -37,6 +37,7 @@ if forms.confirmation(FORM):
 reference = forms.form_reference(FORM)
 problems = forms.problems(FORM)
 key = FORM.key
+forms.form_style()
 
 st.markdown(
     "Tell us how safe you feel where you live. It takes about 5 minutes, there are 4 short parts, and "

@@ -1,0 +1,54 @@
+"""A resident completes the survey in Chromium, dropping a pin on the map, on a phone and a desktop."""
+
+from __future__ import annotations
+
+import pytest
+
+from hcsp_engage import schema
+from hcsp_engage.storage import SqliteStore
+from tests.browser import support
+
+
+def choose(page, key: str, option: str) -> None:
+    """Tick the radio option or checkbox labelled ``option`` inside the widget with ``key``."""
+    page.locator(f".st-key-{key}").get_by_text(option, exact=True).click()
+    support.wait_for_app(page)
+
+
+@pytest.mark.parametrize("viewport", ["phone", "desktop"])
+def test_resident_completes_the_survey_with_a_map_pin(app_server, make_page, network, viewport):
+    page = make_page(support.PHONE if viewport == "phone" else support.DESKTOP)
+    support.goto(page, app_server.url + "/survey")
+    assert page.locator(support.HEADING).first.inner_text() == "Feelings of safety survey"
+
+    choose(page, "survey_area", "Hereford")
+    choose(page, "survey_safe_day", "Fairly safe")
+    choose(page, "survey_safe_after_dark", "Fairly unsafe")
+    choose(page, "survey_method", "Drop a pin on a map")
+
+    frame = page.frame_locator(support.FOLIUM_FRAME)
+    leaflet = frame.locator(support.LEAFLET_MAP)
+    leaflet.wait_for(timeout=30_000)
+    leaflet.click()  # the middle of the map: Hereford city centre
+    page.get_by_text("Pin dropped", exact=False).wait_for(timeout=30_000)
+    frame.locator(support.LEAFLET_MARKER).first.wait_for(timeout=30_000)  # the pin is shown on the map
+    support.screenshot(page, f"survey-{viewport}-pin")
+
+    choose(page, "survey_unsafe_reasons__0", "Poor or no street lighting")
+    choose(page, "survey_noticed_changes__1", "Better street lighting")
+    choose(page, "survey_changes_effect", "More safe")
+    page.get_by_role("button", name="Submit my answers").click()
+    support.wait_for_app(page)
+
+    success = page.locator(support.ALERT_SUCCESS).first
+    success.wait_for(timeout=30_000)
+    assert "Your reference is S-" in success.inner_text()
+    reference = success.inner_text().rsplit(" ", 1)[-1]
+    support.screenshot(page, f"survey-{viewport}-done")
+    rows = SqliteStore(app_server.store_path).read(schema.SURVEY_RESPONSES)
+    row = rows.set_index("response_id").loc[reference]
+    assert row["unsafe_lat"].startswith("52.0") and row["unsafe_lon"].startswith("-2.7")
+    assert row["unsafe_reasons"] == "Poor or no street lighting"
+    assert row["changes_effect"] == "More safe"
+    assert page.locator(support.EXCEPTION).count() == 0
+    assert network.blocked == []
