@@ -29,6 +29,11 @@ class Store(ABC):
         written, and calling ``append`` again with the same row is always safe.
         """
 
+    def append_many(self, table: str, rows: Iterable[Mapping[str, str]]) -> int:
+        """Append several rows (seed or demo data); returns how many were new. Backends may send them
+        in one call."""
+        return sum(self.append(table, row) for row in rows)
+
     @abstractmethod
     def read_all(self) -> dict[str, pd.DataFrame]:
         """Every table as a data frame of text (in write order, repeated keys dropped)."""

@@ -18,11 +18,12 @@ How this backend keeps answers safe and pages quick:
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -206,26 +207,31 @@ class SheetsStore(Store):
     # --- the Store interface ---------------------------------------------------------------------------
 
     def append(self, table: str, row: Mapping[str, str]) -> bool:
+        return self.append_many(table, [row]) == 1
+
+    def append_many(self, table: str, rows: Iterable[Mapping[str, str]]) -> int:
+        """Append the rows not stored yet in ONE call (seed data, imports); returns how many were new."""
         columns = schema.COLUMNS[table]
-        cells = [str(row.get(column, "")) for column in columns]
-        key = schema.row_key(table, row)
+        batch: dict[str, list[str]] = {}
+        for row in rows:
+            batch.setdefault(schema.row_key(table, row), [str(row.get(column, "")) for column in columns])
         with self._operation() as budget:
             self._ensure_prepared(budget)
             if self._seen is None or table in self._uncertain:
                 self._read_sheets(budget)
-            if self._is_stored(table, key):
-                return False
+            new = {key: cells for key, cells in batch.items() if not self._is_stored(table, key)}
+            pending = dict(new)
             attempt, maybe_written = 0, False
-            while True:
+            while pending:
+                send = functools.partial(
+                    self._http.values_append,
+                    self.spreadsheet_id,
+                    f"{_quoted(table)}!A1",
+                    {"valueInputOption": "RAW", "insertDataOption": "INSERT_ROWS"},
+                    {"majorDimension": "ROWS", "values": list(pending.values())},
+                )
                 try:
-                    answer = self._call(
-                        lambda: self._http.values_append(
-                            self.spreadsheet_id,
-                            f"{_quoted(table)}!A1",
-                            params={"valueInputOption": "RAW", "insertDataOption": "INSERT_ROWS"},
-                            body={"majorDimension": "ROWS", "values": [cells]},
-                        )
-                    )
+                    answer = self._call(send)
                 except _Retry as problem:
                     if problem.unknown:
                         maybe_written = True
@@ -235,13 +241,15 @@ class SheetsStore(Store):
                     if maybe_written:
                         self._read_sheets(budget)  # did the last attempt land after all?
                         maybe_written = False
-                        if self._is_stored(table, key):
-                            self._remember_write(table, key)
-                            return True
+                        self._remember_writes(table, [key for key in pending if self._is_stored(table, key)])
+                        pending = {
+                            key: cells for key, cells in pending.items() if not self._is_stored(table, key)
+                        }
                     continue
-                self._check_updated_range(table, answer)
-                self._remember_write(table, key)
-                return True
+                self._check_updated_range(table, answer, len(pending))
+                self._remember_writes(table, list(pending))
+                pending = {}
+            return len(new)
 
     def read_all(self) -> dict[str, pd.DataFrame]:
         with self._lock:
@@ -363,13 +371,15 @@ class SheetsStore(Store):
             self._marks += 1
             self._uncertain[table] = self._marks
 
-    def _remember_write(self, table: str, key: str) -> None:
+    def _remember_writes(self, table: str, keys: list[str]) -> None:
+        if not keys:
+            return
         with self._lock:
-            self._written[table].add(key)
+            self._written[table].update(keys)
             self._generation += 1
             self._cache = None
 
-    def _check_updated_range(self, table: str, answer: Mapping[str, Any]) -> None:
+    def _check_updated_range(self, table: str, answer: Mapping[str, Any], rows: int) -> None:
         updated = str(answer.get("updates", {}).get("updatedRange", ""))
         match = _UPDATED_RANGE.match(updated)
         title = match and match.group("title")
@@ -380,11 +390,11 @@ class SheetsStore(Store):
             or title != table
             or match.group("column") != "A"
             or int(match.group("row")) < 2
-            or (match.group("end") and match.group("end") != match.group("row"))
+            or int(match.group("end") or match.group("row")) - int(match.group("row")) + 1 != rows
         ):
             self._mark_uncertain(table)
             raise StoreUnavailable(
-                f"Google Sheets reported writing the row to {updated!r}, not to a new row of {table!r}. "
+                f"Google Sheets reported writing to {updated!r}, not to {rows} new row(s) of {table!r}. "
                 "Check that worksheet for stray cells beside or below the data."
             )
 

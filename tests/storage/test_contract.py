@@ -98,6 +98,17 @@ def test_appending_the_same_row_again_stores_it_once(backend):
     assert len(tables[schema.REPORT_STATUS]) == 1
 
 
+def test_many_rows_at_once_skip_those_already_stored(backend):
+    backend.store.append(schema.ASB_REPORTS, report(3))
+    rows = [report(n) for n in range(10)] + [report(4)]
+
+    assert backend.store.append_many(schema.ASB_REPORTS, rows) == 9
+    assert backend.store.append_many(schema.ASB_REPORTS, rows) == 0
+
+    stored = backend.new_store().read(schema.ASB_REPORTS)["report_id"].tolist()
+    assert sorted(stored) == sorted(report(n)["report_id"] for n in range(10))
+
+
 def test_concurrent_writers_lose_nothing_and_double_nothing(backend):
     rows = [
         (schema.SURVEY_RESPONSES, survey(n)) if n % 2 else (schema.ASB_REPORTS, report(n)) for n in range(200)
@@ -256,6 +267,25 @@ def test_server_errors_are_retried_and_store_the_row_once(sheets, fault):
 
     assert sheets.emulator.values(SPREADSHEET_ID, schema.ASB_REPORTS)[1][0] == report(1)["report_id"]
     assert len(sheets.emulator.values(SPREADSHEET_ID, schema.ASB_REPORTS)) == 2
+
+
+def test_many_rows_are_one_append_call_and_a_lost_response_doubles_none(sheets):
+    sheets.store.read_all()
+    before = len(sheets.emulator.requests)
+    sheets.emulator.inject("lost_response", path_contains=":append")
+
+    assert (
+        sheets.store.append_many(
+            schema.INTERVENTIONS, [intervention(f"I-{n}", "Planned", n) for n in range(20)]
+        )
+        == 20
+    )
+
+    appends = [
+        path for _, path in sheets.emulator.requests[before:] if path.split("?")[0].endswith(":append")
+    ]
+    assert len(appends) == 1
+    assert len(sheets.emulator.values(SPREADSHEET_ID, schema.INTERVENTIONS)) == 1 + 20
 
 
 def test_a_lost_response_lands_exactly_one_row(sheets):
