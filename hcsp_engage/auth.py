@@ -321,6 +321,16 @@ def _oidc_login(roles: set[str], current: config.Settings) -> None:
         st.login()
 
 
+def _signed_in_bar(user: StaffUser) -> None:
+    """Who is signed in and a Sign out button on the page itself (the sidebar is hidden on phones)."""
+    who, button = st.columns([4, 1], vertical_alignment="center")
+    demo = " for the demo" if st.session_state.get(DEMO_KEY) else ""
+    who.caption(f"Signed in{demo} as {user.name} ({ROLE_LABELS[user.role].lower()}).")
+    if button.button("Sign out", key="staff_sign_out_page", icon=":material/logout:"):
+        sign_out()
+        st.rerun()
+
+
 def require_staff(roles: set[str]) -> StaffUser | None:
     """The signed-in staff member when their role may open this page; otherwise None.
 
@@ -331,8 +341,7 @@ def require_staff(roles: set[str]) -> StaffUser | None:
     user = _signed_in(current)
     if user is not None:
         if _allowed(user, roles, current):
-            if st.session_state.get(DEMO_KEY):
-                st.caption(f"Signed in for the demo as {ROLE_LABELS[user.role].lower()}.")
+            _signed_in_bar(user)
             return user
         st.warning(
             f"This page is for {_describe(roles)}. You are signed in as a {ROLE_LABELS[user.role].lower()}.",

@@ -54,7 +54,7 @@ def safety_chart(figures: pd.DataFrame) -> alt.LayerChart:
             "kind:N",
             title=None,
             scale=alt.Scale(domain=list(SAFE_COLOURS), range=list(SAFE_COLOURS.values())),
-            legend=alt.Legend(orient="bottom"),
+            legend=None,  # the labels say which bars are this survey's
         )
     )
     labels = base.mark_text(align="left", dx=4, color="#0b0c0c").encode(text="text:N")

@@ -216,6 +216,13 @@ def intervention_layer(
     return group
 
 
+def chosen_point_marker(point: tuple[float, float]) -> folium.CircleMarker:
+    """The point an officer has chosen for an intervention, before saving."""
+    return folium.CircleMarker(
+        point, radius=9, color="#d4351c", weight=3, fill=True, fill_opacity=0.4, tooltip="Chosen point"
+    )
+
+
 def community_map(
     view: geography.Town | None,
     layers: Mapping[str, tuple[pd.DataFrame, str]],

@@ -12,7 +12,6 @@ ALL = f"All of {COUNTY}"
 CONCERNS_LAYER = "ASB concerns, last 12 months"
 UNSAFE_LAYER = "Places where people feel unsafe"
 
-st.set_page_config(layout="wide")  # the map and its figures side by side
 ui.public_page("Community map: you said, we did")
 settings = cached.settings()
 k = settings.public_min_reports
