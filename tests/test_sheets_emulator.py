@@ -234,3 +234,25 @@ def test_gspread_reads_and_writes_through_the_emulator():
             spreadsheet.worksheet("missing")
         with pytest.raises(gspread.exceptions.SpreadsheetNotFound):
             client.open_by_key("missing")
+
+
+def test_ranges_beyond_the_grid_are_refused_but_appends_grow_it():
+    with SheetsEmulator() as emulator:
+        emulator.create_spreadsheet("key")
+        base = f"{emulator.url}/v4/spreadsheets/key/values"
+        read = requests.get(f"{base}/Sheet1!A1:B1001", timeout=10)
+        write = requests.put(
+            f"{base}/Sheet1!A1000?valueInputOption=RAW", json={"values": [["a"], ["b"]]}, timeout=10
+        )
+        for _ in range(2):
+            requests.put(
+                f"{base}/Sheet1!A999?valueInputOption=RAW", json={"values": [["x"], ["y"]]}, timeout=10
+            )
+            requests.post(f"{base}/Sheet1:append?valueInputOption=RAW", json={"values": [["z"]]}, timeout=10)
+        metadata = requests.get(f"{emulator.url}/v4/spreadsheets/key", timeout=10).json()
+
+    assert read.status_code == write.status_code == 400
+    assert read.json()["error"]["message"] == (
+        "Range ('Sheet1'!A1:B1001) exceeds grid limits. Max rows: 1000, max columns: 26"
+    )
+    assert metadata["sheets"][0]["properties"]["gridProperties"]["rowCount"] == 1002

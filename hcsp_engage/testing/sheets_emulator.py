@@ -312,6 +312,17 @@ def parse_range(spreadsheet: Spreadsheet, text: str) -> Span:
     return Span(sheet, top, left, bottom, right, explicit_end=True)
 
 
+def _check_grid(sheet: Sheet, top: int, left: int, bottom: int, right: int) -> None:
+    if bottom >= sheet.row_count or right >= sheet.column_count:
+        name = "'" + sheet.title.replace("'", "''") + "'"
+        cells = a1_range(sheet.title, top, left, bottom, right).rsplit("!", 1)[1]
+        raise ApiError(
+            400,
+            f"Range ({name}!{cells}) exceeds grid limits. Max rows: {sheet.row_count}, "
+            f"max columns: {sheet.column_count}",
+        )
+
+
 def _clip(span: Span) -> Span:
     sheet = span.sheet
     return Span(
@@ -337,7 +348,7 @@ def _trimmed(rows: list[list[Any]]) -> list[list[Any]]:
 
 
 def _value_range(span: Span, render: str, major: str) -> dict[str, Any]:
-    span = _clip(span)
+    _check_grid(span.sheet, span.top, span.left, span.bottom, span.right)
     sheet = span.sheet
     rows = [
         [
@@ -634,7 +645,7 @@ class SheetsEmulator:
                     "spreadsheetId": spreadsheet_id,
                     "clearedRanges": [self._clear(s) for s in spans],
                 }
-            values_route = re.match(r"^/values/([^:]+)(:append|:clear)?$", rest)
+            values_route = re.match(r"^/values/(.+?)(:append|:clear)?$", rest)
             if not values_route:
                 raise ApiError(404, "Requested entity was not found.")
             span = parse_range(spreadsheet, unquote(values_route.group(1)))
@@ -673,10 +684,23 @@ class SheetsEmulator:
         if input_option not in {"RAW", "USER_ENTERED"}:
             raise ApiError(400, "'valueInputOption' is required but not specified")
 
-    def _write(self, spreadsheet: Spreadsheet, span: Span, rows: list[list[Any]], input_option: str) -> dict:
+    def _write(
+        self,
+        spreadsheet: Spreadsheet,
+        span: Span,
+        rows: list[list[Any]],
+        input_option: str,
+        grow: bool = False,
+    ) -> dict:
+        """Write rows from the span's top-left cell; ``grow`` (appends) adds grid rows and columns."""
         self._check_input_option(input_option)
         height = len(rows)
         width = max((len(cells) for cells in rows), default=0)
+        bottom, right = span.top + max(height, 1) - 1, span.left + max(width, 1) - 1
+        if grow:
+            span.sheet.row_count = max(span.sheet.row_count, bottom + 1)
+            span.sheet.column_count = max(span.sheet.column_count, right + 1)
+        _check_grid(span.sheet, span.top, span.left, bottom, right)
         if span.explicit_end and (span.top + height - 1 > span.bottom or span.left + width - 1 > span.right):
             raise ApiError(
                 400,
@@ -724,7 +748,7 @@ class SheetsEmulator:
         }
 
     def _clear(self, span: Span) -> str:
-        span = _clip(span)
+        _check_grid(span.sheet, span.top, span.left, span.bottom, span.right)
         for row in range(span.top, min(span.bottom + 1, len(span.sheet.grid))):
             for column in range(span.left, span.right + 1):
                 span.sheet.put(row, column, None)
@@ -748,7 +772,7 @@ class SheetsEmulator:
         if insert == "INSERT_ROWS":
             span.sheet.insert_rows(top, len(rows))
         target = Span(span.sheet, top, left, top, left, explicit_end=False)
-        result["updates"] = self._write(spreadsheet, target, rows, input_option)
+        result["updates"] = self._write(spreadsheet, target, rows, input_option, grow=True)
         return result
 
     def _batch_update(self, spreadsheet: Spreadsheet, body: Mapping[str, Any]) -> dict:
