@@ -256,3 +256,35 @@ def test_ranges_beyond_the_grid_are_refused_but_appends_grow_it():
         "Range ('Sheet1'!A1:B1001) exceeds grid limits. Max rows: 1000, max columns: 26"
     )
     assert metadata["sheets"][0]["properties"]["gridProperties"]["rowCount"] == 1002
+
+
+def test_the_emulator_runs_on_its_own_for_local_development():
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "hcsp_engage.testing.sheets_emulator",
+            "--port",
+            str(port),
+            "--spreadsheet",
+            "dev",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        banner = process.stdout.readline() + process.stdout.readline()
+        answer = requests.get(f"http://127.0.0.1:{port}/v4/spreadsheets/dev", timeout=10)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    assert f"HCSP_GSHEETS_ENDPOINT=http://127.0.0.1:{port}" in banner
+    assert answer.json()["properties"]["title"] == "HCSP Engage (emulated)"

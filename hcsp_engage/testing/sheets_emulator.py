@@ -873,3 +873,32 @@ class SheetsEmulator:
             del sheet.grid[start:end]
             sheet.row_count -= end - start
         return {}
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Run the emulator on its own, to try the app's Google Sheets backend without Google::
+
+    python -m hcsp_engage.testing.sheets_emulator --port 8765 --spreadsheet local-sheet
+    """
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--spreadsheet", default="local-sheet", help="the spreadsheet key to create")
+    options = parser.parse_args(argv)
+    emulator = SheetsEmulator(port=options.port).start()
+    emulator.create_spreadsheet(options.spreadsheet, title="HCSP Engage (emulated)")
+    print(
+        f"Sheets emulator at {emulator.url} with spreadsheet {options.spreadsheet!r}. Run the app with:\n"
+        f"  HCSP_STORAGE=gsheets HCSP_GSHEETS_ENDPOINT={emulator.url} "
+        f"HCSP_GSHEETS_SPREADSHEET_ID={options.spreadsheet} streamlit run app.py",
+        flush=True,
+    )
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        emulator.stop()
+
+
+if __name__ == "__main__":
+    main()
