@@ -183,26 +183,33 @@ class SheetsStore(Store):
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SheetsStore:
+        """The store the configuration describes: an emulator (no credentials) or Google with a
+        service account from secrets or from a key file."""
         if settings.gsheets_endpoint:
-            credentials = None
-        elif settings.gsheets_service_account_info:
-            from google.oauth2.service_account import Credentials as ServiceAccount
+            return cls(settings.gsheets_spreadsheet_id, endpoint=settings.gsheets_endpoint)
+        from google.oauth2.service_account import Credentials as ServiceAccount
 
-            credentials = ServiceAccount.from_service_account_info(
-                dict(settings.gsheets_service_account_info), scopes=[SHEETS_SCOPE]
-            )
-        elif settings.gsheets_service_account_file:
-            from google.oauth2.service_account import Credentials as ServiceAccount
-
-            credentials = ServiceAccount.from_service_account_file(
-                settings.gsheets_service_account_file, scopes=[SHEETS_SCOPE]
-            )
-        else:
+        try:
+            if settings.gsheets_service_account_info:
+                credentials = ServiceAccount.from_service_account_info(
+                    dict(settings.gsheets_service_account_info), scopes=[SHEETS_SCOPE]
+                )
+            elif settings.gsheets_service_account_file:
+                credentials = ServiceAccount.from_service_account_file(
+                    settings.gsheets_service_account_file, scopes=[SHEETS_SCOPE]
+                )
+            else:
+                raise ConfigError(
+                    "Google Sheets storage needs a service account: set HCSP_GSHEETS_SERVICE_ACCOUNT_FILE "
+                    "or add a [gsheets.service_account] table to secrets."
+                )
+        except (OSError, ValueError, KeyError) as error:
+            where = settings.gsheets_service_account_file or "[gsheets.service_account] in secrets"
             raise ConfigError(
-                "Google Sheets storage needs a service account: set HCSP_GSHEETS_SERVICE_ACCOUNT_FILE "
-                "or add a [gsheets.service_account] table to secrets."
-            )
-        return cls(settings.gsheets_spreadsheet_id, credentials, endpoint=settings.gsheets_endpoint)
+                f"The Google service account in {where} cannot be used ({error}). Paste the whole JSON key "
+                "file that Google Cloud gave you for the service account."
+            ) from error
+        return cls(settings.gsheets_spreadsheet_id, credentials)
 
     # --- the Store interface ---------------------------------------------------------------------------
 
@@ -309,6 +316,8 @@ class SheetsStore(Store):
         except auth_exceptions.TransportError as error:
             raise _Retry(f"Google sign-in could not be reached: {error}", unknown=False) from error
         except auth_exceptions.RefreshError as error:
+            if getattr(error, "retryable", False):  # Google's sign-in service had a passing fault
+                raise _Retry(f"Google sign-in failed for now: {error}", unknown=False) from error
             raise StoreUnavailable(f"Google refused the service account's credentials: {error}") from error
 
     def _pause(self, budget: _Budget, attempt: int, reason: str) -> None:

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from hcsp_engage import schema, storage
-from hcsp_engage.config import load_settings
+from hcsp_engage.config import ConfigError, load_settings
 from hcsp_engage.errors import SchemaMismatch, StoreUnavailable
 from hcsp_engage.storage import Outbox, SqliteStore, Submitted
 from hcsp_engage.storage.sheets import RetryPolicy, SheetsStore
@@ -406,3 +406,18 @@ def test_queued_submissions_keep_their_order_and_drain_on_later_traffic(sheets):
     stored = sheets.emulator.values(SPREADSHEET_ID, schema.SURVEY_RESPONSES)
     assert [cells[0] for cells in stored[1:]] == [survey(n)["response_id"] for n in (1, 2, 3)]
     assert len(outbox) == 0
+
+
+@pytest.mark.parametrize(
+    "secrets",
+    [
+        {"gsheets": {"spreadsheet_id": "key", "service_account_file": "/nonexistent/key.json"}},
+        {"gsheets": {"spreadsheet_id": "key", "service_account": {"type": "service_account"}}},
+    ],
+    ids=["missing-file", "incomplete-key"],
+)
+def test_an_unusable_service_account_is_a_configuration_error_that_says_what_to_fix(secrets):
+    settings = load_settings({**secrets, "hcsp": {"storage": "gsheets"}}, env={})
+
+    with pytest.raises(ConfigError, match="service account"):
+        storage.open_store(settings)
