@@ -49,6 +49,24 @@ def locate(
     return located[valid].reset_index(drop=True)
 
 
+def cell_ids(
+    frame: pd.DataFrame, lat_col: str = "lat", lon_col: str = "lon", resolution: int = 8
+) -> pd.Series:
+    """Each row's H3 cell at ``resolution`` ("" where the row has no valid coordinates), same index."""
+    lat = _floats(frame[lat_col]) if not frame.empty else pd.Series(dtype=float)
+    lon = _floats(frame[lon_col]) if not frame.empty else pd.Series(dtype=float)
+    valid = lat.between(-90, 90) & lon.between(-180, 180)
+    cells = pd.Series("", index=frame.index, dtype=object)
+    if not valid.any():
+        return cells
+    # Map each distinct point once: reports cluster, so there are far fewer points than rows.
+    points = pd.MultiIndex.from_arrays([lat[valid], lon[valid]])
+    codes, distinct = pd.factorize(points)
+    distinct_cells = [h3.latlng_to_cell(a, b, resolution) for a, b in distinct]
+    cells[valid] = pd.Series(distinct_cells, dtype=object).to_numpy()[codes]
+    return cells
+
+
 def h3_counts(
     frame: pd.DataFrame, lat_col: str = "lat", lon_col: str = "lon", resolution: int = 8
 ) -> pd.DataFrame:
@@ -56,18 +74,11 @@ def h3_counts(
     skipped."""
     if frame.empty:
         return pd.DataFrame({"cell": pd.Series(dtype=str), "count": pd.Series(dtype=int)})
-    lat = _floats(frame[lat_col])
-    lon = _floats(frame[lon_col])
-    valid = lat.between(-90, 90) & lon.between(-180, 180)
-    points = pd.DataFrame({"lat": lat[valid], "lon": lon[valid]})
-    if points.empty:
+    cells = cell_ids(frame, lat_col, lon_col, resolution)
+    cells = cells[cells != ""]
+    if cells.empty:
         return pd.DataFrame({"cell": pd.Series(dtype=str), "count": pd.Series(dtype=int)})
-    # Count each distinct point first, then map only distinct points to cells.
-    per_point = points.groupby(["lat", "lon"], sort=False).size().rename("count").reset_index()
-    per_point["cell"] = [
-        h3.latlng_to_cell(a, b, resolution) for a, b in zip(per_point["lat"], per_point["lon"], strict=True)
-    ]
-    counts = per_point.groupby("cell", sort=False)["count"].sum().reset_index()
+    counts = cells.value_counts(sort=False).rename_axis("cell").rename("count").reset_index()
     return counts.sort_values(["count", "cell"], ascending=[False, True], kind="stable").reset_index(
         drop=True
     )
