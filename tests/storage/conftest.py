@@ -15,9 +15,13 @@ from hcsp_engage.storage.sheets import RetryPolicy, SheetsStore
 from hcsp_engage.testing.sheets_emulator import SheetsEmulator
 
 SPREADSHEET_ID = "contract-suite-sheet"
-# Quick retries so fault tests take a second or two; one test uses the real default budget.
+# Quick retries so fault tests take a few seconds; one test uses the real default budget.
 FAST = RetryPolicy(
-    connect_timeout=0.5, read_timeout=0.5, budget_seconds=2.0, first_delay=0.01, max_delay=0.05
+    connect_timeout=1.0, read_timeout=2.0, budget_seconds=3.0, first_delay=0.01, max_delay=0.05
+)
+# For hangs: a short read timeout, so a test gives up on a hanging request quickly.
+IMPATIENT = RetryPolicy(
+    connect_timeout=1.0, read_timeout=0.5, budget_seconds=2.0, first_delay=0.01, max_delay=0.05
 )
 MOMENT = datetime(2026, 11, 20, 18, 30, 5, tzinfo=UTC)
 

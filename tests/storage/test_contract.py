@@ -14,7 +14,7 @@ from hcsp_engage.config import ConfigError, load_settings
 from hcsp_engage.errors import SchemaMismatch, StoreUnavailable
 from hcsp_engage.storage import Outbox, SqliteStore, Submitted
 from hcsp_engage.storage.sheets import RetryPolicy, SheetsStore
-from tests.storage.conftest import SPREADSHEET_ID, intervention, report, status, survey
+from tests.storage.conftest import IMPATIENT, SPREADSHEET_ID, intervention, report, status, survey
 
 # --- every backend ----------------------------------------------------------------------------------
 
@@ -300,20 +300,22 @@ def test_a_lost_response_lands_exactly_one_row(sheets):
 
 
 def test_a_hanging_request_is_abandoned_and_retried(sheets):
-    sheets.store.read_all()
+    store = sheets.new_store(policy=IMPATIENT)
+    store.read_all()
     sheets.emulator.inject("hang", path_contains=":append")
 
-    assert sheets.store.append(schema.SURVEY_RESPONSES, survey(1)) is True
+    assert store.append(schema.SURVEY_RESPONSES, survey(1)) is True
 
     assert len(sheets.emulator.values(SPREADSHEET_ID, schema.SURVEY_RESPONSES)) == 2
 
 
 def test_a_store_that_keeps_hanging_raises_store_unavailable(sheets):
-    sheets.store.read_all()
+    store = sheets.new_store(policy=IMPATIENT)
+    store.read_all()
     sheets.emulator.inject("hang", times=1000)
 
     with pytest.raises(StoreUnavailable, match="not available"):
-        sheets.store.append(schema.SURVEY_RESPONSES, survey(1))
+        store.append(schema.SURVEY_RESPONSES, survey(1))
 
 
 @pytest.mark.slow
