@@ -200,6 +200,7 @@ _FORM_STYLE = """
 .stTextArea [data-testid="stWidgetLabel"] p, .stDateInput [data-testid="stWidgetLabel"] p,
 .hcsp-question { font-size: 1.05rem; font-weight: 600; color: inherit; }
 [role="radiogroup"] label, .stCheckbox label { min-height: 2rem; align-items: center; }
+[data-testid="stMain"] [data-testid="stHeading"] h2 { font-size: 1.45rem; padding-top: 0.25rem; }
 </style>
 """
 

@@ -19,7 +19,7 @@ We want as many people as possible to be able to use it. You should be able to:
 - read every error message next to the question it is about, with a list of problems above the
   submit button.
 
-### How accessible this service is
+## How accessible this service is
 We aim to meet the Web Content Accessibility Guidelines (**WCAG) version 2.2 at level AA**. It
 **partially meets** them. We test each public page with the axe-core checker and by using it ourselves
 on a phone-sized screen and with a keyboard. These are the parts we know are not fully accessible:
@@ -35,19 +35,19 @@ on a phone-sized screen and with a keyboard. These are the parts we know are not
 - Some parts of the page come from Streamlit itself; problems the checker finds there are listed in our
   accessibility notes and reported to Streamlit.
 
-### What to do if you cannot use part of this service
+## What to do if you cannot use part of this service
 If you need the survey or the report in another format, such as a paper copy, large print or by phone,
 or something does not work for you, contact Herefordshire Council's community safety team through
 [herefordshire.gov.uk](https://www.herefordshire.gov.uk) or write to Herefordshire Council, Plough Lane,
 Hereford, HR4 0LE. Tell us the page, what you were trying to do and what went wrong. We aim to reply
 within 10 working days.
 
-### Enforcement
+## Enforcement
 The Equality and Human Rights Commission (EHRC) enforces the Public Sector Bodies (Websites and Mobile
 Applications) (No. 2) Accessibility Regulations 2018. If you are not happy with how we respond to your
 complaint, contact the [Equality Advisory and Support Service (EASS)](https://www.equalityadvisoryservice.com).
 
-### Preparation of this statement
+## Preparation of this statement
 This statement was prepared when the service was built, in November 2026, and is reviewed whenever the
 service changes.
 """

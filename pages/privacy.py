@@ -12,12 +12,12 @@ st.markdown(
 This notice explains what happens to your answers when you use HCSP Engage, the community safety
 survey and concern-reporting service of the **Herefordshire Community Safety Partnership** (HCSP).
 
-### Who is responsible
+## Who is responsible
 Herefordshire Council runs HCSP Engage for the Partnership and is the **data controller**. The other
 partners (West Mercia Police, Hereford and Worcester Fire and Rescue Service, NHS Herefordshire and
 Worcestershire Integrated Care Board and the Probation Service) see only the summaries described below.
 
-### What we collect
+## What we collect
 - **The safety survey**: the area you live in, the first part of your postcode (like HR1; a full
   postcode is cut down before it is kept), how safe you feel, a place where you feel unsafe (a point on
   the map or a named place), why, what would help, changes you have noticed, your main concerns, and,
@@ -36,7 +36,7 @@ Your network (IP) address is held in the server's memory for up to
 {current.submission_window_seconds // 60} minutes to stop the forms being flooded; it is never stored
 with your answers.
 
-### Why, and our lawful basis
+## Why, and our lawful basis
 The Partnership has a legal duty to work together to reduce crime, disorder and anti-social behaviour
 (Crime and Disorder Act 1998, section 6). We use your answers to see where people feel unsafe, where
 anti-social behaviour keeps happening, and whether changes such as new CCTV or street lighting help.
@@ -44,7 +44,7 @@ Our lawful basis is **public task** (UK GDPR Article 6(1)(e)). The optional ques
 are special category data; we use them only to check whether everyone feels equally safe (UK GDPR
 Article 9(2)(g) and the Data Protection Act 2018, Schedule 1, paragraph 8: equality of opportunity).
 
-### Who sees what
+## Who sees what
 - **Community safety officers** (signed in) see individual survey answers and reports, with the free
   text already redacted, to plan patrols and prepare the monthly MATAC meeting.
 - **Board members** (signed in) see totals only; any count below {current.board_min_count} is shown as
@@ -56,19 +56,19 @@ Article 9(2)(g) and the Data Protection Act 2018, Schedule 1, paragraph 8: equal
 **This service is not monitored in real time and is not a way to report a crime.** Nobody will contact
 you about your answers.
 
-### Where it is kept and for how long
+## Where it is kept and for how long
 Answers are stored in the Partnership's Google Sheets spreadsheet (Google acts as our processor, under
 contract, in line with UK data protection law) or in the service's own database. We keep survey answers
 and reports for **three years** (the life of the HCSP Strategy 2024/27 plus the following year's
 review), then delete them. Published summaries contain no personal information and may be kept longer.
 
-### Cookies and other sites
+## Cookies and other sites
 We use no advertising or tracking cookies and no analytics. The service keeps a connection open while
 you use it so the page can respond. If you choose to use the map, the map pictures (tiles) are fetched
 from OpenStreetMap's servers, which see your network address as for any web page. The **Exit this page**
 button takes you to the BBC weather page.
 
-### Your rights and questions
+## Your rights and questions
 You can ask what we hold about you, and ask us to correct or delete it. Because we do not know who you
 are, quote the reference shown when you sent your answers. You can also object to our use of your
 answers. Contact Herefordshire Council's Data Protection Officer through

@@ -61,7 +61,7 @@ st.markdown(
 )
 
 with st.container(border=True):
-    st.subheader("Part 1 of 3: what and where")
+    st.header("Part 1 of 3: what and where")
     st.radio(
         "What is the problem?",
         list(CATEGORIES),
@@ -88,7 +88,7 @@ with st.container(border=True):
     ui.field_error(problems, "location_detail")
 
 with st.container(border=True):
-    st.subheader("Part 2 of 3: when and how often")
+    st.header("Part 2 of 3: when and how often")
     st.date_input(
         "When did it last happen?",
         value=None,
@@ -107,7 +107,7 @@ with st.container(border=True):
     ui.field_error(problems, "impact")
 
 with st.container(border=True):
-    st.subheader("Part 3 of 3: who knows about it")
+    st.header("Part 3 of 3: who knows about it")
     forms.checkbox_group(
         FORM,
         "told",

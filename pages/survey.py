@@ -40,12 +40,12 @@ key = FORM.key
 forms.form_style()
 
 st.markdown(
-    "Tell us how safe you feel where you live. It takes about 5 minutes, there are 4 short parts, and "
-    "only questions 1, 3 and 4 must be answered. We do not ask for your name."
+    "Tell us how safe you feel where you live. It takes about 5 minutes in 4 short parts. Only the "
+    "area you live in and how safe you feel must be answered; skip anything else. We never ask your name."
 )
 
 with st.container(border=True):
-    st.subheader("Part 1 of 4: where you live")
+    st.header("Part 1 of 4: where you live")
     area = st.radio("Which area do you live in?", schema.AREAS, index=None, key=key("area"))
     ui.field_error(problems, "area")
     st.text_input(
@@ -58,7 +58,7 @@ with st.container(border=True):
     ui.field_error(problems, "postcode_district")
 
 with st.container(border=True):
-    st.subheader("Part 2 of 4: how safe you feel")
+    st.header("Part 2 of 4: how safe you feel")
     st.radio(
         "How safe or unsafe do you feel when outside in your local area during the day?",
         schema.SAFETY_SCALE,
@@ -75,7 +75,7 @@ with st.container(border=True):
     ui.field_error(problems, "safe_after_dark")
 
 with st.container(border=True):
-    st.subheader("Part 3 of 4: places and what would help")
+    st.header("Part 3 of 4: places and what would help")
     picker.place_picker(FORM, area, label="Is there a place where you feel unsafe?", allow_skip=True)
     ui.field_error(problems, "unsafe_location")
     forms.checkbox_group(
@@ -96,7 +96,7 @@ with st.container(border=True):
     ui.field_error(problems, "safer_measures")
 
 with st.container(border=True):
-    st.subheader("Part 4 of 4: changes, concerns and you")
+    st.header("Part 4 of 4: changes, concerns and you")
     forms.checkbox_group(
         FORM,
         "noticed_changes",
