@@ -21,7 +21,9 @@ def concerns_chart(counts: pd.DataFrame) -> alt.Chart:
             x=alt.X("yearmonth(month):T", title="Month", axis=alt.Axis(format="%b %Y", labelAngle=-45)),
             y=alt.Y("sum(concerns):Q", title="Concerns reported"),
             color=alt.Color(
-                "category:N", title="Category", legend=alt.Legend(orient="right", labelLimit=260)
+                "category:N",
+                title="Category",
+                legend=alt.Legend(orient="bottom", columns=1, labelLimit=300, title=None),
             ),
             tooltip=[
                 alt.Tooltip("yearmonth(month):T", title="Month", format="%B %Y"),

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 import folium
 import pandas as pd
-from branca.element import MacroElement
+from branca.element import Element, MacroElement
 from jinja2 import Template
 
 from hcsp_engage import geography
@@ -41,6 +41,17 @@ KIND_ICONS = {
 }
 
 
+# Leaflet's controls at a size that leaves the map visible on a phone.
+MAP_STYLE = """<style>
+.leaflet-control-layers, .leaflet-control-layers label { font-size: 13px; line-height: 1.3; }
+.leaflet-control-layers-expanded { padding: 4px 8px 4px 4px; }
+@media (max-width: 480px) {
+  .leaflet-control-layers, .leaflet-control-layers label { font-size: 11px; }
+  .hcsp-legend { font-size: 10px !important; }
+}
+</style>"""
+
+
 def escape(value: object) -> str:
     """Text safe to put inside folium's raw-HTML popups and tooltips."""
     return html.escape("" if value is None else str(value), quote=True)
@@ -63,6 +74,7 @@ def base_map(view: geography.Town | None = None, *, outline: bool = True) -> fol
         max_zoom=17,
         min_zoom=8,
     )
+    fmap.get_root().header.add_child(Element(MAP_STYLE))
     folium.TileLayer(OSM_TILES, attr=OSM_ATTRIBUTION, name="OpenStreetMap", control=False).add_to(fmap)
     if outline:
         folium.PolyLine(

@@ -90,7 +90,7 @@ else:
     st.altair_chart(
         charts.concerns_chart(counts),
         width="stretch",
-        height=340,
+        height=500,  # room for the plot, the month labels and the legend below it, even on a phone
         alt=f"Bar chart of ASB concerns in {area} by month and category, last 12 months.",
     )
     st.caption(
