@@ -52,3 +52,19 @@ def test_resident_completes_the_survey_with_a_map_pin(app_server, make_page, net
     assert row["changes_effect"] == "More safe"
     assert page.locator(support.EXCEPTION).count() == 0
     assert network.blocked == []
+
+
+def test_a_double_click_on_submit_stores_one_response(app_server, page):
+    support.goto(page, app_server.url + "/survey")
+    before = len(SqliteStore(app_server.store_path).read(schema.SURVEY_RESPONSES))
+    choose(page, "survey_area", "Ross-on-Wye")
+    choose(page, "survey_safe_day", "Very safe")
+    choose(page, "survey_safe_after_dark", "Fairly safe")
+
+    page.get_by_role("button", name="Submit my answers").dblclick()
+    support.wait_for_app(page)
+    page.locator(support.ALERT_SUCCESS).first.wait_for()
+
+    rows = SqliteStore(app_server.store_path).read(schema.SURVEY_RESPONSES)
+    assert len(rows) == before + 1
+    assert page.locator(support.ALERT_ERROR).count() == 0  # the second click did not show empty-form errors
