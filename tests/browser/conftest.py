@@ -50,6 +50,16 @@ def playwright_session():
 
 
 @pytest.fixture(scope="session")
+def node_modules():
+    """tests/browser/node_modules, installed by `npm ci` (scripts/run-tests does it)."""
+    if not support.AXE.exists():
+        _unavailable(
+            "tests/browser/node_modules is missing: run `npm ci` in tests/browser (scripts/run-tests does)"
+        )
+    return support.NODE_MODULES
+
+
+@pytest.fixture(scope="session")
 def browser(playwright_session):
     browser = support.launch_browser(playwright_session)
     yield browser

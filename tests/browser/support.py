@@ -108,6 +108,9 @@ CDN_FILES: dict[str, str | None] = {
     "https://cdn.jsdelivr.net/npm/leaflet.fullscreen@3.0.0/Control.FullScreen.css": (
         "leaflet.fullscreen/Control.FullScreen.css"
     ),
+    # branca colour-scale legends (LinearColormap / StepColormap added to a map); st_folium adds d3 v4 too.
+    "https://cdnjs.cloudflare.com/ajax/libs/d3/3.5.5/d3.min.js": "d3/d3.min.js",
+    "https://d3js.org/d3.v4.min.js": "d3-v4/build/d3.min.js",  # the last 4.x, as d3js.org serves
 }
 # Files a stylesheet above refers to by a relative URL (images, fonts): served from the same package.
 CDN_FOLDERS: dict[str, str] = {
