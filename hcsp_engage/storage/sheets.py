@@ -57,6 +57,9 @@ class RetryPolicy:
     budget_seconds: float = 15.0
     first_delay: float = 0.5
     max_delay: float = 4.0
+    # After giving up, later calls fail at once for this long instead of each waiting out the budget
+    # again: pages say "try again shortly" straight away and submissions go to the outbox.
+    rest_seconds: float = 30.0
 
     def delay(self, attempt: int) -> float:
         """Exponential backoff with jitter, so many sessions retrying together spread out."""
@@ -180,6 +183,7 @@ class SheetsStore(Store):
         # made before it began (a write that failed during the read may not be in what it fetched).
         self._uncertain: dict[str, int] = {}
         self._marks = 0
+        self._down_until = 0.0  # after an outage, fail fast until then
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SheetsStore:
@@ -284,6 +288,11 @@ class SheetsStore(Store):
         if current is not None:
             yield current
             return
+        resting = self._down_until - time.monotonic()
+        if resting > 0:
+            raise StoreUnavailable(
+                f"Google Sheets was not available a moment ago; the app tries again in {resting:.0f} s."
+            )
         budget = _Budget(self.policy, time.monotonic() + self.policy.budget_seconds)
         self._http.budget.current = budget
         try:
@@ -324,6 +333,7 @@ class SheetsStore(Store):
         """Wait before the next attempt, or give up when the budget would run out."""
         delay = self.policy.delay(attempt)
         if budget.remaining() - delay < 0.1:
+            self._down_until = time.monotonic() + self.policy.rest_seconds
             raise StoreUnavailable(
                 f"Google Sheets is not available at the moment (gave up after {attempt + 1} attempts): {reason}"
             )

@@ -17,11 +17,21 @@ from hcsp_engage.testing.sheets_emulator import SheetsEmulator
 SPREADSHEET_ID = "contract-suite-sheet"
 # Quick retries so fault tests take a few seconds; one test uses the real default budget.
 FAST = RetryPolicy(
-    connect_timeout=1.0, read_timeout=2.0, budget_seconds=3.0, first_delay=0.01, max_delay=0.05
+    connect_timeout=1.0,
+    read_timeout=2.0,
+    budget_seconds=3.0,
+    first_delay=0.01,
+    max_delay=0.05,
+    rest_seconds=0,
 )
 # For hangs: a short read timeout, so a test gives up on a hanging request quickly.
 IMPATIENT = RetryPolicy(
-    connect_timeout=1.0, read_timeout=0.5, budget_seconds=2.0, first_delay=0.01, max_delay=0.05
+    connect_timeout=1.0,
+    read_timeout=0.5,
+    budget_seconds=2.0,
+    first_delay=0.01,
+    max_delay=0.05,
+    rest_seconds=0,
 )
 MOMENT = datetime(2026, 11, 20, 18, 30, 5, tzinfo=UTC)
 

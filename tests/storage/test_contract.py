@@ -423,3 +423,24 @@ def test_an_unusable_service_account_is_a_configuration_error_that_says_what_to_
 
     with pytest.raises(ConfigError, match="service account"):
         storage.open_store(settings)
+
+
+def test_after_giving_up_the_store_fails_at_once_for_a_while(sheets):
+    outbox = Outbox(sheets.tmp_path / "outbox.sqlite3")
+    store = sheets.new_store(
+        policy=RetryPolicy(budget_seconds=1, first_delay=0.01, max_delay=0.05, rest_seconds=60)
+    )
+    store.read_all()
+    sheets.emulator.inject("503", times=10_000)
+    assert storage.submit(store, outbox, schema.SURVEY_RESPONSES, survey(1)) is Submitted.QUEUED
+    before = len(sheets.emulator.requests)
+
+    assert storage.submit(store, outbox, schema.SURVEY_RESPONSES, survey(2)) is Submitted.QUEUED
+    with pytest.raises(StoreUnavailable, match="tries again in"):
+        store.append(schema.SURVEY_RESPONSES, survey(3))
+
+    assert sheets.emulator.requests[before:] == []  # nobody waited on Google again
+    assert [item.row["response_id"] for item in outbox.pending()] == [
+        survey(1)["response_id"],
+        survey(2)["response_id"],
+    ]
