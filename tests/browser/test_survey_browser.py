@@ -68,3 +68,28 @@ def test_a_double_click_on_submit_stores_one_response(app_server, page):
     rows = SqliteStore(app_server.store_path).read(schema.SURVEY_RESPONSES)
     assert len(rows) == before + 1
     assert page.locator(support.ALERT_ERROR).count() == 0  # the second click did not show empty-form errors
+
+
+def test_the_pin_moves_with_a_second_click_and_can_be_removed(app_server, page):
+    support.goto(page, app_server.url + "/survey")
+    choose(page, "survey_area", "Hereford")
+    choose(page, "survey_method", "Drop a pin on a map")
+    frame = page.frame_locator(support.FOLIUM_FRAME)
+    leaflet = frame.locator(support.LEAFLET_MAP)
+    leaflet.wait_for(timeout=30_000)
+
+    leaflet.click()
+    note = page.get_by_text("Pin dropped", exact=False)
+    note.wait_for()
+    first = note.inner_text()
+    box = leaflet.bounding_box()
+    leaflet.click(position={"x": box["width"] * 0.2, "y": box["height"] * 0.2})
+    page.wait_for_function(
+        "text => !document.body.innerText.includes(text)", arg=first.strip(), timeout=30_000
+    )
+    assert frame.locator(support.LEAFLET_MARKER).count() == 1  # moved, not added
+
+    page.get_by_role("button", name="Remove the pin").click()
+    support.wait_for_app(page)
+    page.get_by_text("No pin yet.").wait_for()
+    frame.locator(support.LEAFLET_MARKER).first.wait_for(state="detached")
