@@ -49,7 +49,9 @@ def test_home_on_a_phone(app_server, phone_page):
     support.screenshot(phone_page, "home-phone")
 
 
-def test_home_has_no_serious_accessibility_violations(app_server, page, axe_violations):
+@pytest.mark.parametrize("viewport", ["desktop", "phone"])
+def test_home_has_no_serious_accessibility_violations(app_server, make_page, axe_violations, viewport):
+    page = make_page(support.PHONE if viewport == "phone" else support.DESKTOP)
     support.goto(page, app_server.url)
 
     violations = axe_violations(page, disable=STREAMLIT_OWN_RULES)
