@@ -1,0 +1,1127 @@
+"""Performance benchmark: ``python -m hcsp_engage.bench`` (issue 6; results in docs/performance.md).
+
+Generates synthetic reports and responses at each size and times, as the median of ``--repeat`` runs with
+the peak memory of one more run under tracemalloc:
+
+- loading every table from SQLite and from Google Sheets (through the local emulator);
+- the H3 aggregation against a row-by-row Python loop (the naive way), checked to give the same counts;
+- emerging-hotspot detection and the Board's figures (when those modules are present);
+- building the community map and the officers' map, with the bytes of HTML each sends to the browser,
+  against one folium marker per report (and a MarkerCluster) up to 10,000 reports;
+- a full AppTest run of /map, /hotspots and /board with warm caches;
+- the app's peak resident memory at each size (a fresh process: load, aggregate, build the maps);
+- submissions per second on SQLite from 8 writer threads, and Sheets API calls per submission;
+- 50 simulated residents submitting at once for ``--load-seconds`` (SQLite, and Sheets with faults
+  injected), and 10 browser sessions against a running server: none lost, none doubled;
+- how many Sheets reads officers cause, against Google's 60 reads a minute per user.
+
+``--json`` prints one JSON object on stdout and nothing else; otherwise a readable summary.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gc
+import importlib
+import itertools
+import json
+import os
+import platform
+import resource
+import shutil
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import tracemalloc
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import h3
+import pandas as pd
+
+from hcsp_engage import geography, schema, synthetic
+from hcsp_engage.analysis import aggregate
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = ROOT / "app.py"
+DEFAULT_SIZES = (1_000, 10_000, 100_000)
+MILLION = 1_000_000
+NAIVE_MAP_LIMIT = 10_000  # one marker per report: slow and huge, so not beyond this
+SHEETS_CELL_LIMIT = 10_000_000  # Google Sheets holds at most 10 million cells per spreadsheet
+WRITERS = 8
+RESIDENTS = 50
+BROWSER_SESSIONS = 10
+SHEETS_READS_PER_MINUTE = 60  # Google's quota per user (the service account is one user)
+TARGETS = {
+    "community_map_html_bytes_max": 300_000,
+    "community_map_build_seconds_max": 0.5,
+    "staff_page_run_seconds_max": 2.0,
+    "aggregation_speedup_min": 20.0,
+    "memory_at_1m_mb_max": 1024,
+}
+SEED = 6
+
+
+# --- Measuring -------------------------------------------------------------------------------------
+
+
+def timed(fn: Callable[[], Any], repeat: int, memory: bool = True) -> dict[str, Any]:
+    """Median seconds of ``repeat`` runs, and the peak traced memory (MB) of one more run."""
+    runs = []
+    for _ in range(max(1, repeat)):
+        gc.collect()
+        start = time.perf_counter()
+        fn()
+        runs.append(time.perf_counter() - start)
+    result: dict[str, Any] = {"seconds": round(statistics.median(runs), 4)}
+    if memory:
+        gc.collect()
+        tracemalloc.start()
+        try:
+            fn()
+            result["peak_mb"] = round(tracemalloc.get_traced_memory()[1] / 2**20, 1)
+        finally:
+            tracemalloc.stop()
+    return result
+
+
+def max_rss_mb() -> float:
+    """This process's peak resident memory so far (Linux reports kilobytes)."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def percentile(values: list[float], share: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def machine() -> dict[str, Any]:
+    cpu = ""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    memory_gb = None
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        first = Path("/proc/meminfo").read_text().splitlines()[0]
+        memory_gb = round(int(first.split()[1]) / 2**20, 1)
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "memory_gb": memory_gb,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "pandas": pd.__version__,
+        "h3": h3.__version__,
+    }
+
+
+def optional(module: str) -> Any | None:
+    """A project module still being written by someone else, or None while it is missing."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        return None
+
+
+# --- Data ------------------------------------------------------------------------------------------
+
+
+def dataset(n: int, seed: int = SEED) -> dict[str, pd.DataFrame]:
+    """``n`` reports and ``n`` survey responses, their status changes and the interventions register."""
+    return synthetic.frames(n, n, seed)
+
+
+def _rows(frame: pd.DataFrame) -> list[list[str]]:
+    return frame.astype(str).values.tolist()
+
+
+def fill_sqlite(path: Path, tables: Mapping[str, pd.DataFrame]) -> None:
+    """A SQLite store holding ``tables``, written in bulk (one transaction per table)."""
+    from hcsp_engage.storage import SqliteStore
+
+    store = SqliteStore(path)
+    try:
+        for table, frame in tables.items():
+            columns = list(frame.columns)
+            store.append_many(table, (dict(zip(columns, row, strict=True)) for row in _rows(frame)))
+    finally:
+        store.close()
+
+
+def sheets_cells(tables: Mapping[str, pd.DataFrame]) -> int:
+    return sum((len(frame) + 1) * len(frame.columns) for frame in tables.values())
+
+
+def preload_emulator(emulator: Any, spreadsheet_id: str, tables: Mapping[str, pd.DataFrame]) -> None:
+    """Put ``tables`` straight into the emulator's grid (as a million append calls would, only faster)."""
+    emulator.create_spreadsheet(spreadsheet_id, sheets={table: [] for table in schema.TABLES})
+    with emulator._lock:
+        spreadsheet = emulator._spreadsheets[spreadsheet_id]
+        for table in schema.TABLES:
+            sheet = spreadsheet.sheet_titled(table)
+            frame = tables.get(table)
+            body = _rows(frame) if frame is not None else []
+            sheet.grid = [list(schema.COLUMNS[table]), *body]
+            sheet.row_count = max(sheet.row_count, len(sheet.grid))
+            sheet.column_count = max(sheet.column_count, len(schema.COLUMNS[table]))
+
+
+# --- Naive baselines -------------------------------------------------------------------------------
+
+
+def naive_h3_counts(
+    rows: Iterable[Mapping[str, str]], lat_col: str = "lat", lon_col: str = "lon", resolution: int = 8
+) -> dict[str, int]:
+    """Reports per H3 cell the obvious way: one row at a time, one H3 call per row."""
+    counts: dict[str, int] = {}
+    for row in rows:
+        try:
+            lat = float(row[lat_col])
+            lon = float(row[lon_col])
+        except (TypeError, ValueError):
+            continue
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            continue
+        cell = h3.latlng_to_cell(lat, lon, resolution)
+        counts[cell] = counts.get(cell, 0) + 1
+    return counts
+
+
+def naive_iterrows_h3_counts(
+    frame: pd.DataFrame, lat_col: str = "lat", lon_col: str = "lon"
+) -> dict[str, int]:
+    """The same loop written over ``DataFrame.iterrows`` (a common first attempt with pandas)."""
+    counts: dict[str, int] = {}
+    for _, row in frame.iterrows():
+        try:
+            lat, lon = float(row[lat_col]), float(row[lon_col])
+        except (TypeError, ValueError):
+            continue
+        cell = h3.latlng_to_cell(lat, lon, 8)
+        counts[cell] = counts.get(cell, 0) + 1
+    return counts
+
+
+def naive_marker_map(points: pd.DataFrame, cluster: bool) -> str:
+    """One folium marker per report (optionally inside a MarkerCluster), rendered to HTML."""
+    import folium
+    from folium.plugins import MarkerCluster
+
+    view = geography.COUNTY_VIEW
+    fmap = folium.Map(location=(view.lat, view.lon), zoom_start=view.zoom, tiles=None)
+    parent: Any = MarkerCluster().add_to(fmap) if cluster else fmap
+    for lat, lon in zip(points["lat"], points["lon"], strict=True):
+        folium.Marker((lat, lon)).add_to(parent)
+    return fmap.get_root().render()
+
+
+# --- One size --------------------------------------------------------------------------------------
+
+
+def bench_loading(path: Path, tables: Mapping[str, pd.DataFrame], repeat: int, sheets_max: int) -> dict:
+    from hcsp_engage.storage import SqliteStore
+
+    out: dict[str, Any] = {}
+    store = SqliteStore(path)
+    try:
+        out["sqlite"] = timed(store.read_all, repeat)
+    finally:
+        store.close()
+    cells = sheets_cells(tables)
+    n = len(tables[schema.ASB_REPORTS])
+    if cells > SHEETS_CELL_LIMIT:
+        out["sheets"] = {
+            "skipped": f"{cells:,} cells: over Google Sheets' limit of 10 million per spreadsheet"
+        }
+        return out
+    if n > sheets_max:
+        out["sheets"] = {"skipped": f"over --sheets-max {sheets_max}"}
+        return out
+    from hcsp_engage.storage.sheets import SheetsStore
+    from hcsp_engage.testing.sheets_emulator import SheetsEmulator
+
+    with SheetsEmulator() as emulator:
+        preload_emulator(emulator, "bench", tables)
+        sheet_store = SheetsStore("bench", endpoint=emulator.url, cache_seconds=0)
+        try:
+            before = len(emulator.requests)
+            sheet_store.read_all()  # the first read also checks the worksheets
+            first_calls = len(emulator.requests) - before
+            before = len(emulator.requests)
+            result = timed(sheet_store.read_all, repeat, memory=repeat <= 3)
+            runs = max(1, repeat) + (1 if "peak_mb" in result else 0)
+            result["api_calls_per_read"] = round((len(emulator.requests) - before) / runs, 2)
+            result["api_calls_first_read"] = first_calls
+            result["cells"] = cells
+            out["sheets"] = result
+        finally:
+            sheet_store.close()
+    return out
+
+
+def bench_aggregation(tables: Mapping[str, pd.DataFrame], repeat: int) -> dict:
+    reports = tables[schema.ASB_REPORTS]
+    rows = reports.to_dict("records")
+    fast = timed(lambda: aggregate.h3_counts(reports, "lat", "lon", 8), repeat)
+    naive = timed(lambda: naive_h3_counts(rows), repeat, memory=False)
+    counts = aggregate.h3_counts(reports, "lat", "lon", 8)
+    same = dict(zip(counts["cell"], counts["count"].astype(int), strict=True)) == naive_h3_counts(rows)
+    out = {
+        "fast": fast,
+        "naive_loop": naive,
+        "speedup": round(naive["seconds"] / max(fast["seconds"], 1e-9), 2),
+        "cells": len(counts),
+        "distinct_points": int(reports.loc[reports["lat"] != "", ["lat", "lon"]].drop_duplicates().shape[0]),
+        "same_counts": same,
+    }
+    if len(reports) <= 100_000:
+        iterrows = timed(lambda: naive_iterrows_h3_counts(reports), 1, memory=False)
+        out["naive_iterrows"] = iterrows
+        out["speedup_vs_iterrows"] = round(iterrows["seconds"] / max(fast["seconds"], 1e-9), 2)
+    today = synthetic.DEFAULT_END.date()
+    out["public_layers"] = timed(lambda: aggregate.public_layers(dict(tables), k=10, today=today), repeat)
+    return out
+
+
+def _call_first(
+    module: Any, names: Iterable[str], *args: Any, **kwargs: Any
+) -> tuple[str, Callable[[], Any]]:
+    for name in names:
+        fn = getattr(module, name, None)
+        if callable(fn):
+            return name, lambda fn=fn: fn(*args, **kwargs)
+    raise LookupError(f"none of {list(names)} in {module.__name__}")
+
+
+def bench_hotspots(tables: Mapping[str, pd.DataFrame], repeat: int) -> dict:
+    """The officers' hotspot work: parsing reports once, the ranked table, emerging hotspots."""
+    hotspots = optional("hcsp_engage.analysis.hotspots")
+    if hotspots is None:
+        return {"skipped": "hcsp_engage.analysis.hotspots is not there yet"}
+    reports = tables[schema.ASB_REPORTS]
+    end = synthetic.DEFAULT_END.date()
+    filters = hotspots.Filters(start=end - timedelta(days=90), end=end)
+    parsed = hotspots.parse_reports(reports)
+    return {
+        "parse_reports": timed(lambda: hotspots.parse_reports(reports), repeat),
+        "with_status": timed(lambda: hotspots.with_status(parsed, tables[schema.REPORT_STATUS]), repeat),
+        "hotspot_table": timed(lambda: hotspots.hotspot_table(parsed, filters), repeat),
+        "emerging_hotspots": timed(lambda: hotspots.emerging_hotspots(parsed, filters), repeat),
+        "period_days": filters.days,
+    }
+
+
+def _hotspot_call(module: Any, names: Iterable[str], tables: Mapping[str, pd.DataFrame]):
+    import inspect
+
+    today = synthetic.DEFAULT_END.date()
+    for name in names:
+        fn = getattr(module, name, None)
+        if not callable(fn):
+            continue
+        parameters = inspect.signature(fn).parameters
+        kwargs: dict[str, Any] = {}
+        args: list[Any] = []
+        for parameter in parameters.values():
+            if parameter.default is not inspect.Parameter.empty:
+                if parameter.name == "today":
+                    kwargs["today"] = today
+                continue
+            if parameter.name in ("reports", "frame", "report_frame"):
+                args.append(tables[schema.ASB_REPORTS])
+            elif parameter.name in ("statuses", "status", "status_changes"):
+                args.append(tables[schema.REPORT_STATUS])
+            elif parameter.name in ("tables", "all_tables"):
+                args.append(dict(tables))
+            elif parameter.name == "today":
+                args.append(today)
+            elif parameter.name == "responses":
+                args.append(tables[schema.SURVEY_RESPONSES])
+            elif parameter.name == "interventions":
+                args.append(tables[schema.INTERVENTIONS])
+            else:
+                raise TypeError(f"{name}: no benchmark argument for {parameter.name!r}")
+        return name, lambda fn=fn, args=args, kwargs=kwargs: fn(*args, **kwargs)
+    raise LookupError(f"none of {list(names)} in {module.__name__}")
+
+
+def bench_board(tables: Mapping[str, pd.DataFrame], repeat: int) -> dict:
+    board = optional("hcsp_engage.analysis.board")
+    if board is None:
+        return {"skipped": "hcsp_engage.analysis.board is not there yet"}
+    try:
+        name, run = _hotspot_call(board, ("figures", "board_figures", "summary", "board_summary"), tables)
+    except (LookupError, TypeError) as problem:
+        return {"skipped": str(problem)}
+    return {"function": name, **timed(run, repeat)}
+
+
+def community_map_html(tables: Mapping[str, pd.DataFrame], today: date) -> str:
+    """What /map sends for the whole county: both suppressed hexagon layers and the interventions."""
+    from hcsp_engage import interventions, maps
+
+    layers = aggregate.public_layers(dict(tables), k=10, today=today)
+    register = interventions.current(tables[schema.INTERVENTIONS])
+    fmap = maps.community_map(
+        None,
+        {"ASB concerns": (layers["concerns"], "concerns"), "Unsafe": (layers["unsafe"], "unsafe")},
+        register,
+    )
+    return maps.to_html(fmap)
+
+
+def officer_map_html(tables: Mapping[str, pd.DataFrame]) -> str | None:
+    officer_map = optional("hcsp_engage.officer_map")
+    if officer_map is None:
+        return None
+    name, run = _hotspot_call(officer_map, ("officer_map", "build", "hotspot_map"), tables)
+    fmap = run()
+    return fmap.get_root().render() if hasattr(fmap, "get_root") else str(fmap)
+
+
+def bench_maps(tables: Mapping[str, pd.DataFrame], repeat: int) -> dict:
+    today = synthetic.DEFAULT_END.date()
+    out: dict[str, Any] = {}
+    layers = aggregate.public_layers(dict(tables), k=10, today=today)
+    out["community"] = {
+        # From the cached layers (as /map does on a warm cache) and from the raw tables.
+        "build_from_layers": timed(lambda: _community_from_layers(tables, layers), repeat),
+        "build_from_tables": timed(lambda: community_map_html(tables, today), repeat, memory=False),
+        "html_bytes": len(_community_from_layers(tables, layers).encode()),
+        "hexagons": int(len(layers["concerns"]) + len(layers["unsafe"])),
+    }
+    try:
+        html = officer_map_html(tables)
+        if html is None:
+            out["officer"] = {"skipped": "hcsp_engage.officer_map is not there yet"}
+        else:
+            out["officer"] = {
+                "build": timed(lambda: officer_map_html(tables), repeat),
+                "html_bytes": len(html),
+            }
+    except (LookupError, TypeError) as problem:
+        out["officer"] = {"skipped": str(problem)}
+    n = len(tables[schema.ASB_REPORTS])
+    if n <= NAIVE_MAP_LIMIT:
+        points = aggregate.public_report_points(tables[schema.ASB_REPORTS], today)
+        for label, cluster in (("naive_markers", False), ("naive_cluster", True)):
+            html = naive_marker_map(points, cluster)
+            out[label] = {
+                **timed(lambda cluster=cluster: naive_marker_map(points, cluster), 1, memory=False),
+                "html_bytes": len(html.encode()),
+                "markers": len(points),
+            }
+    else:
+        out["naive_markers"] = {
+            "skipped": f"one marker per report is only measured up to {NAIVE_MAP_LIMIT:,}"
+        }
+    return out
+
+
+def _community_from_layers(tables: Mapping[str, pd.DataFrame], layers: Mapping[str, pd.DataFrame]) -> str:
+    from hcsp_engage import interventions, maps
+
+    fmap = maps.community_map(
+        None,
+        {"ASB concerns": (layers["concerns"], "concerns"), "Unsafe": (layers["unsafe"], "unsafe")},
+        interventions.current(tables[schema.INTERVENTIONS]),
+    )
+    return maps.to_html(fmap)
+
+
+# --- AppTest runs ----------------------------------------------------------------------------------
+
+STAFF_PAGES = {
+    "/map": ("map.py", None),
+    "/hotspots": ("hotspots.py", "officer"),
+    "/board": ("board.py", "board"),
+}
+
+
+@contextlib.contextmanager
+def environment(values: Mapping[str, str]):
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def app_test(page_file: str, role: str | None, timeout: float = 300):
+    from streamlit.testing.v1 import AppTest
+
+    from hcsp_engage import auth
+
+    at = AppTest.from_file(str(APP), default_timeout=timeout)
+    if role:
+        at.session_state[auth.ROLE_KEY] = role
+        at.session_state[auth.NAME_KEY] = "Benchmark"
+        at.session_state[auth.SEEN_KEY] = time.time()
+    at.run()
+    at.switch_page(f"pages/{page_file}").run()  # the first visit fills the caches
+    return at
+
+
+def bench_pages(store_path: Path, repeat: int) -> dict:
+    """One AppTest session per page; each timed rerun uses the caches the first run filled."""
+    import streamlit as st
+
+    out: dict[str, Any] = {}
+    env = {
+        "HCSP_STORAGE": "sqlite",
+        "HCSP_SQLITE_PATH": str(store_path),
+        "HCSP_OUTBOX_PATH": str(store_path.with_suffix(".outbox")),
+        "HCSP_DEMO": "0",
+    }
+    with environment(env):
+        st.cache_data.clear()
+        st.cache_resource.clear()
+        for url, (page_file, role) in STAFF_PAGES.items():
+            try:
+                start = time.perf_counter()
+                at = app_test(page_file, role)
+                cold = time.perf_counter() - start
+                placeholder = any("Coming soon" in title.value for title in at.title)
+                result = timed(at.run, repeat, memory=False)
+                result["cold_seconds"] = round(cold, 3)
+                result["exceptions"] = [e.value for e in at.exception][:3]
+                if placeholder:
+                    result["note"] = "page is still a placeholder"
+                out[url] = result
+            except Exception as problem:  # one page failing must not lose the rest of the run
+                out[url] = {"error": f"{type(problem).__name__}: {problem}"}
+        st.cache_data.clear()
+        st.cache_resource.clear()
+    return out
+
+
+# --- App memory in a fresh process -----------------------------------------------------------------
+
+
+def app_memory(store_path: Path) -> dict:
+    """What one server process holds to serve the staff and public pages: run in a fresh process."""
+    command = [sys.executable, "-m", "hcsp_engage.bench", "--app-memory-of", str(store_path)]
+    done = subprocess.run(  # noqa: S603 - this interpreter, this module
+        command, capture_output=True, text=True, cwd=ROOT, timeout=1800
+    )
+    if done.returncode != 0:
+        return {"error": done.stderr.strip().splitlines()[-1:] or ["failed"]}
+    return json.loads(done.stdout)
+
+
+def _app_memory_child(store_path: Path) -> dict:
+    from hcsp_engage.storage import SqliteStore
+
+    baseline = max_rss_mb()
+    store = SqliteStore(store_path)
+    tables = store.read_all()
+    after_load = max_rss_mb()
+    today = synthetic.DEFAULT_END.date()
+    html = community_map_html(tables, today)
+    hotspots = optional("hcsp_engage.analysis.hotspots")
+    if hotspots is not None:
+        end = synthetic.DEFAULT_END.date()
+        filters = hotspots.Filters(start=end - timedelta(days=90), end=end)
+        parsed = hotspots.with_status(
+            hotspots.parse_reports(tables[schema.ASB_REPORTS]), tables[schema.REPORT_STATUS]
+        )
+        hotspots.hotspot_table(parsed, filters)
+        hotspots.emerging_hotspots(parsed, filters)
+    board = optional("hcsp_engage.analysis.board")
+    if board is not None:
+        with contextlib.suppress(LookupError, TypeError):
+            _hotspot_call(board, ("figures", "board_figures", "summary", "board_summary"), tables)[1]()
+    with contextlib.suppress(Exception):
+        officer_map_html(tables)
+    return {
+        "imports_mb": baseline,
+        "after_load_mb": after_load,
+        "peak_rss_mb": max_rss_mb(),
+        "community_html_bytes": len(html),
+    }
+
+
+# --- Submissions -----------------------------------------------------------------------------------
+
+
+def fresh_rows(n: int, seed: int) -> list[dict[str, str]]:
+    """``n`` survey responses with distinct references."""
+    return synthetic.survey_rows(n, seed=seed)
+
+
+def bench_sqlite_writers(folder: Path, per_writer: int = 250) -> dict:
+    from hcsp_engage.storage import Outbox, SqliteStore, submit
+
+    store = SqliteStore(folder / "writers.sqlite3")
+    outbox = Outbox(folder / "writers.outbox")
+    rows = fresh_rows(WRITERS * per_writer, seed=61)
+    chunks = [rows[i::WRITERS] for i in range(WRITERS)]
+    latencies: list[float] = []
+    lock = threading.Lock()
+
+    def writer(chunk: list[dict[str, str]]) -> None:
+        mine = []
+        for row in chunk:
+            start = time.perf_counter()
+            submit(store, outbox, schema.SURVEY_RESPONSES, row)
+            mine.append(time.perf_counter() - start)
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=writer, args=(chunk,)) for chunk in chunks]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - start
+    stored = len(store.read(schema.SURVEY_RESPONSES))
+    store.close()
+    return {
+        "writers": WRITERS,
+        "submissions": len(rows),
+        "stored": stored,
+        "per_second": round(len(rows) / elapsed, 1),
+        "median_ms": round(statistics.median(latencies) * 1000, 2),
+        "p95_ms": round(percentile(latencies, 0.95) * 1000, 2),
+    }
+
+
+def bench_sheets_calls(folder: Path, submissions: int = 20) -> dict:
+    from hcsp_engage.storage import Outbox, submit
+    from hcsp_engage.storage.sheets import SheetsStore
+    from hcsp_engage.testing.sheets_emulator import SheetsEmulator
+
+    rows = fresh_rows(submissions + 1, seed=62)
+    with SheetsEmulator() as emulator:
+        emulator.create_spreadsheet("calls")
+        store = SheetsStore("calls", endpoint=emulator.url)
+        outbox = Outbox(folder / "calls.outbox")
+        submit(store, outbox, schema.SURVEY_RESPONSES, rows[0])
+        first = len(emulator.requests)
+        for row in rows[1:]:
+            submit(store, outbox, schema.SURVEY_RESPONSES, row)
+        steady = (len(emulator.requests) - first) / submissions
+        store.close()
+        return {
+            "first_submission_calls": first,
+            "calls_per_submission": round(steady, 2),
+            "requests": sorted(
+                {f"{method} {path.split('/values', 1)[-1][:40]}" for method, path in emulator.requests}
+            ),
+        }
+
+
+# --- Under load ------------------------------------------------------------------------------------
+
+
+def run_residents(
+    store: Any,
+    outbox: Any,
+    seconds: float,
+    residents: int = RESIDENTS,
+    faults: Callable[[], None] | None = None,
+) -> dict:
+    """``residents`` threads submitting survey responses through ``storage.submit`` for ``seconds``."""
+    from hcsp_engage.storage import Submitted, submit
+
+    pool = fresh_rows(500, seed=63)
+    deadline = time.monotonic() + seconds
+    lock = threading.Lock()
+    sent: list[str] = []
+    latencies: list[float] = []
+    outcomes = {"stored": 0, "queued": 0, "errors": 0}
+    counter = itertools.count()
+
+    def resident() -> None:
+        mine, times, tally = [], [], {"stored": 0, "queued": 0, "errors": 0}
+        while time.monotonic() < deadline:
+            number = next(counter)
+            row = dict(pool[number % len(pool)], response_id=f"S-LOAD{number:07d}")
+            start = time.perf_counter()
+            try:
+                outcome = submit(store, outbox, schema.SURVEY_RESPONSES, row)
+            except Exception:
+                tally["errors"] += 1
+                continue
+            times.append(time.perf_counter() - start)
+            mine.append(row["response_id"])
+            tally["stored" if outcome is Submitted.STORED else "queued"] += 1
+        with lock:
+            sent.extend(mine)
+            latencies.extend(times)
+            for key, value in tally.items():
+                outcomes[key] += value
+
+    stop = threading.Event()
+    injector = None
+    if faults is not None:
+
+        def inject() -> None:
+            while not stop.wait(1.0):
+                faults()
+
+        injector = threading.Thread(target=inject, daemon=True)
+        injector.start()
+    threads = [threading.Thread(target=resident) for _ in range(residents)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    stop.set()
+    if injector is not None:
+        injector.join()
+    return {
+        "sent": sent,
+        "latencies": latencies,
+        "outcomes": outcomes,
+    }
+
+
+def _summary(run: dict, stored_ids: list[str], seconds: float, drained: int) -> dict:
+    sent = set(run["sent"])
+    counted: dict[str, int] = {}
+    for key in stored_ids:
+        counted[key] = counted.get(key, 0) + 1
+    latencies = run["latencies"]
+    return {
+        "residents": RESIDENTS,
+        "seconds": seconds,
+        "submitted": len(run["sent"]),
+        **run["outcomes"],
+        "delivered_from_outbox_after": drained,
+        "lost": len(sent - set(counted)),
+        "doubled": sum(1 for key, times in counted.items() if times > 1),
+        "unexpected": len(set(counted) - sent),
+        "median_ms": round(statistics.median(latencies) * 1000, 1) if latencies else None,
+        "p95_ms": round(percentile(latencies, 0.95) * 1000, 1) if latencies else None,
+        "max_ms": round(max(latencies) * 1000, 1) if latencies else None,
+    }
+
+
+def _drain(outbox: Any, store: Any, seconds: float = 90) -> int:
+    """Send what the outbox holds, as later traffic would; the store may rest briefly after faults."""
+    delivered = 0
+    deadline = time.monotonic() + seconds
+    while len(outbox) and time.monotonic() < deadline:
+        delivery = outbox.deliver(store, limit=500)
+        delivered += delivery.sent
+        if delivery.failed:
+            time.sleep(0.5)
+    return delivered
+
+
+def load_sqlite(folder: Path, seconds: float) -> dict:
+    from hcsp_engage.storage import Outbox, SqliteStore
+
+    path = folder / "load.sqlite3"
+    store = SqliteStore(path)
+    outbox = Outbox(folder / "load.outbox")
+    run = run_residents(store, outbox, seconds)
+    drained = _drain(outbox, store)
+    store.close()
+    with contextlib.closing(sqlite3.connect(path)) as connection:
+        stored = [row[0] for row in connection.execute("SELECT response_id FROM survey_responses")]
+    return {**_summary(run, stored, seconds, drained), "left_in_outbox": len(outbox)}
+
+
+def load_sheets(folder: Path, seconds: float) -> dict:
+    from hcsp_engage.storage import Outbox
+    from hcsp_engage.storage.sheets import RetryPolicy, SheetsStore
+    from hcsp_engage.testing.sheets_emulator import SheetsEmulator
+
+    kinds = itertools.cycle(("429", "500", "503", "lost_response"))
+    injected: list[str] = []
+    with SheetsEmulator() as emulator:
+        emulator.create_spreadsheet("load")
+
+        def faults() -> None:
+            kind = next(kinds)
+            emulator.inject(kind, times=2, method="POST")
+            injected.append(kind)
+
+        store = SheetsStore("load", endpoint=emulator.url, policy=_quick_policy(RetryPolicy))
+        outbox = Outbox(folder / "load-sheets.outbox")
+        run = run_residents(store, outbox, seconds, faults=faults)
+        emulator.reset_faults()
+        drained = _drain(outbox, store)
+        grid = emulator.values("load", schema.SURVEY_RESPONSES)
+        store.close()
+        stored = [row[0] for row in grid[1:] if row]
+        result = _summary(run, stored, seconds, drained)
+        result["faults_injected"] = len(injected) * 2
+        result["api_requests"] = len(emulator.requests)
+        result["left_in_outbox"] = len(outbox)
+        return result
+
+
+def _quick_policy(policy_class: Any) -> Any:
+    """The store's own retry policy (the app's defaults)."""
+    return policy_class()
+
+
+# --- Browser sessions ------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(folder: Path, port: int) -> subprocess.Popen:
+    env = dict(os.environ)
+    env.update(
+        {
+            "HCSP_STORAGE": "sqlite",
+            "HCSP_SQLITE_PATH": str(folder / "browser.sqlite3"),
+            "HCSP_OUTBOX_PATH": str(folder / "browser.outbox"),
+            "HCSP_DEMO": "0",
+            "HCSP_MIN_FILL_SECONDS": "0",
+            # Ten sessions from one address: the per-address abuse limit would stop a real crowd too.
+            "HCSP_SUBMISSIONS_PER_WINDOW": "100000",
+        }
+    )
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP),
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    server = subprocess.Popen(  # noqa: S603 - this interpreter running streamlit
+        command,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+            return server
+        time.sleep(0.2)
+    server.terminate()
+    raise RuntimeError("the Streamlit server did not start within 60 s")
+
+
+def load_browser(folder: Path, seconds: float, sessions: int = BROWSER_SESSIONS) -> dict:
+    """``sessions`` Chromium pages, each filling in and submitting /survey again and again."""
+    try:
+        from playwright.async_api import async_playwright
+    except ImportError:
+        return {"skipped": "playwright is not installed"}
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(chromium).exists():
+        return {"skipped": "no Chromium"}
+    import asyncio
+
+    port = free_port()
+    server = start_server(folder, port)
+    url = f"http://127.0.0.1:{port}/survey"
+    references: list[str] = []
+    latencies: list[float] = []
+    failures: list[str] = []
+
+    async def session(browser: Any) -> None:
+        context = await browser.new_context(viewport={"width": 1280, "height": 900})
+        await context.route(
+            "**/*",
+            lambda route: (
+                route.continue_()
+                if route.request.url.startswith(
+                    ("http://127.0.0.1", "http://localhost", "ws://", "data:", "blob:")
+                )
+                else route.abort()
+            ),
+        )
+        page = await context.new_page()
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                await page.goto(url)
+                await _fill_survey(page)
+                start = time.perf_counter()
+                await page.get_by_role("button", name="Submit my answers").click()
+                success = page.locator('[data-testid="stAlertContentSuccess"]').first
+                await success.wait_for(timeout=60_000)
+                latencies.append(time.perf_counter() - start)
+                text = await success.inner_text()
+                references.append(text.split("Your reference is ", 1)[1].split()[0].rstrip("."))
+            except Exception as problem:
+                failures.append(f"{type(problem).__name__}: {str(problem).splitlines()[0][:120]}")
+        await context.close()
+
+    async def main() -> None:
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(
+                executable_path=chromium, args=["--no-sandbox", "--disable-gpu", "--no-first-run"]
+            )
+            await asyncio.gather(*(session(browser) for _ in range(sessions)))
+            await browser.close()
+
+    try:
+        asyncio.run(main())
+    finally:
+        os.killpg(server.pid, 15)
+        server.wait(timeout=30)
+    with contextlib.closing(sqlite3.connect(folder / "browser.sqlite3")) as connection:
+        stored = [row[0] for row in connection.execute("SELECT response_id FROM survey_responses")]
+    counted: dict[str, int] = {}
+    for key in stored:
+        counted[key] = counted.get(key, 0) + 1
+    return {
+        "sessions": sessions,
+        "seconds": seconds,
+        "submitted": len(references),
+        "stored": len(stored),
+        "lost": len(set(references) - set(counted)),
+        "doubled": sum(1 for times in counted.values() if times > 1),
+        "median_ms": round(statistics.median(latencies) * 1000, 1) if latencies else None,
+        "p95_ms": round(percentile(latencies, 0.95) * 1000, 1) if latencies else None,
+        "failures": len(failures),
+        "failure_examples": sorted(set(failures))[:3],
+    }
+
+
+async def _fill_survey(page: Any) -> None:
+    idle = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+    await page.locator(idle).wait_for(timeout=60_000)
+    for key, option in (
+        ("survey_area", "Hereford"),
+        ("survey_safe_day", "Fairly safe"),
+        ("survey_safe_after_dark", "Fairly safe"),
+    ):
+        await page.locator(f".st-key-{key}").get_by_text(option, exact=True).click()
+        await page.locator(idle).wait_for(timeout=60_000)
+
+
+# --- Google Sheets read quota ----------------------------------------------------------------------
+
+
+def sheets_quota(folder: Path, officers: int = 20, views_each: int = 3) -> dict:
+    """Reads Google sees when ``officers`` sessions open /map on one server process, before and after a
+    submission: measured with AppTest against the emulator."""
+    import streamlit as st
+
+    from hcsp_engage import cached
+    from hcsp_engage.testing.sheets_emulator import SheetsEmulator
+
+    tables = dataset(1_000)
+    with SheetsEmulator() as emulator:
+        preload_emulator(emulator, "quota", tables)
+        env = {
+            "HCSP_STORAGE": "gsheets",
+            "HCSP_GSHEETS_ENDPOINT": emulator.url,
+            "HCSP_GSHEETS_SPREADSHEET_ID": "quota",
+            "HCSP_OUTBOX_PATH": str(folder / "quota.outbox"),
+            "HCSP_DEMO": "0",
+        }
+        with environment(env):
+            st.cache_data.clear()
+            st.cache_resource.clear()
+
+            def reads() -> int:
+                return sum(
+                    1 for method, path in emulator.requests if method == "GET" and "values:batchGet" in path
+                )
+
+            sessions = []
+            for _ in range(officers):
+                at = app_test("map.py", None)
+                sessions.append(at)
+                for _ in range(views_each - 1):
+                    at.run()
+            views = officers * views_each
+            before_write = reads()
+            # A resident submits: the process drops its cached tables, so the next view reads again.
+            with contextlib.suppress(Exception):
+                cached.store().append(schema.SURVEY_RESPONSES, fresh_rows(1, seed=64)[0])
+            cached.forget_tables()
+            for at in sessions:
+                at.run()
+            after_write = reads() - before_write
+            st.cache_data.clear()
+            st.cache_resource.clear()
+    ttl = cached.TABLES_TTL_SECONDS
+    return {
+        "officer_sessions": officers,
+        "page_views": views,
+        "sheet_reads_for_those_views": before_write,
+        "page_views_after_one_submission": officers,
+        "sheet_reads_after_one_submission": after_write,
+        "tables_ttl_seconds": ttl,
+        "reads_per_minute_without_writes": round(60 / ttl, 2),
+        "quota_reads_per_minute": SHEETS_READS_PER_MINUTE,
+        "submissions_per_minute_within_quota": SHEETS_READS_PER_MINUTE - round(60 / ttl),
+        "officers_without_cache_at_one_view_per_10s": SHEETS_READS_PER_MINUTE // 6,
+    }
+
+
+# --- The run ---------------------------------------------------------------------------------------
+
+
+def bench_size(n: int, folder: Path, args: argparse.Namespace, log: Callable[[str], None]) -> dict:
+    result: dict[str, Any] = {"reports": n, "responses": n}
+    start = time.perf_counter()
+    tables = dataset(n)
+    result["generate_seconds"] = round(time.perf_counter() - start, 3)
+    result["status_changes"] = len(tables[schema.REPORT_STATUS])
+    path = folder / f"store-{n}.sqlite3"
+    start = time.perf_counter()
+    fill_sqlite(path, tables)
+    result["sqlite_fill_seconds"] = round(time.perf_counter() - start, 3)
+    result["sqlite_file_mb"] = round(path.stat().st_size / 2**20, 1)
+    steps: list[tuple[str, Callable[[], dict]]] = [
+        ("load", lambda: bench_loading(path, tables, args.repeat, args.sheets_max)),
+        ("aggregate", lambda: bench_aggregation(tables, args.repeat)),
+        ("hotspots", lambda: bench_hotspots(tables, args.repeat)),
+        ("board", lambda: bench_board(tables, args.repeat)),
+        ("maps", lambda: bench_maps(tables, args.repeat)),
+    ]
+    if not args.skip_apptest:
+        steps.append(("pages", lambda: bench_pages(path, args.repeat)))
+    steps.append(("app_memory", lambda: app_memory(path)))
+    for name, step in steps:
+        log(f"  {n:,}: {name}")
+        try:
+            result[name] = step()
+        except Exception as problem:  # report and carry on: one broken part must not lose the run
+            result[name] = {"error": f"{type(problem).__name__}: {problem}"}
+    gc.collect()
+    if not args.keep_files:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    result["bench_process_max_rss_mb"] = max_rss_mb()
+    return result
+
+
+def targets(results: dict) -> dict:
+    """Each target at 100k (and memory at 1M) against what was measured, when measured."""
+    out: dict[str, Any] = {}
+    at_100k = results["sizes"].get("100000")
+    if at_100k:
+        community = at_100k.get("maps", {}).get("community", {})
+        out["community_map_html_bytes"] = community.get("html_bytes")
+        out["community_map_build_seconds"] = community.get("build_from_layers", {}).get("seconds")
+        out["aggregation_speedup"] = at_100k.get("aggregate", {}).get("speedup")
+        pages = at_100k.get("pages", {})
+        out["hotspots_page_seconds"] = pages.get("/hotspots", {}).get("seconds")
+        out["board_page_seconds"] = pages.get("/board", {}).get("seconds")
+    at_1m = results["sizes"].get(str(MILLION))
+    if at_1m:
+        out["memory_at_1m_mb"] = at_1m.get("app_memory", {}).get("peak_rss_mb")
+    out["limits"] = TARGETS
+    return out
+
+
+def run(args: argparse.Namespace, log: Callable[[str], None]) -> dict:
+    sizes = list(args.sizes) + ([MILLION] if args.include_1m and MILLION not in args.sizes else [])
+    results: dict[str, Any] = {
+        "machine": machine(),
+        "command": "python -m hcsp_engage.bench " + " ".join(sys.argv[1:]),
+        "repeat": args.repeat,
+        "sizes": {},
+    }
+    with tempfile.TemporaryDirectory(prefix="hcsp-bench-") as temp:
+        folder = Path(args.workdir) if args.workdir else Path(temp)
+        folder.mkdir(parents=True, exist_ok=True)
+        for n in sizes:
+            log(f"size {n:,}")
+            results["sizes"][str(n)] = bench_size(n, folder, args, log)
+        log("submissions")
+        results["submissions"] = _guarded(
+            lambda: {"sqlite_8_writers": bench_sqlite_writers(folder), "sheets": bench_sheets_calls(folder)}
+        )
+        log("load")
+        load: dict[str, Any] = {}
+        load["sqlite"] = _guarded(lambda: load_sqlite(folder, args.load_seconds))
+        load["sheets_with_faults"] = _guarded(lambda: load_sheets(folder, args.load_seconds))
+        if args.skip_browser:
+            load["browser"] = {"skipped": "--skip-browser"}
+        else:
+            load["browser"] = _guarded(lambda: load_browser(folder, args.load_seconds))
+        results["load"] = load
+        if args.skip_apptest:
+            results["sheets_quota"] = {"skipped": "--skip-apptest"}
+        else:
+            log("sheets quota")
+            results["sheets_quota"] = _guarded(lambda: sheets_quota(folder))
+    results["targets"] = targets(results)
+    results["max_rss_mb"] = max_rss_mb()
+    return results
+
+
+def _guarded(step: Callable[[], dict]) -> dict:
+    try:
+        return step()
+    except Exception as problem:
+        return {"error": f"{type(problem).__name__}: {problem}"}
+
+
+def _sizes(text: str) -> list[int]:
+    return [int(part.replace("_", "")) for part in text.split(",") if part.strip()]
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m hcsp_engage.bench", description=__doc__.split("\n\n")[0])
+    p.add_argument("--sizes", type=_sizes, default=list(DEFAULT_SIZES), help="comma-separated report counts")
+    p.add_argument("--include-1m", action="store_true", help="also measure 1,000,000 reports and responses")
+    p.add_argument("--repeat", type=int, default=3, help="runs per figure (the median is reported)")
+    p.add_argument("--json", action="store_true", help="print one JSON object and nothing else")
+    p.add_argument("--skip-browser", action="store_true", help="no Chromium sessions against a server")
+    p.add_argument("--skip-apptest", action="store_true", help="no AppTest page runs or quota measurement")
+    p.add_argument("--load-seconds", type=float, default=60.0, help="how long the load tests run")
+    p.add_argument("--sheets-max", type=int, default=100_000, help="largest size read through the emulator")
+    p.add_argument("--workdir", help="keep the SQLite files here instead of a temporary folder")
+    p.add_argument("--keep-files", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--app-memory-of", help=argparse.SUPPRESS)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.app_memory_of:
+        print(json.dumps(_app_memory_child(Path(args.app_memory_of))))
+        return 0
+
+    def log(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    if args.json:
+        # Streamlit and the libraries it loads may print: keep stdout for the one JSON object.
+        with contextlib.redirect_stdout(sys.stderr):
+            results = run(args, log)
+        print(json.dumps(results, default=str))
+    else:
+        results = run(args, log)
+        print(json.dumps(results, indent=2, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
