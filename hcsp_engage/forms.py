@@ -318,15 +318,15 @@ def submit_form(
     to_row: Callable[[object], dict[str, str]],
     location: Callable[[], Location],
 ) -> None:
-    """The submit button's callback: validate, apply the abuse limits, store, then reset or explain.
+    """The submit button's callback: validate and apply the abuse limits, or explain what is wrong.
 
-    Runs before the page script, so it may clear widget values; the page reads the outcome from
-    ``problems(form)``, ``refusal(form)`` and ``confirmation(form)``.
+    The page reads the outcome from ``problems(form)`` and ``refusal(form)``; accepted answers are
+    stored by ``send_pending(form)``, which the page calls right after the button.
     """
     from hcsp_engage import cached
 
     state = st.session_state
-    if confirmation(form):  # a second click on a form already sent: nothing more to do
+    if confirmation(form) or _pending_key(form) in state:  # a second click: already on its way
         return
     state.pop(form.key("refusal"), None)
     reference = form_reference(form)
@@ -355,18 +355,47 @@ def submit_form(
             "Your answers are still here."
         )
         return
+    # Stored by send_pending, in the page run that follows, where a spinner can show progress.
+    trigger = meets_community_trigger(record, settings.community_trigger.incidents)
+    state[_pending_key(form)] = (to_row(record), trigger)
+
+
+def _pending_key(form: Form) -> str:
+    return f"{form.prefix}-pending"
+
+
+def send_pending(form: Form) -> None:
+    """Store the answers the submit button accepted (call right after the button), then start afresh.
+
+    The row stays pending until the store has answered, so a run interrupted by another click sends
+    it again with the same id, which the store keeps once. When Google Sheets is down the row goes to
+    the outbox and the resident is told it will follow; the store gives up within its time budget.
+    """
+    from hcsp_engage import cached
+
+    state = st.session_state
+    pending = state.get(_pending_key(form))
+    if pending is None:
+        return
+    row, trigger = pending
+    reference = row[schema.ID_COLUMN[form.table]]
     try:
-        outcome = cached.submit(form.table, to_row(record))
+        with st.spinner("Sending your answers…"):
+            outcome = cached.submit(form.table, row)
     except Exception:  # any surprise: keep the answers and the reference so a retry stores once
         log.exception("Storing %s %s failed", form.table, reference)
+        state.pop(_pending_key(form), None)
         state[form.key("refusal")] = (
             "Sorry, we could not save your answers just now. They are still here: please try again "
             "in a minute."
         )
+        st.warning(state[form.key("refusal")], icon=":material/cloud_off:")
         return
     _reset(form)
+    state.pop(_pending_key(form), None)
     state[f"{form.prefix}-done"] = (reference, outcome.value)
-    state[f"{form.prefix}-trigger"] = meets_community_trigger(record, settings.community_trigger.incidents)
+    state[f"{form.prefix}-trigger"] = trigger
+    st.rerun()
 
 
 def meets_community_trigger(record: object, threshold: int) -> bool:

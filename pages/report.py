@@ -148,6 +148,7 @@ st.button(
     args=(FORM, forms.report_from_answers, records.validate_report, records.report_row),
     kwargs={"location": lambda: picker.chosen_location(FORM)},
 )
+forms.send_pending(FORM)
 st.caption(f"Form reference {reference}.")
 st.page_link(
     "pages/privacy.py", label="What we keep and who sees it: the privacy notice", icon=":material/lock:"
