@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import h3
+import numpy as np
 import pandas as pd
 
 from hcsp_engage import geography, records, schema
@@ -22,6 +23,8 @@ PUBLIC_MONTHS = 12
 
 
 def _floats(series: pd.Series) -> pd.Series:
+    if pd.api.types.is_float_dtype(series):
+        return series
     return pd.to_numeric(series.astype(str).str.strip().replace("", None), errors="coerce")
 
 
@@ -56,15 +59,27 @@ def cell_ids(
     lat = _floats(frame[lat_col]) if not frame.empty else pd.Series(dtype=float)
     lon = _floats(frame[lon_col]) if not frame.empty else pd.Series(dtype=float)
     valid = lat.between(-90, 90) & lon.between(-180, 180)
-    cells = pd.Series("", index=frame.index, dtype=object)
+    cells = np.full(len(frame), "", dtype=object)
     if not valid.any():
-        return cells
+        return pd.Series(cells, index=frame.index, dtype=object)
     # Map each distinct point once: reports cluster, so there are far fewer points than rows.
-    points = pd.MultiIndex.from_arrays([lat[valid], lon[valid]])
-    codes, distinct = pd.factorize(points)
-    distinct_cells = [h3.latlng_to_cell(a, b, resolution) for a, b in distinct]
-    cells[valid] = pd.Series(distinct_cells, dtype=object).to_numpy()[codes]
-    return cells
+    codes, distinct_lat, distinct_lon = distinct_points(
+        lat[valid].to_numpy(float), lon[valid].to_numpy(float)
+    )
+    distinct_cells = [
+        h3.latlng_to_cell(a, b, resolution)
+        for a, b in zip(distinct_lat.tolist(), distinct_lon.tolist(), strict=True)
+    ]
+    cells[valid.to_numpy()] = np.asarray(distinct_cells, dtype=object)[codes]
+    return pd.Series(cells, index=frame.index, dtype=object)
+
+
+def distinct_points(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each point's code among the distinct (lat, lon) pairs, and those pairs' coordinates."""
+    lat_codes, lat_values = pd.factorize(lat)
+    lon_codes, lon_values = pd.factorize(lon)
+    codes, pairs = pd.factorize(lat_codes.astype(np.int64) * len(lon_values) + lon_codes)
+    return codes, lat_values[pairs // len(lon_values)], lon_values[pairs % len(lon_values)]
 
 
 def h3_counts(

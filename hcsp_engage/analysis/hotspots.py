@@ -1,0 +1,487 @@
+"""Officers' hotspot analysis (DESIGN sections 5 and 7): where and when ASB concerns cluster, what is new.
+
+Plain pandas and numpy, no Streamlit. The page parses the stored text once (``parse_reports``), adds
+each report's current status (``with_status``), then asks for figures under a set of ``Filters``.
+
+Dates: every period here is by the date the problem **last happened** (``occurred_on``), the date the
+resident gave; the submission date stands in only when that is missing.
+
+Status does not change any hotspot figure: triage is about the list of reports, and counting only
+"New" reports would make recent weeks look busier than older ones (older reports have been reviewed).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+
+from hcsp_engage import geography, schema
+from hcsp_engage.analysis.aggregate import COUNTY, cell_ids, distinct_points
+from hcsp_engage.storage.base import latest
+
+RESOLUTION = geography.OFFICER_H3_RESOLUTION
+DEFAULT_STATUS = schema.REPORT_STATUSES[0]  # "New": no officer has changed it yet
+
+# Repeat location: this many reports within this distance of each other within this many days.
+REPEAT_MIN_REPORTS = 3
+REPEAT_RADIUS_M = 100.0
+REPEAT_DAYS = 183  # six months
+
+# Emerging hotspots: the last RECENT_WEEKS against the cell's own rate in the BASELINE_WEEKS before.
+RECENT_WEEKS = 4
+BASELINE_WEEKS = 26
+MIN_BASELINE_WEEKS = 8  # with less history than this there is no baseline to compare against
+EMERGING_ALPHA = 0.01
+EMERGING_MIN_REPORTS = 3
+# Half a report added to every baseline, so a cell with none in six months has a small, not a zero, rate.
+BASELINE_PRIOR = 0.5
+
+DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+METRES_PER_DEGREE = 111_195.0
+CATEGORICAL = ("category", "area", "time_of_day", "cell")
+# The columns the figures need: filtering these is much cheaper than filtering whole reports.
+CORE = ("date", "category", "area", "time_of_day", "cell", "lat", "lon")
+
+# Column headings for the page and the CSV exports.
+HOTSPOT_LABELS = {
+    "rank": "Rank",
+    "cell": "H3 cell",
+    "nearest_place": "Nearest named place",
+    "distance_m": "Distance from it (m)",
+    "reports": "Reports in period",
+    "previous": "Previous period",
+    "change": "Change",
+    "main_categories": "Main categories",
+    "repeat_location": "Repeat location",
+    "emerging": "Emerging",
+}
+REPORT_LABELS = {
+    "report_id": "Reference",
+    "occurred_on": "Last happened",
+    "time_of_day": "Time of day",
+    "category": "Category",
+    "area": "Area",
+    "where": "Where",
+    "location_detail": "Street or landmark",
+    "description": "Description (redacted)",
+    "frequency": "How often",
+    "impact": "Impact",
+    "status": "Status",
+    "status_updated_at": "Status changed",
+    "submitted_at": "Submitted",
+    "lat": "Latitude",
+    "lon": "Longitude",
+    "cell": "H3 cell",
+}
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What an officer has chosen to look at. Empty tuples and an empty area mean "all"."""
+
+    start: date
+    end: date  # inclusive
+    categories: tuple[str, ...] = ()
+    area: str = ""
+    times_of_day: tuple[str, ...] = ()
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def previous(self) -> Filters:
+        """The period of equal length just before this one, with the same other choices."""
+        return replace(self, start=self.start - timedelta(days=self.days), end=self.start - timedelta(days=1))
+
+
+# --- Parsing -----------------------------------------------------------------------------------------
+
+
+def version(frame: pd.DataFrame) -> tuple:
+    """A cheap key that changes whenever an append-only table changes: its length and its last row."""
+    if frame.empty:
+        return (0,)
+    return (len(frame), *map(str, frame.iloc[-1].tolist()))
+
+
+def parse_reports(reports: pd.DataFrame) -> pd.DataFrame:
+    """The asb_reports text frame with typed columns added, once.
+
+    ``date`` (the day it last happened, else the day submitted), ``lat``
+    and ``lon`` as floats (a named place's coordinates when there is no pin), ``located_by`` ("pin",
+    "named place" or "") and ``cell`` (the officers' H3 cell, "" when not located).
+    """
+    frame = reports.reset_index(drop=True).copy()
+    if frame.empty:
+        frame = pd.DataFrame(
+            {column: pd.Series(dtype=object) for column in schema.COLUMNS[schema.ASB_REPORTS]}
+        )
+    # Few distinct dates, so each is parsed once; the submission day stands in for a missing date.
+    day_text = frame["occurred_on"].where(frame["occurred_on"] != "", frame["submitted_at"].str[:10])
+    codes, distinct_days = pd.factorize(day_text)
+    days = pd.to_datetime(pd.Series(distinct_days, dtype=object), format="%Y-%m-%d", errors="coerce")
+    frame["date"] = pd.Series(days.to_numpy()[codes] if len(codes) else [], dtype="datetime64[ns]")
+
+    lat = pd.to_numeric(frame["lat"].replace("", None), errors="coerce").astype(float)
+    lon = pd.to_numeric(frame["lon"].replace("", None), errors="coerce").astype(float)
+    pinned = lat.notna() & lon.notna()
+    place_codes, names = pd.factorize(frame["place"])
+    known = [geography.place_named(name) if name else None for name in names]
+    place_lat = np.array([place.lat if place else np.nan for place in known] + [np.nan])[place_codes]
+    place_lon = np.array([place.lon if place else np.nan for place in known] + [np.nan])[place_codes]
+    frame["lat"] = lat.where(pinned, pd.Series(place_lat, index=frame.index))
+    frame["lon"] = lon.where(pinned, pd.Series(place_lon, index=frame.index))
+    named = ~pinned & frame["lat"].notna()
+    frame["located_by"] = np.where(pinned, "pin", np.where(named, "named place", ""))
+    frame["cell"] = cell_ids(frame, "lat", "lon", RESOLUTION) if len(frame) else pd.Series(dtype=object)
+    # Categories make the many filters and group-bys on these columns cheap.
+    for column in CATEGORICAL:
+        frame[column] = frame[column].astype("category")
+    return frame
+
+
+def with_status(parsed: pd.DataFrame, status_rows: pd.DataFrame) -> pd.DataFrame:
+    """``parsed`` with each report's current ``status`` and ``status_updated_at`` (latest row wins;
+    "New" when no officer has changed it)."""
+    current = latest(schema.REPORT_STATUS, status_rows) if not status_rows.empty else status_rows
+    if current.empty:
+        return parsed.assign(status=DEFAULT_STATUS, status_updated_at="")
+    by_id = current.set_index("report_id")
+    return parsed.assign(
+        status=parsed["report_id"].map(by_id["status"]).fillna(DEFAULT_STATUS),
+        status_updated_at=parsed["report_id"].map(by_id["updated_at"]).fillna(""),
+    )
+
+
+def status_history(status_rows: pd.DataFrame, report_id: str) -> pd.DataFrame:
+    """Every status change of one report, newest first: the audit trail."""
+    if status_rows.empty:
+        return pd.DataFrame(columns=list(schema.COLUMNS[schema.REPORT_STATUS]))
+    rows = status_rows[status_rows["report_id"] == report_id]
+    ordered = rows.assign(_order=range(len(rows))).sort_values(["updated_at", "_order"], ascending=False)
+    return ordered.drop(columns="_order").reset_index(drop=True)
+
+
+# --- Selecting ---------------------------------------------------------------------------------------
+
+
+def select(parsed: pd.DataFrame, filters: Filters, *, dates: bool = True) -> pd.DataFrame:
+    """The reports matching ``filters`` (without the date range when ``dates`` is False)."""
+    keep = pd.Series(True, index=parsed.index)
+    if dates:
+        keep &= parsed["date"].between(pd.Timestamp(filters.start), pd.Timestamp(filters.end))
+    if filters.categories:
+        keep &= parsed["category"].isin(filters.categories)
+    if filters.area and filters.area != COUNTY:
+        keep &= parsed["area"] == filters.area
+    if filters.times_of_day:
+        keep &= parsed["time_of_day"].isin(filters.times_of_day)
+    return parsed[keep]
+
+
+def in_days(frame: pd.DataFrame, first: date, last: date) -> pd.DataFrame:
+    return frame[frame["date"].between(pd.Timestamp(first), pd.Timestamp(last))]
+
+
+# --- Repeat locations --------------------------------------------------------------------------------
+
+
+def repeat_location_flags(
+    lat: pd.Series, lon: pd.Series, radius_m: float = REPEAT_RADIUS_M, minimum: int = REPEAT_MIN_REPORTS
+) -> pd.Series:
+    """For each report, True when at least ``minimum`` reports (itself included) lie within
+    ``radius_m`` of it. Callers pass one window of time (six months).
+
+    Not pairwise: points go into square bins of side radius/sqrt(2), so every bin holding ``minimum``
+    reports is a repeat location outright; only reports in sparser bins are measured against the
+    distinct points of the 5 x 5 bins around them.
+    """
+    valid = (lat.notna() & lon.notna()).to_numpy()
+    flags = np.zeros(len(lat), dtype=bool)
+    if valid.sum() < minimum:
+        return pd.Series(flags, index=lat.index)
+    lat_v, lon_v = lat[valid].to_numpy(float), lon[valid].to_numpy(float)
+    codes, distinct_lat, distinct_lon = distinct_points(lat_v, lon_v)
+    weight = np.bincount(codes)
+    points = pd.DataFrame(
+        {
+            "y": distinct_lat * METRES_PER_DEGREE,
+            "x": distinct_lon * METRES_PER_DEGREE * math.cos(math.radians(float(np.mean(lat_v)))),
+            "weight": weight,
+        }
+    )
+    side = radius_m / math.sqrt(2)
+    points["bx"] = np.floor(points["x"] / side).astype(np.int64)
+    points["by"] = np.floor(points["y"] / side).astype(np.int64)
+    points["bin_total"] = points.groupby(["bx", "by"])["weight"].transform("sum")
+    repeat = (points["bin_total"] >= minimum).to_numpy().copy()
+
+    sparse = points[~repeat].reset_index().rename(columns={"index": "point"})
+    if not sparse.empty:
+        reach = math.ceil(radius_m / side)
+        offsets = pd.DataFrame(
+            [(dx, dy) for dx in range(-reach, reach + 1) for dy in range(-reach, reach + 1)],
+            columns=["dx", "dy"],
+        )
+        around = sparse[["point", "x", "y", "bx", "by"]].merge(offsets, how="cross")
+        around["bx"] += around["dx"]
+        around["by"] += around["dy"]
+        near = around.merge(
+            points[["x", "y", "bx", "by", "weight"]], on=["bx", "by"], suffixes=("", "_other")
+        )
+        close = np.hypot(near["x"] - near["x_other"], near["y"] - near["y_other"]) <= radius_m
+        totals = near[close].groupby("point")["weight"].sum()
+        repeat[totals[totals >= minimum].index.to_numpy()] = True
+
+    flags[valid] = repeat[codes]
+    return pd.Series(flags, index=lat.index)
+
+
+def repeat_locations(parsed: pd.DataFrame, filters: Filters) -> pd.Series:
+    """Repeat-location flags for the reports of the six months to the end of the period (same
+    categories, area and times), indexed like ``parsed``."""
+    window = in_days(
+        select(parsed[list(CORE)], filters, dates=False),
+        filters.end - timedelta(days=REPEAT_DAYS - 1),
+        filters.end,
+    )
+    return repeat_location_flags(window["lat"], window["lon"])
+
+
+# --- Emerging hotspots -------------------------------------------------------------------------------
+
+
+def poisson_tail(k: int, mean: float) -> float:
+    """P(X >= k) for X ~ Poisson(mean): how likely a count this high is by chance alone."""
+    if k <= 0:
+        return 1.0
+    if mean <= 0:
+        return 0.0
+    if mean >= k:
+        below = sum(math.exp(i * math.log(mean) - mean - math.lgamma(i + 1)) for i in range(k))
+        return max(0.0, 1.0 - below)
+    # The tail as a series from k upwards: every term smaller than the last, so it converges fast.
+    term = total = 1.0
+    n = 1
+    while term > 1e-17 * total:
+        term *= mean / (k + n)
+        total += term
+        n += 1
+    return min(1.0, math.exp(k * math.log(mean) - mean - math.lgamma(k + 1)) * total)
+
+
+@dataclass(frozen=True)
+class EmergingResult:
+    """Emerging hotspots and what the test was: ``cells`` has cell, recent, baseline, expected, p_value."""
+
+    cells: pd.DataFrame
+    baseline_weeks: int
+    tested: int
+    threshold: float
+    as_of: date
+
+    @property
+    def explanation(self) -> str:
+        return emerging_explanation(self)
+
+
+def _empty_emerging() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "cell": pd.Series(dtype=object),
+            "recent": pd.Series(dtype=int),
+            "baseline": pd.Series(dtype=int),
+            "expected": pd.Series(dtype=float),
+            "p_value": pd.Series(dtype=float),
+        }
+    )
+
+
+def emerging_hotspots(
+    parsed: pd.DataFrame,
+    filters: Filters,
+    *,
+    alpha: float = EMERGING_ALPHA,
+    min_reports: int = EMERGING_MIN_REPORTS,
+) -> EmergingResult:
+    """Cells whose last 4 weeks (to the end of the period) are significantly above their own rate in the
+    26 weeks before.
+
+    For each cell with at least ``min_reports`` recent reports: expected = 4 x (baseline + 0.5) / 26,
+    p = P(Poisson(expected) >= recent). A cell is flagged when p < alpha / (cells tested): a Bonferroni
+    correction, so that across all the cells checked together there is less than ``alpha`` chance of
+    flagging any by chance alone. With less history than the full baseline the shorter one is used;
+    with under 8 weeks there is no test.
+    """
+    parsed = parsed[list(CORE)]
+    as_of = filters.end
+    recent_start = as_of - timedelta(days=7 * RECENT_WEEKS - 1)
+    chosen = select(parsed, filters, dates=False)
+    located = chosen[chosen["cell"] != ""]
+    if located.empty:
+        return EmergingResult(_empty_emerging(), 0, 0, alpha, as_of)
+    first_day = parsed["date"].min()
+    history_days = (pd.Timestamp(recent_start) - first_day).days if pd.notna(first_day) else 0
+    baseline_weeks = min(BASELINE_WEEKS, max(0, history_days // 7))
+    if baseline_weeks < MIN_BASELINE_WEEKS:
+        return EmergingResult(_empty_emerging(), baseline_weeks, 0, alpha, as_of)
+    baseline_start = recent_start - timedelta(days=7 * baseline_weeks)
+    window = in_days(located, baseline_start, as_of)
+    is_recent = window["date"] >= pd.Timestamp(recent_start)
+    counts = pd.DataFrame(
+        {
+            "recent": window[is_recent].groupby("cell").size(),
+            "baseline": window[~is_recent].groupby("cell").size(),
+        }
+    ).fillna(0)
+    counts = counts.astype(int)
+    tested = counts[counts["recent"] >= min_reports].copy()
+    if tested.empty:
+        return EmergingResult(_empty_emerging(), baseline_weeks, 0, alpha, as_of)
+    tested["expected"] = RECENT_WEEKS * (tested["baseline"] + BASELINE_PRIOR) / baseline_weeks
+    tested["p_value"] = [
+        poisson_tail(int(k), float(mean))
+        for k, mean in zip(tested["recent"], tested["expected"], strict=True)
+    ]
+    threshold = alpha / len(tested)
+    flagged = tested[tested["p_value"] < threshold].rename_axis("cell").reset_index()
+    flagged = flagged.sort_values(["p_value", "recent"], ascending=[True, False], kind="stable")
+    return EmergingResult(
+        flagged[["cell", "recent", "baseline", "expected", "p_value"]].reset_index(drop=True),
+        baseline_weeks,
+        len(tested),
+        threshold,
+        as_of,
+    )
+
+
+def emerging_explanation(result: EmergingResult) -> str:
+    """Why a cell is called emerging, in plain words, with the test and its threshold."""
+    if result.baseline_weeks < MIN_BASELINE_WEEKS:
+        return (
+            f"Emerging hotspots need at least {MIN_BASELINE_WEEKS} weeks of reports before the last "
+            f"{RECENT_WEEKS} weeks to compare against; there are not enough yet."
+        )
+    return (
+        f"A cell is an **emerging hotspot** when its reports in the {RECENT_WEEKS} weeks to "
+        f"{result.as_of:%d %B %Y} are far above its own usual rate: the weekly average of the "
+        f"{result.baseline_weeks} weeks before (with half a report added, so a quiet place is not flagged "
+        f"on its first report). We ask how likely so many reports would be by chance if that usual rate "
+        f"had held (a one-sided Poisson test). Only cells with at least {EMERGING_MIN_REPORTS} recent "
+        f"reports are tested ({result.tested:,} this time), and a cell is flagged when that chance is "
+        f"below 1 in 100 divided by the number tested (p < {result.threshold:.2g}), so that across all of "
+        "them together there is less than a 1 in 100 chance of flagging any cell by chance alone."
+    )
+
+
+# --- The ranked hotspot table ------------------------------------------------------------------------
+
+
+def _main_categories(frame: pd.DataFrame, cells: pd.Index, top: int = 3) -> pd.Series:
+    rows = frame[frame["cell"].isin(cells)]
+    if rows.empty:
+        return pd.Series("", index=cells, dtype=object)
+    counts = rows.groupby(["cell", "category"]).size().rename("n").reset_index()
+    counts = counts.sort_values(["cell", "n", "category"], ascending=[True, False, True], kind="stable")
+    best = counts.groupby("cell").head(top)
+    text = best["category"].astype(str) + " (" + best["n"].astype(str) + ")"
+    return text.groupby(best["cell"]).agg("; ".join).reindex(cells).fillna("")
+
+
+def hotspot_table(parsed: pd.DataFrame, filters: Filters, *, limit: int = 100) -> pd.DataFrame:
+    """The cells with most reports in the period, ranked: reports, the previous period of equal length,
+    the change, main categories, repeat-location and emerging flags, and the nearest named place."""
+    parsed = parsed[list(CORE)]
+    chosen = select(parsed, filters, dates=False)
+    chosen = chosen[chosen["cell"] != ""]
+    now = in_days(chosen, filters.start, filters.end)
+    before = in_days(chosen, filters.previous().start, filters.previous().end)
+    counts = pd.DataFrame(
+        {"reports": now.groupby("cell").size(), "previous": before.groupby("cell").size()}
+    ).fillna(0)
+    counts = counts[counts["reports"] > 0].astype(int)
+    columns = list(HOTSPOT_LABELS)
+    if counts.empty:
+        return pd.DataFrame({column: pd.Series(dtype=object) for column in columns})
+    counts["change"] = counts["reports"] - counts["previous"]
+    counts = counts.rename_axis("cell").reset_index()
+    counts = counts.sort_values(["reports", "change", "cell"], ascending=[False, False, True], kind="stable")
+    table = counts.head(limit).reset_index(drop=True)
+    cells = pd.Index(table["cell"])
+
+    table["main_categories"] = _main_categories(now, cells).to_numpy()
+    repeats = repeat_locations(parsed, filters)
+    repeat_cells = set(parsed.loc[repeats[repeats].index, "cell"])
+    table["repeat_location"] = np.where(table["cell"].isin(repeat_cells), "yes", "no")
+    emerging = set(emerging_hotspots(parsed, filters).cells["cell"])
+    table["emerging"] = np.where(table["cell"].isin(emerging), "yes", "no")
+    nearest = [geography.nearest_place(*geography.cell_centre(cell)) for cell in table["cell"]]
+    table["nearest_place"] = [place.name for place, _ in nearest]
+    table["distance_m"] = [round(metres) for _, metres in nearest]
+    table["rank"] = range(1, len(table) + 1)
+    return table[columns]
+
+
+def describe_change(change: int, previous: int) -> str:
+    """'+4 (from 6)' style text for a change against the previous period."""
+    if previous == 0:
+        return f"+{change} (none before)" if change > 0 else "no change"
+    sign = "+" if change > 0 else ""
+    return f"{sign}{change} ({sign}{100 * change / previous:.0f}%)" if change else "no change"
+
+
+# --- When --------------------------------------------------------------------------------------------
+
+
+def when_grid(frame: pd.DataFrame) -> pd.DataFrame:
+    """Reports by day of the week and time of day: ``DataFrame[day, time_of_day, reports]``, every
+    combination present (zeros included), days Monday first."""
+    days = pd.Categorical(frame["date"].dt.dayofweek.map(dict(enumerate(DAYS))), categories=DAYS)
+    times = pd.Categorical(frame["time_of_day"], categories=schema.TIMES_OF_DAY)
+    grid = pd.crosstab(days, times, dropna=False).reindex(
+        index=DAYS, columns=schema.TIMES_OF_DAY, fill_value=0
+    )
+    long = grid.rename_axis(index="day", columns="time_of_day").stack().rename("reports").reset_index()
+    long["reports"] = long["reports"].astype(int)
+    return long
+
+
+def monthly_trend(frame: pd.DataFrame) -> pd.DataFrame:
+    """Reports by month and category: ``DataFrame[month ('2026-03'), category, reports]``."""
+    if frame.empty:
+        return pd.DataFrame(
+            {
+                "month": pd.Series(dtype=object),
+                "category": pd.Series(dtype=object),
+                "reports": pd.Series(dtype=int),
+            }
+        )
+    month = frame["date"].dt.strftime("%Y-%m")
+    counts = frame.groupby([month.rename("month"), frame["category"]]).size().rename("reports").reset_index()
+    return counts.sort_values(["month", "category"]).reset_index(drop=True)
+
+
+# --- The reports list and exports ---------------------------------------------------------------------
+
+
+def reports_list(frame: pd.DataFrame, statuses: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Reports for the officers' list, newest first, optionally only some statuses. Text is shown as
+    stored (descriptions were redacted before storage)."""
+    if statuses:
+        frame = frame[frame["status"].isin(statuses)]
+    where = np.where(
+        frame["located_by"] == "pin",
+        "Pin " + frame["lat"].map("{:.4f}".format) + ", " + frame["lon"].map("{:.4f}".format),
+        frame["place"],
+    )
+    shown = frame.assign(where=where).sort_values(["date", "submitted_at"], ascending=False, kind="stable")
+    return shown[list(REPORT_LABELS)].reset_index(drop=True)
+
+
+def for_export(frame: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
+    """A table with its readable headings, as it goes into a CSV for the MATAC meeting."""
+    return frame[[column for column in labels if column in frame]].rename(columns=labels)
