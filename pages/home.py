@@ -65,7 +65,7 @@ with st.container(key="home-actions"):
         st.columns(len(ACTIONS), gap="medium"), ACTIONS, strict=True
     ):
         with column, st.container(border=True, height="stretch"):
-            st.markdown(f"## {heading}")
+            st.header(heading, anchor=False)
             st.write(summary)
             st.page_link(page, label=label, icon=icon, width="stretch")
 

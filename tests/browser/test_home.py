@@ -57,3 +57,20 @@ def test_home_has_no_serious_accessibility_violations(app_server, make_page, axe
     violations = axe_violations(page, disable=STREAMLIT_OWN_RULES)
 
     assert violations == [], support.describe(violations)
+
+
+def test_keyboard_users_reach_the_survey_action_and_see_where_they_are(app_server, page):
+    support.goto(page, app_server.url)
+
+    for _ in range(30):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.innerText.trim()").endswith("Start the survey"):
+            break
+    else:
+        raise AssertionError("Tab never reached 'Start the survey'")
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    support.screenshot(page, "home-keyboard-focus", full_page=False)
+
+    assert outline == "solid"
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/survey$"))
