@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import os
 from datetime import timedelta
 
@@ -43,7 +44,7 @@ def submit(at):
 
 
 def field_errors(at) -> list[str]:
-    return [element.proto.body for element in at.get("html") if "hcsp-field-error" in element.proto.body]
+    return [html.unescape(e.proto.body) for e in at.get("html") if "hcsp-field-error" in e.proto.body]
 
 
 def infos(at) -> str:

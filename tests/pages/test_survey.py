@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import os
 
 import pandas as pd
@@ -37,7 +38,7 @@ def submit(at):
 
 def field_errors(at) -> list[str]:
     """Messages shown beside fields (ui.field_error renders them as html)."""
-    return [element.proto.body for element in at.get("html") if "hcsp-field-error" in element.proto.body]
+    return [html.unescape(e.proto.body) for e in at.get("html") if "hcsp-field-error" in e.proto.body]
 
 
 def successes(at) -> list[str]:
@@ -243,3 +244,12 @@ def test_nothing_the_resident_typed_is_rendered_as_markup():
     submit(at)
     page_text = " ".join(str(element.proto) for element in at.get("markdown") + at.get("html"))
     assert "<script>alert(1)" not in page_text
+
+
+def test_none_of_these_with_other_changes_is_explained_beside_question_8():
+    at = open_page(PAGE)
+    fill_required(at)
+    check(at, "survey_noticed_changes", schema.NOTICED_CHANGES, "New CCTV cameras", "None of these")
+    submit(at)
+    assert any("'None of these' cannot be chosen together" in error for error in field_errors(at))
+    assert stored().empty
