@@ -326,6 +326,10 @@ def app_env(folder: Path, overrides: dict[str, str] | None = None) -> dict[str, 
     return env
 
 
+class PortTaken(RuntimeError):
+    """Another process took the free port between our choosing it and Streamlit binding it."""
+
+
 def start_app(
     folder: Path | None = None,
     env: dict[str, str] | None = None,
@@ -336,6 +340,16 @@ def start_app(
     folder = Path(folder or tempfile.mkdtemp(prefix="hcsp-browser-"))
     folder.mkdir(parents=True, exist_ok=True)
     full_env = app_env(folder, env)
+    for attempt in range(3):
+        try:
+            return _launch(folder, full_env, script, timeout)
+        except PortTaken:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _launch(folder: Path, env: dict[str, str], script: str | Path, timeout: float) -> AppServer:
     port = free_port()
     log_path = folder / f"streamlit-{port}.log"
     command = [
@@ -357,14 +371,14 @@ def start_app(
     ]
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            command, cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
         )
     server = AppServer(
         url=f"http://127.0.0.1:{port}",
         port=port,
-        store_path=Path(full_env["HCSP_SQLITE_PATH"]),
-        outbox_path=Path(full_env["HCSP_OUTBOX_PATH"]),
-        env=full_env,
+        store_path=Path(env["HCSP_SQLITE_PATH"]),
+        outbox_path=Path(env["HCSP_OUTBOX_PATH"]),
+        env=env,
         log_path=log_path,
         process=process,
     )
@@ -381,6 +395,8 @@ def _wait_until_healthy(server: AppServer, timeout: float) -> None:
     health = f"{server.url}/_stcore/health"
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
+            if "is not available" in server.log() or "already in use" in server.log():
+                raise PortTaken(server.log())
             raise RuntimeError(f"streamlit exited with {server.process.returncode}:\n{server.log()}")
         try:
             with urllib.request.urlopen(health, timeout=2) as response:
