@@ -61,3 +61,54 @@ def safety_chart(figures: pd.DataFrame) -> alt.LayerChart:
     )
     labels = base.mark_text(align="left", dx=4, color="#0b0c0c").encode(text="text:N")
     return (bars + labels).properties(height=alt.Step(28))
+
+
+def when_chart(grid: pd.DataFrame) -> alt.LayerChart:
+    """Reports by day of the week and time of day (``day``, ``time_of_day``, ``reports``): a grid of
+    shaded squares, each labelled with its count."""
+    data = grid.assign(reports=grid["reports"].astype(float))
+    top = float(data["reports"].max() or 1)
+    base = alt.Chart(data, title="When: day of the week and time of day").encode(
+        x=alt.X(
+            "time_of_day:N",
+            sort=list(dict.fromkeys(grid["time_of_day"])),
+            title=None,
+            axis=alt.Axis(labelAngle=0, labelLimit=140),
+        ),
+        y=alt.Y("day:N", sort=list(dict.fromkeys(grid["day"])), title=None),
+        tooltip=[
+            alt.Tooltip("day:N", title="Day"),
+            alt.Tooltip("time_of_day:N", title="Time of day"),
+            alt.Tooltip("reports:Q", title="Reports"),
+        ],
+    )
+    squares = base.mark_rect().encode(
+        color=alt.Color("reports:Q", title="Reports", scale=alt.Scale(scheme="oranges", domain=[0, top]))
+    )
+    labels = base.mark_text(fontSize=12).encode(
+        text=alt.Text("reports:Q", format=",.0f"),
+        color=alt.condition(alt.datum.reports > top * 0.6, alt.value("white"), alt.value("#0b0c0c")),
+    )
+    return (squares + labels).properties(height=alt.Step(30))
+
+
+def trend_chart(trend: pd.DataFrame) -> alt.Chart:
+    """Reports by month and category (``month`` 'YYYY-MM', ``category``, ``reports``): one line each."""
+    data = trend.assign(month=pd.to_datetime(trend["month"] + "-01"), reports=trend["reports"].astype(float))
+    return (
+        alt.Chart(data, title="Monthly trend by category")
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("yearmonth(month):T", title="Month", axis=alt.Axis(format="%b %Y", labelAngle=-45)),
+            y=alt.Y("reports:Q", title="Reports"),
+            color=alt.Color(
+                "category:N", title="Category", legend=alt.Legend(orient="bottom", columns=2, labelLimit=260)
+            ),
+            tooltip=[
+                alt.Tooltip("yearmonth(month):T", title="Month", format="%B %Y"),
+                alt.Tooltip("category:N", title="Category"),
+                alt.Tooltip("reports:Q", title="Reports"),
+            ],
+        )
+        .properties(height=300)
+    )

@@ -59,6 +59,15 @@ HOTSPOT_LABELS = {
     "repeat_location": "Repeat location",
     "emerging": "Emerging",
 }
+EMERGING_LABELS = {
+    "cell": "H3 cell",
+    "recent": f"Reports in the last {RECENT_WEEKS} weeks",
+    "baseline": "Reports in the baseline weeks before",
+    "expected": "Expected at the usual rate",
+    "p_value": "Chance by luck alone (p)",
+    "nearest_place": "Nearest named place",
+    "distance_m": "Distance from it (m)",
+}
 REPORT_LABELS = {
     "report_id": "Reference",
     "occurred_on": "Last happened",
@@ -297,6 +306,8 @@ def _empty_emerging() -> pd.DataFrame:
             "baseline": pd.Series(dtype=int),
             "expected": pd.Series(dtype=float),
             "p_value": pd.Series(dtype=float),
+            "nearest_place": pd.Series(dtype=object),
+            "distance_m": pd.Series(dtype=int),
         }
     )
 
@@ -350,8 +361,10 @@ def emerging_hotspots(
     threshold = alpha / len(tested)
     flagged = tested[tested["p_value"] < threshold].rename_axis("cell").reset_index()
     flagged = flagged.sort_values(["p_value", "recent"], ascending=[True, False], kind="stable")
+    flagged = flagged.reset_index(drop=True)
+    flagged = flagged.assign(**named_places(flagged["cell"]))
     return EmergingResult(
-        flagged[["cell", "recent", "baseline", "expected", "p_value"]].reset_index(drop=True),
+        flagged[list(EMERGING_LABELS)],
         baseline_weeks,
         len(tested),
         threshold,
@@ -379,6 +392,15 @@ def emerging_explanation(result: EmergingResult) -> str:
 
 
 # --- The ranked hotspot table ------------------------------------------------------------------------
+
+
+def named_places(cells: pd.Series) -> dict[str, list]:
+    """For each cell: ``nearest_place`` (the closest named place to its centre) and ``distance_m``."""
+    nearest = [geography.nearest_place(*geography.cell_centre(cell)) for cell in cells]
+    return {
+        "nearest_place": [place.name for place, _ in nearest],
+        "distance_m": [round(metres) for _, metres in nearest],
+    }
 
 
 def _main_categories(frame: pd.DataFrame, cells: pd.Index, top: int = 3) -> pd.Series:
@@ -419,9 +441,7 @@ def hotspot_table(parsed: pd.DataFrame, filters: Filters, *, limit: int = 100) -
     table["repeat_location"] = np.where(table["cell"].isin(repeat_cells), "yes", "no")
     emerging = set(emerging_hotspots(parsed, filters).cells["cell"])
     table["emerging"] = np.where(table["cell"].isin(emerging), "yes", "no")
-    nearest = [geography.nearest_place(*geography.cell_centre(cell)) for cell in table["cell"]]
-    table["nearest_place"] = [place.name for place, _ in nearest]
-    table["distance_m"] = [round(metres) for _, metres in nearest]
+    table = table.assign(**named_places(table["cell"]))
     table["rank"] = range(1, len(table) + 1)
     return table[columns]
 

@@ -1,0 +1,199 @@
+"""The officers' hotspot map (folium, no Streamlit): report points, a heat layer, fine H3 cells with exact
+counts and the interventions register.
+
+Staff see exact counts and individual points, but the map must stay quick however many reports there
+are: points are clustered, and beyond ``MAX_POINTS`` a seeded random sample is drawn (and the page says
+so); the heat layer and the cells are aggregates, so they grow with places, not with reports. Every
+stored text reaching a popup passes through ``maps.escape`` (folium inserts popups as raw HTML).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import folium
+import pandas as pd
+from folium.plugins import FastMarkerCluster, HeatMap
+
+from hcsp_engage import geography, maps
+from hcsp_engage.analysis.aggregate import h3_counts
+
+MAX_POINTS = 3_000
+MAX_CELLS = 1_500
+HEAT_RESOLUTION = 10  # about 0.015 km² a cell: fine enough for a heat map, bounded by area, not reports
+CELL_RESOLUTION = geography.OFFICER_H3_RESOLUTION
+
+# Exact counts per cell, in steps (lowest first), each with a colour from light to dark.
+CELL_STEPS = ((1, "1"), (2, "2–4"), (5, "5–9"), (10, "10–24"), (25, "25 or more"))
+CELL_COLOURS = ("#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15")
+
+POINTS_LAYER = "Reports (clustered points)"
+HEAT_LAYER = "Heat"
+CELLS_LAYER = "Reports per H3 cell"
+INTERVENTIONS_LAYER = "Interventions"
+
+# Each point is [lat, lon, popup HTML]; the popup text is escaped in Python before it gets here.
+POINT_CALLBACK = """
+function (row) {
+    var marker = L.circleMarker(new L.LatLng(row[0], row[1]), {
+        radius: 7, color: "#0b0c0c", weight: 1, fillColor: "#1d70b8", fillOpacity: 0.85
+    });
+    marker.bindPopup(row[2], {maxWidth: 300});
+    return marker;
+}
+"""
+
+
+@dataclass(frozen=True)
+class PointSample:
+    """The report points to draw: all of them, or a seeded random sample of ``limit``."""
+
+    points: pd.DataFrame
+    total: int
+
+    @property
+    def sampled(self) -> bool:
+        return len(self.points) < self.total
+
+    @property
+    def note(self) -> str:
+        if not self.total:
+            return "No reports with a location match these filters."
+        if self.sampled:
+            return (
+                f"The point layer shows a random sample of {len(self.points):,} of the {self.total:,} "
+                "reports, to keep the map quick; the heat layer and the cells count all of them."
+            )
+        return f"The point layer shows all {self.total:,} reports, grouped into clusters when zoomed out."
+
+
+def sample_points(reports: pd.DataFrame, limit: int = MAX_POINTS, seed: int = 0) -> PointSample:
+    """The located reports to draw as points (``lat``/``lon`` floats), sampled beyond ``limit``."""
+    located = reports[reports["lat"].notna() & reports["lon"].notna()]
+    if len(located) <= limit:
+        return PointSample(located, len(located))
+    return PointSample(located.sample(n=limit, random_state=seed), len(located))
+
+
+def _text(row: Mapping, column: str) -> str:
+    value = row.get(column, "")
+    return "" if value is None or (isinstance(value, float) and value != value) else str(value)
+
+
+def point_popup(row: Mapping) -> str:
+    """One report's popup: every stored value escaped, so it shows as text."""
+    where = _text(row, "place") or "Pin"
+    detail = _text(row, "location_detail")
+    lines = [
+        f"<strong>{maps.escape(_text(row, 'category'))}</strong>",
+        f"{maps.escape(_text(row, 'report_id'))} · last happened {maps.escape(_text(row, 'occurred_on'))}",
+        maps.escape(_text(row, "time_of_day")),
+        f"Where: {maps.escape(where)}" + (f" ({maps.escape(detail)})" if detail else ""),
+        f"Status: {maps.escape(_text(row, 'status'))}" if _text(row, "status") else "",
+        f"<em>{maps.escape(_text(row, 'description'))}</em>" if _text(row, "description") else "",
+    ]
+    return "<br>".join(line for line in lines if line)
+
+
+def points_layer(sample: PointSample) -> FastMarkerCluster:
+    points = sample.points
+    columns = ("category", "report_id", "occurred_on", "time_of_day", "place", "location_detail")
+    columns += tuple(column for column in ("status", "description") if column in points)
+    rows = points[list(columns)].astype(str).to_dict("records") if len(points) else []
+    data = [
+        [round(float(lat), 5), round(float(lon), 5), point_popup(row)]
+        for lat, lon, row in zip(points["lat"], points["lon"], rows, strict=True)
+    ]
+    return FastMarkerCluster(
+        data,
+        callback=POINT_CALLBACK,
+        name=POINTS_LAYER,
+        options={"showCoverageOnHover": False, "maxClusterRadius": 50},
+    )
+
+
+def heat_layer(reports: pd.DataFrame) -> HeatMap:
+    """A heat layer from counts in small H3 cells (one weighted point per cell, all reports counted)."""
+    counts = h3_counts(reports, "lat", "lon", HEAT_RESOLUTION)
+    top = float(counts["count"].max()) if len(counts) else 1.0
+    data = [
+        [*geography.cell_centre(cell), round(float(count) / top, 4)]
+        for cell, count in zip(counts["cell"], counts["count"], strict=True)
+    ]
+    return HeatMap(data, name=HEAT_LAYER, radius=18, blur=14, min_opacity=0.3, show=False)
+
+
+def cell_colour(count: int) -> str:
+    index = sum(count >= low for low, _ in CELL_STEPS) - 1
+    return CELL_COLOURS[max(0, index)]
+
+
+def cells_layer(reports: pd.DataFrame, limit: int = MAX_CELLS) -> tuple[folium.FeatureGroup, int]:
+    """The officers' H3 cells with exact counts (busiest ``limit`` cells); returns the layer and how many
+    cells had reports."""
+    counts = h3_counts(reports, "lat", "lon", CELL_RESOLUTION)
+    group = folium.FeatureGroup(name=CELLS_LAYER, show=True)
+    features = []
+    for cell, count in zip(counts["cell"].head(limit), counts["count"].head(limit), strict=True):
+        ring = [[lon, lat] for lat, lon in geography.cell_boundary(cell)]
+        ring.append(ring[0])
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+                "properties": {"reports": int(count), "cell": cell, "colour": cell_colour(int(count))},
+            }
+        )
+    if features:
+        folium.GeoJson(
+            {"type": "FeatureCollection", "features": features},
+            style_function=lambda feature: {
+                "fillColor": feature["properties"]["colour"],
+                "color": "#555555",
+                "weight": 1,
+                "fillOpacity": 0.55,
+            },
+            highlight_function=lambda feature: {"weight": 3, "fillOpacity": 0.75},
+            tooltip=folium.GeoJsonTooltip(fields=["reports", "cell"], aliases=["Reports", "Cell"]),
+        ).add_to(group)
+    return group, len(counts)
+
+
+def legend() -> maps.Legend:
+    swatch = (
+        '<span style="display:inline-block;width:14px;height:12px;margin-right:4px;border:1px solid #333;'
+        'vertical-align:middle;background:{colour}"></span>'
+    )
+    rows = "".join(
+        f"<div>{swatch.format(colour=colour)}{maps.escape(label)}</div>"
+        for (_, label), colour in zip(CELL_STEPS, CELL_COLOURS, strict=True)
+    )
+    return maps.Legend(
+        '<div style="background:#fff;padding:4px 6px;border:1px solid #777;border-radius:4px;'
+        f'font:11px/1.35 sans-serif;color:#0b0c0c"><strong>Reports per cell</strong>{rows}</div>'
+    )
+
+
+def officer_map(
+    reports: pd.DataFrame,
+    interventions: pd.DataFrame | None = None,
+    view: geography.Town | None = None,
+    *,
+    max_points: int = MAX_POINTS,
+) -> tuple[folium.Map, str]:
+    """The map and a sentence saying what the point layer shows (all reports, or a sample)."""
+    fmap = maps.base_map(view)
+    cells, cell_total = cells_layer(reports)
+    cells.add_to(fmap)
+    heat_layer(reports).add_to(fmap)
+    sample = sample_points(reports, max_points)
+    points_layer(sample).add_to(fmap)
+    if interventions is not None and not interventions.empty:
+        maps.intervention_layer(interventions, name=INTERVENTIONS_LAYER).add_to(fmap)
+    legend().add_to(fmap)
+    folium.LayerControl(collapsed=True).add_to(fmap)
+    note = sample.note
+    if cell_total > MAX_CELLS:
+        note += f" The cell layer shows the {MAX_CELLS:,} busiest of {cell_total:,} cells."
+    return fmap, note
