@@ -22,6 +22,8 @@ MAP = "Drop a pin on a map"
 LIST = "Choose a named place from a list"
 SKIP = "Skip this question"
 
+COUNTY_ZOOM = 11  # views this wide show the whole county rather than a town
+
 OUTSIDE_MESSAGE = (
     "That point is outside Herefordshire, so we have not put a pin there. Tap a point inside the county "
     "(inside the blue line), or choose a named place from the list instead."
@@ -114,7 +116,12 @@ def _place_map(form: Form, area: str | None) -> None:
     state = st.session_state
     st.caption("Tap or click the map to drop a pin. Tap again somewhere else to move it.")
     figure = folium.Map(location=(view.lat, view.lon), zoom_start=view.zoom, control_scale=True)
-    folium.PolyLine(geography.county_outline() + geography.county_outline()[:1], weight=2).add_to(figure)
+    outline = geography.county_outline()
+    folium.PolyLine(outline + outline[:1], weight=2, tooltip="Herefordshire boundary").add_to(figure)
+    if view.zoom <= COUNTY_ZOOM:
+        # The whole county, whatever the screen's shape: a phone is too narrow for a fixed zoom.
+        lats, lons = [lat for lat, _ in outline], [lon for _, lon in outline]
+        figure.fit_bounds([(min(lats), min(lons)), (max(lats), max(lons))])
     result = streamlit_folium.st_folium(
         figure,
         key=form.key("map"),
