@@ -63,3 +63,18 @@ def test_resident_reports_a_concern_using_the_named_place_list(app_server, make_
     assert row["description"] == "Bags of rubbish left by the bridge, call [removed]"
     assert page.locator(support.EXCEPTION).count() == 0
     assert network.blocked == []
+
+
+def test_a_map_click_outside_the_county_is_refused_with_a_message(app_server, phone_page):
+    page = phone_page
+    support.goto(page, app_server.url + "/report")
+    choose(page, "report_area", "Elsewhere in Herefordshire")
+    choose(page, "report_method", "Drop a pin on a map")
+    leaflet = page.frame_locator(support.FOLIUM_FRAME).locator(support.LEAFLET_MAP)
+    leaflet.wait_for(timeout=30_000)
+
+    leaflet.click(position={"x": 8, "y": 20})  # top-left corner: Shropshire/Powys, outside the outline
+
+    page.locator(support.ALERT_ERROR).filter(has_text="outside Herefordshire").wait_for(timeout=30_000)
+    assert page.get_by_text("No pin yet.").is_visible()
+    support.screenshot(page, "report-phone-refused-click")
