@@ -62,11 +62,19 @@ class SubmissionLimiter:
                 return False
             for times in recent:
                 times.append(now)
-            # Forget keys with nothing recent so the table does not grow with every visitor.
-            if len(self._times) > 10_000:
-                for key in [key for key, times in self._times.items() if not self._recent(key, now)]:
-                    del self._times[key]
+            self._forget_old(now)
             return True
+
+    def _forget_old(self, now: float) -> None:
+        # Network addresses are personal data: none is kept longer than the window (privacy notice).
+        for key in [key for key in self._times if not self._recent(key, now)]:
+            del self._times[key]
+
+    def __len__(self) -> int:
+        """How many keys (sessions, addresses) are remembered right now."""
+        with self._lock:
+            self._forget_old(self._clock())
+            return len(self._times)
 
     def seconds_until_free(self, keys: Iterable[str]) -> float:
         """How long until every key has room again (0 when it has room now)."""

@@ -117,3 +117,12 @@ def test_only_reports_with_enough_incidents_meet_the_community_trigger():
 def test_character_counter_says_how_many_too_many():
     assert forms.characters_used("", 1000) == "0 of 1,000 characters used"
     assert forms.characters_used("x" * 1002, 1000) == "1,002 of 1,000 characters used (2 too many)"
+
+
+def test_limiter_forgets_addresses_once_their_window_has_passed():
+    clock = FakeClock()
+    limiter = forms.SubmissionLimiter(5, 600, clock=clock)
+    limiter.try_acquire(["session:a", "client:203.0.113.9"])
+    assert len(limiter) == 2
+    clock.now += 600
+    assert len(limiter) == 0
