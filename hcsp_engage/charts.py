@@ -73,7 +73,8 @@ def when_chart(grid: pd.DataFrame) -> alt.LayerChart:
             "time_of_day:N",
             sort=list(dict.fromkeys(grid["time_of_day"])),
             title=None,
-            axis=alt.Axis(labelAngle=0, labelLimit=140),
+            # "Morning 6am–12pm" is too long under a square: the first word is enough, the tooltip says all.
+            axis=alt.Axis(labelAngle=0, labelExpr="split(datum.label, ' ')[0]", orient="top"),
         ),
         y=alt.Y("day:N", sort=list(dict.fromkeys(grid["day"])), title=None),
         tooltip=[
@@ -102,7 +103,11 @@ def trend_chart(trend: pd.DataFrame) -> alt.Chart:
             x=alt.X("yearmonth(month):T", title="Month", axis=alt.Axis(format="%b %Y", labelAngle=-45)),
             y=alt.Y("reports:Q", title="Reports"),
             color=alt.Color(
-                "category:N", title="Category", legend=alt.Legend(orient="bottom", columns=2, labelLimit=260)
+                "category:N",
+                title="Category",
+                legend=alt.Legend(
+                    orient="right", labelLimit=220, rowPadding=1, symbolSize=50, labelFontSize=11
+                ),
             ),
             tooltip=[
                 alt.Tooltip("yearmonth(month):T", title="Month", format="%B %Y"),

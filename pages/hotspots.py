@@ -161,16 +161,21 @@ st.subheader("When")
 if chosen.empty:
     st.write("No reports match these filters.")
 else:
-    left, right = st.columns(2, gap="large")
-    left.altair_chart(
+    st.altair_chart(
         charts.when_chart(hotspots.when_grid(chosen)),
         width="stretch",
-        alt="Grid of reports by day of the week and time of day.",
+        alt="Grid of reports in the period by day of the week and time of day.",
     )
-    right.altair_chart(
-        charts.trend_chart(hotspots.monthly_trend(chosen)),
+    st.caption("By the day it last happened and the time of day the resident said it usually happens.")
+    trend = hotspots.trend_filters(filters)
+    st.altair_chart(
+        charts.trend_chart(hotspots.monthly_trend(hotspots.select(reports, trend))),
         width="stretch",
-        alt="Line chart of reports by month for each category.",
+        alt="Line chart of reports by month for each category, over twelve months.",
+    )
+    st.caption(
+        f"The {hotspots.TREND_MONTHS} months from {trend.start:%B %Y} to {trend.end:%d %B %Y}, with the "
+        "same area, categories and times; the last month may be part of a month."
     )
 
 # --- Reports -------------------------------------------------------------------------------------

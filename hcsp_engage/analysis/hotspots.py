@@ -470,6 +470,15 @@ def when_grid(frame: pd.DataFrame) -> pd.DataFrame:
     return long
 
 
+TREND_MONTHS = 12
+
+
+def trend_filters(filters: Filters, months: int = TREND_MONTHS) -> Filters:
+    """The same choices over whole months: the ``months`` calendar months up to the end of the period."""
+    first = pd.Timestamp(filters.end).to_period("M") - (months - 1)
+    return replace(filters, start=first.start_time.date())
+
+
 def monthly_trend(frame: pd.DataFrame) -> pd.DataFrame:
     """Reports by month and category: ``DataFrame[month ('2026-03'), category, reports]``."""
     if frame.empty:
