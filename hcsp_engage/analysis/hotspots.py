@@ -460,7 +460,7 @@ def describe_change(change: int, previous: int) -> str:
 def when_grid(frame: pd.DataFrame) -> pd.DataFrame:
     """Reports by day of the week and time of day: ``DataFrame[day, time_of_day, reports]``, every
     combination present (zeros included), days Monday first."""
-    days = pd.Categorical(frame["date"].dt.dayofweek.map(dict(enumerate(DAYS))), categories=DAYS)
+    days = pd.Categorical(frame["date"].dt.day_of_week.map(dict(enumerate(DAYS))), categories=DAYS)
     times = pd.Categorical(frame["time_of_day"], categories=schema.TIMES_OF_DAY)
     grid = pd.crosstab(days, times, dropna=False).reindex(
         index=DAYS, columns=schema.TIMES_OF_DAY, fill_value=0
