@@ -370,18 +370,28 @@ def _value_range(span: Span, render: str, major: str) -> dict[str, Any]:
 def _table_containing(sheet: Sheet, row: int, column: int) -> tuple[int, int, int, int]:
     """The block of data around a cell, as the append call detects a 'table': it grows while any
     neighbouring cell of the block (sideways, up, down or diagonally) holds a value."""
+    grid = sheet.grid
     top = bottom = row
     left = right = column
+
+    def row_touches(r: int) -> bool:
+        return any(value is not None for value in grid[r][max(left - 1, 0) : right + 2])
+
+    def column_touches(c: int) -> bool:
+        return c >= 0 and any(c < len(grid[r]) and grid[r][c] is not None for r in range(top, bottom + 1))
+
     grown = True
     while grown:
         grown = False
-        for r in range(max(0, top - 1), min(len(sheet.grid), bottom + 2)):
-            cells = sheet.grid[r]
-            for c in range(max(0, left - 1), min(len(cells), right + 2)):
-                if cells[c] is not None and not (top <= r <= bottom and left <= c <= right):
-                    top, bottom = min(top, r), max(bottom, r)
-                    left, right = min(left, c), max(right, c)
-                    grown = True
+        while bottom + 1 < len(grid) and row_touches(bottom + 1):
+            bottom, grown = bottom + 1, True
+        while top > 0 and row_touches(top - 1):
+            top, grown = top - 1, True
+        # Rows above and below hold nothing beside the block now; look at the columns either side.
+        while column_touches(right + 1):
+            right, grown = right + 1, True
+        while column_touches(left - 1):
+            left, grown = left - 1, True
     return top, left, bottom, right
 
 
