@@ -30,6 +30,8 @@ PALETTES = {
     "unsafe": ("#dadaeb", "#9e9ac8", "#6a51a3", "#3f007d"),
 }
 
+HEX_LABELS = {"concerns": "Concerns raised here", "unsafe": "People who feel unsafe here"}
+
 # Font Awesome 6 icons (folium loads FA 6.2) and marker colours by intervention kind.
 KIND_ICONS = {
     "CCTV": ("video", "darkblue"),
@@ -174,7 +176,7 @@ def legend(layers: Mapping[str, str]) -> Legend:
     return Legend(
         '<div style="background:#fff;padding:4px 6px;border:1px solid #777;border-radius:4px;'
         'font:11px/1.35 sans-serif;color:#0b0c0c">'
-        f"<strong>Reports per hexagon</strong>{rows}{names}</div>"
+        f"<strong>How many per hexagon</strong>{rows}{names}</div>"
     )
 
 
@@ -224,6 +226,10 @@ def intervention_layer(
             icon=folium.Icon(icon=icon, prefix="fa", color=colour),
             popup=folium.Popup(intervention_popup(row), max_width=280),
             tooltip=folium.Tooltip(escape(row.get("title", ""))),
+            # The marker's accessible name. Leaflet sets it as a DOM property (text, never HTML), and
+            # folium writes options as JSON, so the raw title is safe here.
+            title=f"{row.get('kind', '')}: {row.get('title', '')}",
+            alt=f"{row.get('kind', '')}: {row.get('title', '')}",
         ).add_to(group)
     return group
 
@@ -243,7 +249,7 @@ def community_map(
     """The public map: switchable hexagon layers (name -> (cells, palette)), interventions, a legend."""
     fmap = base_map(view)
     for index, (name, (cells, palette)) in enumerate(layers.items()):
-        hex_layer(cells, name, palette=palette, show=index == 0).add_to(fmap)
+        hex_layer(cells, name, palette=palette, label=HEX_LABELS[palette], show=index == 0).add_to(fmap)
     if interventions is not None:
         intervention_layer(interventions).add_to(fmap)
     if layers:

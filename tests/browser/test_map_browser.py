@@ -112,3 +112,13 @@ def test_a_script_in_an_intervention_title_is_text_in_the_officer_list(seeded_ap
     assert frame.locator('img[src="x"]').count() == 0
     assert raised == []
     assert page.locator(support.EXCEPTION).count() == 0
+
+
+def test_the_community_map_has_no_serious_or_critical_accessibility_violations(
+    seeded_app, page, axe_violations
+):
+    support.goto(page, seeded_app.url + "/map")
+    frame = page.frame_locator(support.FOLIUM_FRAME)
+    frame.locator(AWESOME_MARKER).first.wait_for(timeout=30_000)
+    violations = axe_violations(page)
+    assert violations == [], support.describe(violations)
