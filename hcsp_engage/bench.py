@@ -383,18 +383,25 @@ def community_map_html(tables: Mapping[str, pd.DataFrame], today: date) -> str:
 
 
 def officer_map_html(tables: Mapping[str, pd.DataFrame]) -> str | None:
+    """What /hotspots sends for the default period (the last 90 days): points, heat, cells, register."""
     officer_map = optional("hcsp_engage.officer_map")
-    if officer_map is None:
+    hotspots = optional("hcsp_engage.analysis.hotspots")
+    if officer_map is None or hotspots is None:
         return None
-    name, run = _hotspot_call(officer_map, ("officer_map", "build", "hotspot_map"), tables)
-    fmap = run()
-    return fmap.get_root().render() if hasattr(fmap, "get_root") else str(fmap)
+    from hcsp_engage import interventions
+
+    end = synthetic.DEFAULT_END.date()
+    filters = hotspots.Filters(start=end - timedelta(days=90), end=end)
+    chosen = hotspots.select(hotspots.parse_reports(tables[schema.ASB_REPORTS]), filters)
+    fmap, _ = officer_map.officer_map(chosen, interventions.current(tables[schema.INTERVENTIONS]))
+    return fmap.get_root().render()
 
 
 def bench_maps(tables: Mapping[str, pd.DataFrame], repeat: int) -> dict:
     today = synthetic.DEFAULT_END.date()
     out: dict[str, Any] = {}
     layers = aggregate.public_layers(dict(tables), k=10, today=today)
+    _community_from_layers(tables, layers)  # folium compiles its templates on first use
     out["community"] = {
         # From the cached layers (as /map does on a warm cache) and from the raw tables.
         "build_from_layers": timed(lambda: _community_from_layers(tables, layers), repeat),

@@ -25,7 +25,11 @@ PUBLIC_MONTHS = 12
 def _floats(series: pd.Series) -> pd.Series:
     if pd.api.types.is_float_dtype(series):
         return series
-    return pd.to_numeric(series.astype(str).str.strip().replace("", None), errors="coerce")
+    # Stored coordinates repeat (4 decimal places, clustered reports): parse each distinct text once.
+    codes, distinct = pd.factorize(series)
+    text = pd.Series(distinct, dtype=object).astype(str).str.strip().replace("", None)
+    values = np.append(pd.to_numeric(text, errors="coerce").to_numpy(dtype=float), np.nan)
+    return pd.Series(values[codes], index=series.index)  # code -1 (a missing value) picks the NaN
 
 
 def locate(
