@@ -77,7 +77,7 @@ def ensure_seeded(store: Store) -> int:
     """
     if not store.read(schema.INTERVENTIONS).empty:
         return 0
-    return sum(store.append(schema.INTERVENTIONS, row) for row in seed_rows())
+    return store.append_many(schema.INTERVENTIONS, seed_rows())
 
 
 def current(frame: pd.DataFrame) -> pd.DataFrame:
