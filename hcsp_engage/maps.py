@@ -78,6 +78,10 @@ def base_map(view: geography.Town | None = None, *, outline: bool = True) -> fol
     )
     fmap.get_root().header.add_child(Element(MAP_STYLE))
     folium.TileLayer(OSM_TILES, attr=OSM_ATTRIBUTION, name="OpenStreetMap", control=False).add_to(fmap)
+    if view == geography.COUNTY_VIEW:
+        # The whole county, whatever the map's size (a fixed zoom cuts it off on short maps).
+        lats, lons = zip(*geography.county_outline(), strict=True)
+        fmap.fit_bounds([(min(lats), min(lons)), (max(lats), max(lons))])
     if outline:
         folium.PolyLine(
             geography.county_outline() + geography.county_outline()[:1],

@@ -103,9 +103,21 @@ else:
 st.subheader("You said, we did")
 if shown_interventions.empty:
     st.write(f"No Safer Streets work is recorded for {area} yet.")
-for item in public.intervention_cards(shown_interventions):
+cards = public.intervention_cards(shown_interventions)
+FIRST = 6  # the newest; the rest wait behind "Show more" so the page stays short on a phone
+
+
+def show(card: public.InterventionCard) -> None:
     with st.container(border=True):
-        st.markdown(item.heading)
-        st.caption(item.meta)
-        if item.description:
-            st.markdown(item.description)
+        st.markdown(card.heading)
+        st.caption(card.meta)
+        if card.description:
+            st.markdown(card.description)
+
+
+for card in cards[:FIRST]:
+    show(card)
+if len(cards) > FIRST:
+    with st.expander(f"Show {len(cards) - FIRST} more"):
+        for card in cards[FIRST:]:
+            show(card)

@@ -108,3 +108,8 @@ def test_layers_can_be_switched_and_the_legend_names_them():
     # The legend's markup travels as a JSON string inside the map's script.
     assert json.dumps("10–24")[1:-1] in html and "100 or more" in html
     assert "openstreetmap.org/copyright" in html
+
+
+def test_the_county_map_fits_the_whole_county():
+    html = maps.to_html(maps.community_map(None, {}))
+    assert "fitBounds" in html
