@@ -295,16 +295,6 @@ def bench_aggregation(tables: Mapping[str, pd.DataFrame], repeat: int) -> dict:
     return out
 
 
-def _call_first(
-    module: Any, names: Iterable[str], *args: Any, **kwargs: Any
-) -> tuple[str, Callable[[], Any]]:
-    for name in names:
-        fn = getattr(module, name, None)
-        if callable(fn):
-            return name, lambda fn=fn: fn(*args, **kwargs)
-    raise LookupError(f"none of {list(names)} in {module.__name__}")
-
-
 def bench_hotspots(tables: Mapping[str, pd.DataFrame], repeat: int) -> dict:
     """The officers' hotspot work: parsing reports once, the ranked table, emerging hotspots."""
     hotspots = optional("hcsp_engage.analysis.hotspots")
@@ -323,49 +313,26 @@ def bench_hotspots(tables: Mapping[str, pd.DataFrame], repeat: int) -> dict:
     }
 
 
-def _hotspot_call(module: Any, names: Iterable[str], tables: Mapping[str, pd.DataFrame]):
-    import inspect
+def board_summary(tables: Mapping[str, pd.DataFrame]) -> Any:
+    """Every Board figure for the financial year of the data's last day (prepare, then summarise)."""
+    from hcsp_engage.analysis import board
 
-    today = synthetic.DEFAULT_END.date()
-    for name in names:
-        fn = getattr(module, name, None)
-        if not callable(fn):
-            continue
-        parameters = inspect.signature(fn).parameters
-        kwargs: dict[str, Any] = {}
-        args: list[Any] = []
-        for parameter in parameters.values():
-            if parameter.default is not inspect.Parameter.empty:
-                if parameter.name == "today":
-                    kwargs["today"] = today
-                continue
-            if parameter.name in ("reports", "frame", "report_frame"):
-                args.append(tables[schema.ASB_REPORTS])
-            elif parameter.name in ("statuses", "status", "status_changes"):
-                args.append(tables[schema.REPORT_STATUS])
-            elif parameter.name in ("tables", "all_tables"):
-                args.append(dict(tables))
-            elif parameter.name == "today":
-                args.append(today)
-            elif parameter.name == "responses":
-                args.append(tables[schema.SURVEY_RESPONSES])
-            elif parameter.name == "interventions":
-                args.append(tables[schema.INTERVENTIONS])
-            else:
-                raise TypeError(f"{name}: no benchmark argument for {parameter.name!r}")
-        return name, lambda fn=fn, args=args, kwargs=kwargs: fn(*args, **kwargs)
-    raise LookupError(f"none of {list(names)} in {module.__name__}")
+    data = board.prepare(dict(tables))
+    period = board.financial_year(board.financial_year_of(synthetic.DEFAULT_END.date()))
+    return board.summarise(data, period)
 
 
 def bench_board(tables: Mapping[str, pd.DataFrame], repeat: int) -> dict:
     board = optional("hcsp_engage.analysis.board")
     if board is None:
         return {"skipped": "hcsp_engage.analysis.board is not there yet"}
-    try:
-        name, run = _hotspot_call(board, ("figures", "board_figures", "summary", "board_summary"), tables)
-    except (LookupError, TypeError) as problem:
-        return {"skipped": str(problem)}
-    return {"function": name, **timed(run, repeat)}
+    data = board.prepare(dict(tables))
+    period = board.financial_year(board.financial_year_of(synthetic.DEFAULT_END.date()))
+    return {
+        "prepare": timed(lambda: board.prepare(dict(tables)), repeat),
+        "summarise": _guarded(lambda: timed(lambda: board.summarise(data, period), repeat)),
+        "period": period.label if hasattr(period, "label") else str(period),
+    }
 
 
 def community_map_html(tables: Mapping[str, pd.DataFrame], today: date) -> str:
@@ -551,10 +518,8 @@ def _app_memory_child(store_path: Path) -> dict:
         )
         hotspots.hotspot_table(parsed, filters)
         hotspots.emerging_hotspots(parsed, filters)
-    board = optional("hcsp_engage.analysis.board")
-    if board is not None:
-        with contextlib.suppress(LookupError, TypeError):
-            _hotspot_call(board, ("figures", "board_figures", "summary", "board_summary"), tables)[1]()
+    if optional("hcsp_engage.analysis.board") is not None:
+        board_summary(tables)
     with contextlib.suppress(Exception):
         officer_map_html(tables)
     return {
