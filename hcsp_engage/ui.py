@@ -65,14 +65,14 @@ def public_page(title: str, *, mentions_domestic_abuse: bool = False) -> None:
     """The top of every public page: style, demo banner, Exit this page, title, emergency notice."""
     page_chrome()
     st.html(_EXIT_HTML, unsafe_allow_javascript=True)
-    st.title(title)
+    st.title(title, anchor=False)
     emergency_notice(mentions_domestic_abuse=mentions_domestic_abuse)
 
 
 def staff_page(title: str) -> None:
     """The top of a staff page: style and demo banner, then the title."""
     page_chrome()
-    st.title(title)
+    st.title(title, anchor=False)
 
 
 def page_chrome() -> None:
