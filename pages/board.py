@@ -1,5 +1,183 @@
-"""PLACEHOLDER page: being built."""
+"""Board summary (/board, Board members and officers): engagement, feelings of safety against the
+baselines, concerns against the priorities, Safer Streets impact, the Community Trigger, and the
+summary to download."""
+
+from datetime import UTC, datetime
 
 import streamlit as st
 
-st.title("Coming soon")
+from hcsp_engage import auth, board_cache, board_charts, board_report, cached, map_cache, ui
+from hcsp_engage.analysis import board, impact
+from hcsp_engage.errors import StoreUnavailable
+
+ui.staff_page("Board summary")
+user = auth.require_staff({"board", "officer"})
+if user is None:
+    st.stop()
+
+try:
+    tables = map_cache.tables()
+except StoreUnavailable:
+    st.error("The figures cannot be loaded just now: the store is not answering. Try again in a minute.")
+    st.stop()
+
+settings = cached.settings()
+minimum = settings.board_min_count
+data = board_cache.prepared(tables)
+if data.data_date is None:
+    st.info("No survey responses or reports yet. The summary fills in as residents take part.")
+    st.stop()
+
+# --- Period and settings ---------------------------------------------------------------------------
+choices = board.period_choices(data.first_day, data.data_date)
+KINDS = {"financial_year": "Financial year", "quarter": "Quarter", "custom": "Custom range"}
+with st.container(border=True):
+    left, right = st.columns([2, 3])
+    kind = left.radio("Period", list(KINDS), format_func=KINDS.get, horizontal=True, key="board_period_kind")
+    if kind == "custom":
+        picked = right.date_input(
+            "From and to (dates submitted)",
+            value=(choices["quarter"][0].start, data.data_date),
+            format="DD/MM/YYYY",
+            key="board_custom_range",
+        )
+        if len(picked) != 2:
+            st.info("Choose the last day of the range too.")
+            st.stop()
+        period = board.custom(*picked)
+    else:
+        period = right.selectbox(
+            KINDS[kind], choices[kind], format_func=lambda choice: choice.label, key=f"board_{kind}"
+        )
+    with st.expander("Settings for the Safer Streets comparison"):
+        one, two, three = st.columns(3)
+        radius = one.select_slider(
+            "Distance from the site (metres)", [100, 200, 300, 500, 750, 1000], value=300, key="board_radius"
+        )
+        months = two.select_slider("Months before and after", [3, 6, 9, 12], value=6, key="board_months")
+        grouping = three.radio(
+            "Measure", list(impact.GROUPINGS), format_func=impact.GROUPINGS.get, key="board_grouping"
+        )
+impact_settings = impact.ImpactSettings(
+    radius_m=float(radius), window_days=round(months * 365.25 / 12), grouping=grouping
+)
+summary = board_cache.summary(
+    tables,
+    period,
+    trigger_threshold=settings.community_trigger.incidents,
+    settings=impact_settings,
+    minimum=minimum,
+)
+st.caption(
+    f"{board_report.stamp(summary)} Responses and reports count in the period they were submitted. "
+    f'Counts from 1 to {minimum - 1} show as "fewer than {minimum}"; percentages that would give them '
+    "back are blank."
+)
+
+columns = [*st.columns(3), *st.columns(3)]
+for column, kpi in zip(columns, summary.kpis, strict=False):
+    column.metric(kpi.label, kpi.value, help=kpi.help, border=True)
+
+charts = board_charts.all_charts(summary)
+
+
+def show_table(key: str) -> None:
+    table = summary.tables[key]
+    st.markdown(f"**{table.title}**")
+    st.dataframe(table.shown(minimum), hide_index=True, width="stretch", key=f"board_table_{key}")
+    if table.note:
+        st.caption(table.note)
+
+
+def show_chart(key: str) -> None:
+    st.altair_chart(charts[key], width="stretch")
+
+
+# --- Sections --------------------------------------------------------------------------------------
+st.header("Engagement")
+show_chart("engagement")
+show_table("engagement_by_quarter")
+show_table("engagement_by_area")
+show_chart("who_took_part")
+show_table("who_took_part")
+
+st.header("Feelings of safety")
+show_table("safety_overall")
+show_table("safety_against_baselines")
+show_chart("safety_by_area")
+show_table("safety_by_area")
+show_chart("safety_by_gender")
+show_table("safety_by_gender")
+show_chart("safety_trend")
+show_table("safety_trend")
+
+st.header("Concerns")
+show_chart("priorities")
+show_table("priorities")
+show_table("concerns")
+show_table("asb_by_category")
+show_chart("asb_trend")
+show_table("asb_trend")
+
+st.header("Safer Streets impact")
+st.info(impact.CAVEATS, icon=":material/info:")
+st.markdown(
+    f"Reports and unsafe-place pins within **{radius:g} m** of each site in the **{months} months** before "
+    "and after it started (by the date the problem last happened), against the rest of the same town. "
+    "These windows follow each intervention's start date, not the period above; the survey answers below "
+    "follow the period."
+)
+impact_table = summary.tables["safer_streets_impact"]
+measured, not_measured = impact.split_measured(impact_table.shown(minimum))
+st.markdown(f"**{impact_table.title}**")
+if measured.empty:
+    st.write("No intervention could be measured with the data held so far.")
+else:
+    st.dataframe(measured, hide_index=True, width="stretch", key="board_table_impact")
+if not not_measured.empty:
+    with st.expander(f"Not measured ({len(not_measured)})"):
+        st.dataframe(not_measured, hide_index=True, width="stretch", key="board_table_not_measured")
+show_table("noticed_changes")
+show_table("changes_effect")
+
+st.header("Community Trigger")
+show_table("community_trigger")
+
+# --- Download --------------------------------------------------------------------------------------
+st.header("Download")
+st.write(
+    "The summary as one HTML file (charts included, no internet needed, prints on A4) and every table as "
+    "CSV, stamped with the period and the data's date."
+)
+report_key = (period, impact_settings, summary.data_date, minimum)
+built = st.session_state.get("board_report")
+if st.button("Prepare the report", icon=":material/description:", key="board_prepare"):
+    with st.status("Building the report…", expanded=True) as status:
+        st.write("Drawing the charts…")
+        html_text = board_report.html_report(summary, charts, datetime.now(UTC), minimum)
+        st.write("Writing the tables…")
+        csv_bytes = board_report.csv_zip(summary, minimum)
+        status.update(label="The report is ready", state="complete", expanded=False)
+    built = {"key": report_key, "html": html_text, "csv": csv_bytes}
+    st.session_state["board_report"] = built
+if built and built["key"] == report_key:
+    stem = board_report.file_stem(summary)
+    left, right = st.columns(2)
+    left.download_button(
+        "Download the report (HTML)",
+        built["html"],
+        file_name=f"{stem}.html",
+        mime="text/html",
+        icon=":material/download:",
+        key="board_download_html",
+        on_click="ignore",
+    )
+    right.download_button(
+        "Download the tables (CSV, zipped)",
+        built["csv"],
+        file_name=f"{stem}.zip",
+        mime="application/zip",
+        icon=":material/download:",
+        key="board_download_csv",
+        on_click="ignore",
+    )

@@ -126,6 +126,15 @@ def wilson_interval(successes: int, n: int, z: float = Z_95) -> tuple[float, flo
 # --- Tables ------------------------------------------------------------------------------------------
 
 
+def _percent_text(value: object) -> str:
+    """A figure already rounded where it was made, as text; blank when missing or hidden."""
+    if value is None or value is pd.NA or value == "" or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, int | np.integer):
+        return f"{value:,}"
+    return str(value)
+
+
 @dataclass(frozen=True)
 class BoardTable:
     """One table of the summary with raw numbers, and the rule that makes it safe to show.
@@ -150,6 +159,12 @@ class BoardTable:
         )
         if self.other_counts:
             table = privacy.suppress_table(table, list(self.other_counts), minimum, percent_columns=[])
+        for column in self.percents:
+            table[column] = table[column].map(_percent_text)
+        # Missing figures (no Census figure, a baseline's unknown count) show blank, not "None".
+        for column in table.columns:
+            if table[column].isna().any():
+                table[column] = table[column].map(_percent_text)
         return table
 
     def chartable(self, minimum: int = privacy.MINIMUM_COUNT) -> pd.DataFrame:
@@ -255,7 +270,9 @@ def engagement_by_area(responses: pd.DataFrame, reports: pd.DataFrame) -> BoardT
         [_count(responses, "area", areas, "Survey responses"), _count(reports, "area", areas, "ASB reports")],
         axis=1,
     ).rename_axis("Area")
-    frame["Residents (Census 2021)"] = pd.array([populations.get(area) for area in frame.index], dtype="Int64")
+    frame["Residents (Census 2021)"] = pd.array(
+        [populations.get(area) for area in frame.index], dtype="Int64"
+    )
     frame["Responses per 1,000 residents"] = (
         1000 * frame["Survey responses"] / frame["Residents (Census 2021)"].astype(float)
     ).round(2)
@@ -611,9 +628,9 @@ class BoardSummary:
 def _kpi_percent(table: BoardTable, question: str, minimum: int) -> str:
     row = table.shown(minimum)
     row = row[row["Question"] == question].iloc[0]
-    if row["% safe"] == "" or pd.isna(row["% safe"]):
+    if row["% safe"] == "":
         return "not shown"
-    return f"{row['% safe']:.0f}%"
+    return f"{float(row['% safe']):.0f}%"
 
 
 def summarise(

@@ -301,3 +301,16 @@ IMPACT_PERCENTS = (
     "95% interval high (%)",
     "p-value",
 )
+
+
+def split_measured(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows with counts, and one row per intervention that could not be measured (with why)."""
+    counts = table["Near: before"]
+    measured = counts.notna() & (counts.astype(str).str.strip() != "")
+    skipped = (
+        table.loc[~measured, ["Intervention", "Town", "Started", "Verdict"]]
+        .drop_duplicates(subset=["Intervention", "Verdict"])
+        .rename(columns={"Verdict": "Why it is not measured"})
+        .reset_index(drop=True)
+    )
+    return table[measured].reset_index(drop=True), skipped
