@@ -69,14 +69,19 @@ def when_chart(grid: pd.DataFrame) -> alt.LayerChart:
     data = grid.assign(reports=grid["reports"].astype(float))
     top = float(data["reports"].max() or 1)
     base = alt.Chart(data, title="When: day of the week and time of day").encode(
+        # Days across (three letters fit a phone's width), times of day down with their hours.
         x=alt.X(
+            "day:N",
+            sort=list(dict.fromkeys(grid["day"])),
+            title=None,
+            axis=alt.Axis(labelAngle=0, labelExpr="slice(datum.label, 0, 3)", orient="top"),
+        ),
+        y=alt.Y(
             "time_of_day:N",
             sort=list(dict.fromkeys(grid["time_of_day"])),
             title=None,
-            # "Morning 6am–12pm" is too long under a square: the first word is enough, the tooltip says all.
-            axis=alt.Axis(labelAngle=0, labelExpr="split(datum.label, ' ')[0]", orient="top"),
+            axis=alt.Axis(labelLimit=200),
         ),
-        y=alt.Y("day:N", sort=list(dict.fromkeys(grid["day"])), title=None),
         tooltip=[
             alt.Tooltip("day:N", title="Day"),
             alt.Tooltip("time_of_day:N", title="Time of day"),
@@ -90,7 +95,7 @@ def when_chart(grid: pd.DataFrame) -> alt.LayerChart:
         text=alt.Text("reports:Q", format=",.0f"),
         color=alt.condition(alt.datum.reports > top * 0.6, alt.value("white"), alt.value("#0b0c0c")),
     )
-    return (squares + labels).properties(height=alt.Step(30))
+    return (squares + labels).properties(height=alt.Step(40))
 
 
 def trend_chart(trend: pd.DataFrame) -> alt.Chart:
@@ -105,9 +110,8 @@ def trend_chart(trend: pd.DataFrame) -> alt.Chart:
             color=alt.Color(
                 "category:N",
                 title="Category",
-                legend=alt.Legend(
-                    orient="right", labelLimit=220, rowPadding=1, symbolSize=50, labelFontSize=11
-                ),
+                scale=alt.Scale(scheme="tableau20"),  # twelve categories: ten colours would repeat
+                legend=alt.Legend(orient="bottom", columns=2, labelLimit=135, symbolSize=50),
             ),
             tooltip=[
                 alt.Tooltip("yearmonth(month):T", title="Month", format="%B %Y"),
@@ -115,5 +119,6 @@ def trend_chart(trend: pd.DataFrame) -> alt.Chart:
                 alt.Tooltip("reports:Q", title="Reports"),
             ],
         )
-        .properties(height=300)
+        # Fit the width only: the legend below adds to the height instead of squeezing the lines.
+        .properties(height=260, autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
     )
