@@ -133,7 +133,7 @@ class InterventionCard:
     description: str
 
 
-_MARKDOWN_SPECIALS = frozenset("\\`*_{}[]()<>#+-.!|~$&")
+_MARKDOWN_SPECIALS = frozenset("\\`*_{}[]()<>#+-.!|~$&:")
 
 
 def markdown_text(text: object) -> str:
