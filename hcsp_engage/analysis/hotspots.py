@@ -47,26 +47,27 @@ CATEGORICAL = ("category", "area", "time_of_day", "cell")
 CORE = ("date", "category", "area", "time_of_day", "cell", "lat", "lon")
 
 # Column headings for the page and the CSV exports.
+# In reading order: what an officer needs first is where, how many and whether it is growing.
 HOTSPOT_LABELS = {
     "rank": "Rank",
-    "cell": "H3 cell",
     "nearest_place": "Nearest named place",
-    "distance_m": "Distance from it (m)",
     "reports": "Reports in period",
     "previous": "Previous period",
     "change": "Change",
     "main_categories": "Main categories",
     "repeat_location": "Repeat location",
     "emerging": "Emerging",
+    "distance_m": "Distance from the place (m)",
+    "cell": "H3 cell",
 }
 EMERGING_LABELS = {
-    "cell": "H3 cell",
+    "nearest_place": "Nearest named place",
     "recent": f"Reports in the last {RECENT_WEEKS} weeks",
     "baseline": "Reports in the baseline weeks before",
     "expected": "Expected at the usual rate",
     "p_value": "Chance by luck alone (p)",
-    "nearest_place": "Nearest named place",
-    "distance_m": "Distance from it (m)",
+    "distance_m": "Distance from the place (m)",
+    "cell": "H3 cell",
 }
 REPORT_LABELS = {
     "report_id": "Reference",
