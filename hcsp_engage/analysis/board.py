@@ -86,15 +86,17 @@ def custom(start: date, end: date) -> Period:
 
 def quarter_key(days: pd.Series) -> pd.Series:
     """'2025/26 Q1' for each datetime (financial quarters), sortable as text."""
-    start_year = days.dt.year.where(days.dt.month >= 4, days.dt.year - 1)
-    number = ((days.dt.month - 4) % 12) // 3 + 1
-    return (
-        start_year.astype(str)
-        + "/"
-        + ((start_year + 1) % 100).map("{:02d}".format)
-        + " Q"
-        + number.astype(str)
-    )
+
+    def key(day: pd.Timestamp) -> object:
+        if pd.isna(day):
+            return None
+        number = (day.month - FINANCIAL_YEAR_START_MONTH) % 12 // 3 + 1
+        return f"{_fy_label(financial_year_of(day))} Q{number}"
+
+    # Few distinct days, so each is labelled once.
+    codes, distinct = pd.factorize(days)
+    labels = np.array([key(day) for day in distinct] + [None], dtype=object)
+    return pd.Series(labels[codes], index=days.index, dtype=object)
 
 
 def period_choices(first: date, last: date) -> dict[str, list[Period]]:
