@@ -39,6 +39,7 @@ import tempfile
 import threading
 import time
 import tracemalloc
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, timedelta
 from pathlib import Path
@@ -519,7 +520,8 @@ def _app_memory_child(store_path: Path) -> dict:
         hotspots.hotspot_table(parsed, filters)
         hotspots.emerging_hotspots(parsed, filters)
     if optional("hcsp_engage.analysis.board") is not None:
-        board_summary(tables)
+        with contextlib.suppress(Exception):  # its timing step reports any failure
+            board_summary(tables)
     with contextlib.suppress(Exception):
         officer_map_html(tables)
     return {
@@ -621,21 +623,28 @@ def run_residents(
     latencies: list[float] = []
     outcomes = {"stored": 0, "queued": 0, "errors": 0}
     counter = itertools.count()
+    errors: Counter[str] = Counter()
 
     def resident() -> None:
         mine, times, tally = [], [], {"stored": 0, "queued": 0, "errors": 0}
+        row = None
         while time.monotonic() < deadline:
-            number = next(counter)
-            row = dict(pool[number % len(pool)], response_id=f"S-LOAD{number:07d}")
+            if row is None:
+                number = next(counter)
+                row = dict(pool[number % len(pool)], response_id=f"S-LOAD{number:07d}")
             start = time.perf_counter()
             try:
                 outcome = submit(store, outbox, schema.SURVEY_RESPONSES, row)
-            except Exception:
+            except Exception as problem:  # the resident sees an error and presses Submit again
                 tally["errors"] += 1
+                with lock:
+                    errors[f"{type(problem).__name__}: {str(problem)[:120]}"] += 1
+                time.sleep(0.1)
                 continue
             times.append(time.perf_counter() - start)
             mine.append(row["response_id"])
             tally["stored" if outcome is Submitted.STORED else "queued"] += 1
+            row = None
         with lock:
             sent.extend(mine)
             latencies.extend(times)
@@ -660,11 +669,7 @@ def run_residents(
     stop.set()
     if injector is not None:
         injector.join()
-    return {
-        "sent": sent,
-        "latencies": latencies,
-        "outcomes": outcomes,
-    }
+    return {"sent": sent, "latencies": latencies, "outcomes": outcomes, "errors": errors.most_common(3)}
 
 
 def _summary(run: dict, stored_ids: list[str], seconds: float, drained: int) -> dict:
@@ -685,6 +690,7 @@ def _summary(run: dict, stored_ids: list[str], seconds: float, drained: int) -> 
         "median_ms": round(statistics.median(latencies) * 1000, 1) if latencies else None,
         "p95_ms": round(percentile(latencies, 0.95) * 1000, 1) if latencies else None,
         "max_ms": round(max(latencies) * 1000, 1) if latencies else None,
+        "error_examples": run["errors"],
     }
 
 
@@ -1048,6 +1054,83 @@ def run(args: argparse.Namespace, log: Callable[[str], None]) -> dict:
     return results
 
 
+def _get(data: Any, *path: str) -> Any:
+    for key in path:
+        if not isinstance(data, Mapping) or key not in data:
+            return None
+        data = data[key]
+    return data
+
+
+def _cell(value: Any, unit: str = "") -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        text = f"{value:,.3f}" if value < 10 else f"{value:,.1f}"
+    elif isinstance(value, int):
+        text = f"{value:,}"
+    else:
+        text = str(value)
+    return f"{text}{unit}"
+
+
+MARKDOWN_ROWS = (
+    ("Generate synthetic data (s)", ("generate_seconds",), ""),
+    ("SQLite file (MB)", ("sqlite_file_mb",), ""),
+    ("Load all tables from SQLite (s)", ("load", "sqlite", "seconds"), ""),
+    ("  peak traced memory (MB)", ("load", "sqlite", "peak_mb"), ""),
+    ("Load from Google Sheets emulator (s)", ("load", "sheets", "seconds"), ""),
+    ("  API calls per read", ("load", "sheets", "api_calls_per_read"), ""),
+    ("H3 aggregation, res 8 (s)", ("aggregate", "fast", "seconds"), ""),
+    ("  naive row loop (s)", ("aggregate", "naive_loop", "seconds"), ""),
+    ("  speed-up vs row loop (x)", ("aggregate", "speedup"), ""),
+    ("  naive iterrows (s)", ("aggregate", "naive_iterrows", "seconds"), ""),
+    ("  speed-up vs iterrows (x)", ("aggregate", "speedup_vs_iterrows"), ""),
+    ("  distinct points / cells", ("aggregate", "distinct_points"), ""),
+    ("Public layers, both (s)", ("aggregate", "public_layers", "seconds"), ""),
+    ("Hotspots: parse reports (s)", ("hotspots", "parse_reports", "seconds"), ""),
+    ("Hotspots: ranked table, 90 days (s)", ("hotspots", "hotspot_table", "seconds"), ""),
+    ("Emerging hotspots (s)", ("hotspots", "emerging_hotspots", "seconds"), ""),
+    ("Board: prepare (s)", ("board", "prepare", "seconds"), ""),
+    ("Board: summarise a year (s)", ("board", "summarise", "seconds"), ""),
+    ("Community map built from cached layers (s)", ("maps", "community", "build_from_layers", "seconds"), ""),
+    ("Community map from raw tables (s)", ("maps", "community", "build_from_tables", "seconds"), ""),
+    ("Community map HTML (bytes)", ("maps", "community", "html_bytes"), ""),
+    ("Officers' map built (s)", ("maps", "officer", "build", "seconds"), ""),
+    ("Officers' map HTML (bytes)", ("maps", "officer", "html_bytes"), ""),
+    ("Naive: marker per report (s)", ("maps", "naive_markers", "seconds"), ""),
+    ("Naive: marker per report HTML (bytes)", ("maps", "naive_markers", "html_bytes"), ""),
+    ("Naive: MarkerCluster (s)", ("maps", "naive_cluster", "seconds"), ""),
+    ("Naive: MarkerCluster HTML (bytes)", ("maps", "naive_cluster", "html_bytes"), ""),
+    ("AppTest /map, warm (s)", ("pages", "/map", "seconds"), ""),
+    ("AppTest /hotspots, warm (s)", ("pages", "/hotspots", "seconds"), ""),
+    ("AppTest /board, warm (s)", ("pages", "/board", "seconds"), ""),
+    ("AppTest /map, first visit (s)", ("pages", "/map", "cold_seconds"), ""),
+    ("AppTest /hotspots, first visit (s)", ("pages", "/hotspots", "cold_seconds"), ""),
+    ("AppTest /board, first visit (s)", ("pages", "/board", "cold_seconds"), ""),
+    ("App process peak RSS (MB)", ("app_memory", "peak_rss_mb"), ""),
+    ("  of which after loading tables (MB)", ("app_memory", "after_load_mb"), ""),
+)
+
+
+def markdown(results: Mapping[str, Any]) -> str:
+    """The per-size figures as a Markdown table (for docs/performance.md)."""
+    sizes = list(results.get("sizes", {}))
+    head = "| Figure | " + " | ".join(f"{int(n):,}" for n in sizes) + " |"
+    lines = [head, "|---|" + "---:|" * len(sizes)]
+    for label, path, unit in MARKDOWN_ROWS:
+        cells = []
+        for n in sizes:
+            value = _get(results["sizes"][n], *path)
+            for depth in range(len(path) - 1, 0, -1):  # say why a figure is missing
+                parent = _get(results["sizes"][n], *path[:depth])
+                if value is None and isinstance(parent, Mapping):
+                    value = "skipped" if "skipped" in parent else "error" if "error" in parent else None
+            cells.append(_cell(value, unit))
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def _guarded(step: Callable[[], dict]) -> dict:
     try:
         return step()
@@ -1072,11 +1155,17 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--workdir", help="keep the SQLite files here instead of a temporary folder")
     p.add_argument("--keep-files", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--app-memory-of", help=argparse.SUPPRESS)
+    p.add_argument(
+        "--markdown", metavar="RESULTS_JSON", help="print a saved --json result as a Markdown table"
+    )
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.markdown:
+        print(markdown(json.loads(Path(args.markdown).read_text())))
+        return 0
     if args.app_memory_of:
         print(json.dumps(_app_memory_child(Path(args.app_memory_of))))
         return 0
