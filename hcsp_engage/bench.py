@@ -1131,6 +1131,46 @@ def markdown(results: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def report(results: Mapping[str, Any]) -> str:
+    """The whole result as Markdown: the per-size table, then submissions, load and the Sheets quota."""
+    lines = [markdown(results), ""]
+    writers = _get(results, "submissions", "sqlite_8_writers") or {}
+    sheets = _get(results, "submissions", "sheets") or {}
+    lines.append(
+        f"Submissions: {_cell(writers.get('per_second'))} a second on SQLite from {WRITERS} writer threads "
+        f"(median {_cell(writers.get('median_ms'))} ms, p95 {_cell(writers.get('p95_ms'))} ms); "
+        f"{_cell(sheets.get('calls_per_submission'))} Google Sheets API call per submission once warm "
+        f"({_cell(sheets.get('first_submission_calls'))} for the first)."
+    )
+    lines.append("")
+    lines.append("| Under load | submitted | lost | doubled | errors seen | median ms | p95 ms | max ms |")
+    lines.append("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for name, label in (
+        ("sqlite", "50 residents, SQLite"),
+        ("sheets_with_faults", "50 residents, Sheets emulator with faults"),
+        ("browser", "10 Chromium sessions, /survey"),
+    ):
+        load = _get(results, "load", name) or {}
+        if "skipped" in load or "error" in load:
+            lines.append(f"| {label} | {load.get('skipped') or load.get('error')} |||||||")
+            continue
+        lines.append(
+            f"| {label} | {_cell(load.get('submitted'))} | {_cell(load.get('lost'))} | "
+            f"{_cell(load.get('doubled'))} | {_cell(load.get('errors', load.get('failures')))} | "
+            f"{_cell(load.get('median_ms'))} | {_cell(load.get('p95_ms'))} | {_cell(load.get('max_ms'))} |"
+        )
+    quota = results.get("sheets_quota") or {}
+    if "officer_sessions" in quota:
+        lines.append("")
+        lines.append(
+            f"Google Sheets reads: {quota['officer_sessions']} officer sessions opening /map "
+            f"{quota['page_views']} times made {quota['sheet_reads_for_those_views']} batched reads; after one "
+            f"submission, {quota['page_views_after_one_submission']} more views made "
+            f"{quota['sheet_reads_after_one_submission']}."
+        )
+    return "\n".join(lines)
+
+
 def _guarded(step: Callable[[], dict]) -> dict:
     try:
         return step()
@@ -1180,7 +1220,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(results, default=str))
     else:
         results = run(args, log)
-        print(json.dumps(results, indent=2, default=str))
+        print(report(results))
     return 0
 
 
