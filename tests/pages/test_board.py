@@ -1,0 +1,95 @@
+"""The Board summary page: only Board members and officers see it; its figures match planted data."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from hcsp_engage import config, schema, storage, synthetic
+from tests.conftest import open_page
+from tests.pages.staff_support import BOARD_PASSCODE, OFFICER_PASSCODE, SECRETS, sign_in
+
+PAGE = "pages/board.py"
+
+
+@pytest.fixture
+def planted():
+    """40 responses in May 2025 (30 feel safe after dark, all safe in the day) and 12 reports, 7 of them
+    meeting the Community Trigger rule: all in financial year 2025/26."""
+    store = storage.open_store(config.load_settings({}))
+    responses = synthetic.survey_frame(40, seed=2, start=date(2025, 5, 1), end=date(2025, 5, 31))
+    responses["safe_after_dark"] = ["Very safe"] * 30 + ["Fairly unsafe"] * 10
+    responses["safe_day"] = "Fairly safe"
+    reports = synthetic.report_frame(12, seed=2, start=date(2025, 5, 1), end=date(2025, 5, 31))
+    reports["incidents_reported_6m"] = ["3 or more"] * 7 + ["1"] * 5
+    for row in responses.to_dict("records"):
+        store.append(schema.SURVEY_RESPONSES, row)
+    for row in reports.to_dict("records"):
+        store.append(schema.ASB_REPORTS, row)
+
+
+def metrics(at) -> dict[str, str]:
+    return {metric.label: metric.value for metric in at.metric}
+
+
+def test_the_page_refuses_a_visitor_who_is_not_signed_in(planted):
+    at = open_page(PAGE, secrets=SECRETS)
+    assert not at.exception
+    assert at.text_input(key="staff_signin_passcode")
+    assert metrics(at) == {}
+    assert len(at.dataframe) == 0
+
+
+def test_a_board_member_sees_kpis_matching_the_planted_data(planted):
+    at = sign_in(open_page(PAGE, secrets=SECRETS), BOARD_PASSCODE, role="board")
+    assert not at.exception
+    shown = metrics(at)
+    assert shown["Survey responses"] == "40"
+    assert shown["ASB reports"] == "12"
+    assert shown["Feel safe after dark"] == "75%"
+    assert shown["Feel safe during the day"] == "100%"
+    assert shown["Met the case-review rule"] == "7"
+
+
+def test_an_officer_may_open_it_too(planted):
+    at = sign_in(open_page(PAGE, secrets=SECRETS), OFFICER_PASSCODE, role="officer")
+    assert not at.exception
+    assert metrics(at)["Survey responses"] == "40"
+
+
+def test_every_table_on_the_page_hides_counts_below_5(planted):
+    at = sign_in(open_page(PAGE, secrets=SECRETS), BOARD_PASSCODE, role="board")
+    assert len(at.dataframe) >= 15
+    suppressed = False
+    for table in at.dataframe:
+        frame = table.value
+        for column in frame.columns:
+            values = frame[column].astype(str)
+            if any(word in column for word in ("%", "per 1,000", "Difference", "p-value", "interval")):
+                continue
+            assert not values.str.fullmatch("[1-4]").any(), column
+            suppressed |= values.eq("fewer than 5").any()
+    assert suppressed
+
+
+def test_the_period_chosen_changes_every_figure(planted):
+    at = sign_in(open_page(PAGE, secrets=SECRETS), BOARD_PASSCODE, role="board")
+    at.radio(key="board_period_kind").set_value("quarter").run()
+    assert metrics(at)["Survey responses"] == "40"  # May 2025 is in Q1 2025/26
+    at.radio(key="board_period_kind").set_value("custom").run()
+    at.date_input(key="board_custom_range").set_value((date(2025, 6, 1), date(2025, 6, 30))).run()
+    assert not at.exception
+    shown = metrics(at)
+    assert (shown["Survey responses"], shown["ASB reports"]) == ("0", "0")
+    assert shown["Feel safe after dark"] == "not shown"
+
+
+def test_the_report_is_prepared_with_a_progress_indicator_and_offered_for_download(planted):
+    at = sign_in(open_page(PAGE, secrets=SECRETS), BOARD_PASSCODE, role="board")
+    at.button(key="board_prepare").click().run(timeout=120)
+    assert not at.exception
+    labels = [button.proto.label for button in at.get("download_button")]
+    assert labels == ["Download the report (HTML)", "Download the tables (CSV, zipped)"]
+    statuses = [(status.label, status.state) for status in at.status]
+    assert statuses == [("The report is ready", "complete")]
