@@ -1031,19 +1031,25 @@ def run(args: argparse.Namespace, log: Callable[[str], None]) -> dict:
         for n in sizes:
             log(f"size {n:,}")
             results["sizes"][str(n)] = bench_size(n, folder, args, log)
-        log("submissions")
-        results["submissions"] = _guarded(
-            lambda: {"sqlite_8_writers": bench_sqlite_writers(folder), "sheets": bench_sheets_calls(folder)}
-        )
-        log("load")
-        load: dict[str, Any] = {}
-        load["sqlite"] = _guarded(lambda: load_sqlite(folder, args.load_seconds))
-        load["sheets_with_faults"] = _guarded(lambda: load_sheets(folder, args.load_seconds))
-        if args.skip_browser:
-            load["browser"] = {"skipped": "--skip-browser"}
+        if args.skip_load:
+            results["submissions"] = results["load"] = {"skipped": "--skip-load"}
         else:
-            load["browser"] = _guarded(lambda: load_browser(folder, args.load_seconds))
-        results["load"] = load
+            log("submissions")
+            results["submissions"] = _guarded(
+                lambda: {
+                    "sqlite_8_writers": bench_sqlite_writers(folder),
+                    "sheets": bench_sheets_calls(folder),
+                }
+            )
+            log("load")
+            load: dict[str, Any] = {}
+            load["sqlite"] = _guarded(lambda: load_sqlite(folder, args.load_seconds))
+            load["sheets_with_faults"] = _guarded(lambda: load_sheets(folder, args.load_seconds))
+            if args.skip_browser:
+                load["browser"] = {"skipped": "--skip-browser"}
+            else:
+                load["browser"] = _guarded(lambda: load_browser(folder, args.load_seconds))
+            results["load"] = load
         if args.skip_apptest:
             results["sheets_quota"] = {"skipped": "--skip-apptest"}
         else:
@@ -1190,6 +1196,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object and nothing else")
     p.add_argument("--skip-browser", action="store_true", help="no Chromium sessions against a server")
     p.add_argument("--skip-apptest", action="store_true", help="no AppTest page runs or quota measurement")
+    p.add_argument("--skip-load", action="store_true", help="no submission or load measurements")
     p.add_argument("--load-seconds", type=float, default=60.0, help="how long the load tests run")
     p.add_argument("--sheets-max", type=int, default=100_000, help="largest size read through the emulator")
     p.add_argument("--workdir", help="keep the SQLite files here instead of a temporary folder")
