@@ -56,17 +56,16 @@ def locate(
     return located[valid].reset_index(drop=True)
 
 
-def cell_ids(
-    frame: pd.DataFrame, lat_col: str = "lat", lon_col: str = "lon", resolution: int = 8
-) -> pd.Series:
-    """Each row's H3 cell at ``resolution`` ("" where the row has no valid coordinates), same index."""
+def _point_cells(
+    frame: pd.DataFrame, lat_col: str, lon_col: str, resolution: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Which rows have valid coordinates, each such row's code among the distinct points, and each
+    distinct point's H3 cell (one H3 call per distinct point: reports cluster, so far fewer than rows)."""
     lat = _floats(frame[lat_col]) if not frame.empty else pd.Series(dtype=float)
     lon = _floats(frame[lon_col]) if not frame.empty else pd.Series(dtype=float)
-    valid = lat.between(-90, 90) & lon.between(-180, 180)
-    cells = np.full(len(frame), "", dtype=object)
+    valid = (lat.between(-90, 90) & lon.between(-180, 180)).to_numpy()
     if not valid.any():
-        return pd.Series(cells, index=frame.index, dtype=object)
-    # Map each distinct point once: reports cluster, so there are far fewer points than rows.
+        return valid, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object)
     codes, distinct_lat, distinct_lon = distinct_points(
         lat[valid].to_numpy(float), lon[valid].to_numpy(float)
     )
@@ -74,7 +73,17 @@ def cell_ids(
         h3.latlng_to_cell(a, b, resolution)
         for a, b in zip(distinct_lat.tolist(), distinct_lon.tolist(), strict=True)
     ]
-    cells[valid.to_numpy()] = np.asarray(distinct_cells, dtype=object)[codes]
+    return valid, codes, np.asarray(distinct_cells, dtype=object)
+
+
+def cell_ids(
+    frame: pd.DataFrame, lat_col: str = "lat", lon_col: str = "lon", resolution: int = 8
+) -> pd.Series:
+    """Each row's H3 cell at ``resolution`` ("" where the row has no valid coordinates), same index."""
+    cells = np.full(len(frame), "", dtype=object)
+    valid, codes, distinct_cells = _point_cells(frame, lat_col, lon_col, resolution)
+    if len(codes):
+        cells[valid] = distinct_cells[codes]
     return pd.Series(cells, index=frame.index, dtype=object)
 
 
@@ -93,11 +102,14 @@ def h3_counts(
     skipped."""
     if frame.empty:
         return pd.DataFrame({"cell": pd.Series(dtype=str), "count": pd.Series(dtype=int)})
-    cells = cell_ids(frame, lat_col, lon_col, resolution)
-    cells = cells[cells != ""]
-    if cells.empty:
+    _, codes, distinct_cells = _point_cells(frame, lat_col, lon_col, resolution)
+    if not len(codes):
         return pd.DataFrame({"cell": pd.Series(dtype=str), "count": pd.Series(dtype=int)})
-    counts = cells.value_counts(sort=False).rename_axis("cell").rename("count").reset_index()
+    # Count rows per distinct point, then add the points up per cell: no per-row cell column is built.
+    per_point = pd.DataFrame(
+        {"cell": distinct_cells, "count": np.bincount(codes, minlength=len(distinct_cells))}
+    )
+    counts = per_point.groupby("cell", sort=False)["count"].sum().reset_index()
     return counts.sort_values(["count", "cell"], ascending=[False, True], kind="stable").reset_index(
         drop=True
     )
