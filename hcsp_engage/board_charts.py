@@ -73,8 +73,9 @@ def safety_by_group(table: board.BoardTable, title: str) -> alt.LayerChart:
         .mark_rule(strokeDash=[4, 3], color=GREY)
         .encode(x="percent:Q", tooltip=[alt.Tooltip("label:N", title="After-dark baseline")])
     )
-    subtitle = "Dashed lines: feeling safe after dark in " + ", ".join(
-        f"{b.label} ({b.percent_safe:.0f}%)" for b in public.safety_baselines()
+    subtitle = "Dashed lines: after-dark baselines " + ", ".join(
+        f"{b.percent_safe:.0f}% ({b.label.replace('Herefordshire ', '').replace('Great Britain', 'GB')})"
+        for b in public.safety_baselines()
     )
     return (rules + bars + points).properties(
         title=alt.Title(title, subtitle=subtitle, subtitleColor=GREY), height=alt.Step(16)

@@ -73,21 +73,6 @@ SECTIONS: tuple[tuple[str, str, tuple[tuple[str | None, str | None], ...]], ...]
     ),
 )
 
-# The impact table is too wide for A4: the report shows these columns (the CSV has them all).
-REPORT_COLUMNS = {
-    "safer_streets_impact": (
-        "Intervention",
-        "Started",
-        "Measure",
-        "Near: before",
-        "Near: after",
-        "Rest of town: before",
-        "Rest of town: after",
-        "Difference in differences (% relative)",
-        "Verdict",
-    )
-}
-
 STYLE = """
 * { box-sizing: border-box; }
 body { font-family: Arial, Helvetica, sans-serif; color: #0b0c0c; margin: 0 auto; max-width: 190mm;
@@ -197,7 +182,7 @@ def html_report(
                 parts.append(f"<h3>{html.escape(table.title)}</h3>")
                 if table_key == "safer_streets_impact":
                     shown, not_measured = impact.split_measured(shown)
-                    shown = shown[list(REPORT_COLUMNS[table_key])]
+                    shown = shown[[*impact.SUMMARY_COLUMNS, "Verdict"]]
                     if shown.empty:
                         parts.append("<p>No intervention could be measured with the data held so far.</p>")
                     else:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import streamlit as st
 
 from hcsp_engage import auth, board_cache, board_charts, board_report, cached, map_cache, ui
-from hcsp_engage.analysis import board, impact
+from hcsp_engage.analysis import board, impact, public
 from hcsp_engage.errors import StoreUnavailable
 
 ui.staff_page("Board summary")
@@ -133,7 +133,14 @@ st.markdown(f"**{impact_table.title}**")
 if measured.empty:
     st.write("No intervention could be measured with the data held so far.")
 else:
-    st.dataframe(measured, hide_index=True, width="stretch", key="board_table_impact")
+    st.dataframe(
+        measured[list(impact.SUMMARY_COLUMNS)], hide_index=True, width="stretch", key="board_table_impact"
+    )
+    for row in measured.to_dict("records"):
+        where = public.markdown_text(row["Intervention"])
+        st.markdown(f"- **{where}**, {row['Measure']}: {public.markdown_text(row['Verdict'])}")
+    with st.expander("All the figures (windows, changes, intervals, p-values)"):
+        st.dataframe(measured, hide_index=True, width="stretch", key="board_table_impact_all")
 if not not_measured.empty:
     with st.expander(f"Not measured ({len(not_measured)})"):
         st.dataframe(not_measured, hide_index=True, width="stretch", key="board_table_not_measured")

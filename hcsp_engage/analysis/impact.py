@@ -314,3 +314,16 @@ def split_measured(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         .reset_index(drop=True)
     )
     return table[measured].reset_index(drop=True), skipped
+
+
+# The columns that fit a page or an A4 sheet; the CSV keeps them all.
+SUMMARY_COLUMNS = (
+    "Intervention",
+    "Started",
+    "Measure",
+    "Near: before",
+    "Near: after",
+    "Rest of town: before",
+    "Rest of town: after",
+    "Difference in differences (% relative)",
+)
