@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from hcsp_engage import config, schema, storage, synthetic
@@ -93,3 +95,29 @@ def test_the_report_is_prepared_with_a_progress_indicator_and_offered_for_downlo
     assert labels == ["Download the report (HTML)", "Download the tables (CSV, zipped)"]
     statuses = [(status.label, status.state) for status in at.status]
     assert statuses == [("The report is ready", "complete")]
+
+
+def test_a_planted_safer_streets_effect_shows_as_a_plain_verdict(planted):
+    """Reports near a new CCTV site fall from 60 to 20 while the rest of Hereford stays at 200."""
+    from tests.analysis.test_impact import REST, SITE, intervention, points
+
+    rng = np.random.default_rng(8)
+    store = storage.open_store(config.load_settings({}))
+    located = pd.concat([points(SITE, 60, 20, rng), points(REST, 200, 200, rng)], ignore_index=True)
+    reports = synthetic.report_frame(len(located), seed=8, start=date(2025, 3, 1), end=date(2026, 4, 30))
+    reports["lat"] = located["lat"].map("{:.4f}".format)
+    reports["lon"] = located["lon"].map("{:.4f}".format)
+    reports["place"] = ""
+    reports["occurred_on"] = located["date"].dt.strftime("%Y-%m-%d")
+    for row in reports.to_dict("records"):
+        store.append(schema.ASB_REPORTS, row)
+    store.append(schema.INTERVENTIONS, intervention(title="CCTV *on* Whitecross Road"))
+
+    at = sign_in(open_page(PAGE, secrets=SECRETS), BOARD_PASSCODE, role="board")
+    assert not at.exception
+    verdicts = [item.value for item in at.markdown if "Whitecross" in item.value]
+    assert any(
+        "CCTV \\*on\\* Whitecross Road" in text
+        and "the count fell compared with the rest of Hereford" in text
+        for text in verdicts
+    )
