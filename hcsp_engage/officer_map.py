@@ -9,7 +9,7 @@ stored text reaching a popup passes through ``maps.escape`` (folium inserts popu
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import folium
@@ -32,6 +32,8 @@ POINTS_LAYER = "Reports (clustered points)"
 HEAT_LAYER = "Heat"
 CELLS_LAYER = "Reports per H3 cell"
 INTERVENTIONS_LAYER = "Interventions"
+EMERGING_LAYER = "Emerging hotspots"
+EMERGING_COLOUR = "#6a1b9a"
 
 # Each point is [lat, lon, popup HTML]; the popup text is escaped in Python before it gets here.
 POINT_CALLBACK = """
@@ -160,6 +162,20 @@ def cells_layer(reports: pd.DataFrame, limit: int = MAX_CELLS) -> tuple[folium.F
     return group, len(counts)
 
 
+def emerging_layer(cells: Iterable[str]) -> folium.FeatureGroup:
+    """Emerging hotspots outlined in a thick purple line over the counts (fixed text only)."""
+    group = folium.FeatureGroup(name=EMERGING_LAYER, show=True)
+    for cell in cells:
+        folium.Polygon(
+            geography.cell_boundary(cell),
+            color=EMERGING_COLOUR,
+            weight=4,
+            fill=False,
+            tooltip="Emerging hotspot: well above its usual rate in the last 4 weeks",
+        ).add_to(group)
+    return group
+
+
 def legend() -> maps.Legend:
     swatch = (
         '<span style="display:inline-block;width:14px;height:12px;margin-right:4px;border:1px solid #333;'
@@ -168,6 +184,10 @@ def legend() -> maps.Legend:
     rows = "".join(
         f"<div>{swatch.format(colour=colour)}{maps.escape(label)}</div>"
         for (_, label), colour in zip(CELL_STEPS, CELL_COLOURS, strict=True)
+    )
+    rows += (
+        f'<div><span style="display:inline-block;width:12px;height:10px;margin-right:4px;'
+        f'border:3px solid {EMERGING_COLOUR};vertical-align:middle"></span>Emerging</div>'
     )
     return maps.Legend(
         '<div style="background:#fff;padding:4px 6px;border:1px solid #777;border-radius:4px;'
@@ -180,6 +200,7 @@ def officer_map(
     interventions: pd.DataFrame | None = None,
     view: geography.Town | None = None,
     *,
+    emerging_cells: Iterable[str] = (),
     max_points: int = MAX_POINTS,
 ) -> tuple[folium.Map, str]:
     """The map and a sentence saying what the point layer shows (all reports, or a sample)."""
@@ -187,6 +208,7 @@ def officer_map(
     cells, cell_total = cells_layer(reports)
     cells.add_to(fmap)
     heat_layer(reports).add_to(fmap)
+    emerging_layer(emerging_cells).add_to(fmap)
     sample = sample_points(reports, max_points)
     points_layer(sample).add_to(fmap)
     if interventions is not None and not interventions.empty:

@@ -98,7 +98,9 @@ third.metric("Repeat locations among the top cells", f"{(table['repeat_location'
 # --- Map -------------------------------------------------------------------------------------------
 st.subheader("Map")
 register = map_cache.current_interventions(tables)
-fmap, note = officer_map.officer_map(chosen, register, geography.view_for(filters.area))
+fmap, note = officer_map.officer_map(
+    chosen, register, geography.view_for(filters.area), emerging_cells=emerging.cells["cell"]
+)
 st_folium(fmap, key="hotspot_map", height=520, use_container_width=True, returned_objects=[])
 st.caption(
     f"{note} Use the layer switch (top right) for the heat layer, the cells and the interventions. "

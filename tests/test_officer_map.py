@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from hcsp_engage import interventions, officer_map, schema, synthetic
+from hcsp_engage import geography, interventions, officer_map, schema, synthetic
 from hcsp_engage.analysis import hotspots
 from hcsp_engage.storage.base import to_frame
 
@@ -77,3 +77,15 @@ def test_interventions_are_overlaid():
     first = register().iloc[0]
     assert officer_map.INTERVENTIONS_LAYER in html
     assert first["title"].replace("'", "&#x27;") in html
+
+
+def test_emerging_hotspots_are_outlined_on_the_map():
+    reports = parsed()
+    cell = reports["cell"].iloc[0]
+    fmap, _ = officer_map.officer_map(reports, emerging_cells=[cell])
+    layer = next(
+        child for child in fmap._children.values() if getattr(child, "layer_name", "") == "Emerging hotspots"
+    )
+    outlines = list(layer._children.values())
+    assert len(outlines) == 1
+    assert outlines[0].locations[0] == list(geography.cell_boundary(cell)[0])
