@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from hcsp_engage import geography, interventions, privacy, records, reference, schema
-from hcsp_engage.analysis import aggregate, hotspots, impact, public
+from hcsp_engage.analysis import aggregate, hotspots, impact
 
 Z_95 = 1.959963984540054
 FINANCIAL_YEAR_START_MONTH = 4  # April
@@ -405,32 +405,52 @@ def safety_trend(responses: pd.DataFrame) -> BoardTable:
 
 
 def safety_against_baselines(responses: pd.DataFrame, period: Period) -> BoardTable:
-    after_dark = _safety_rows(responses["safe_after_dark"])
+    """This period's after-dark answers split as the county surveys report them (safe, unsafe, neither),
+    beside those surveys and Great Britain (data/safety_baselines.csv)."""
+    answers = responses["safe_after_dark"]
+    counted = answers[answers.isin(schema.SAFETY_SCALE[:-1])]
+    n = len(counted)
+    safe = int(counted.isin(schema.SAFE_ANSWERS).sum())
+    unsafe = int(counted.isin(schema.UNSAFE_ANSWERS).sum())
+    low, high = wilson_interval(safe, n)
+
+    def percent(count: int) -> float:
+        return round(100 * count / n, 1) if n else np.nan
+
     rows = [
         {
             "Who": f"This survey, {period.label}",
-            "Answered": after_dark["Answered"],
-            "Very or fairly safe": after_dark["Very or fairly safe"],
-            "Not safe (neither, or unsafe)": after_dark["Not safe (neither, or unsafe)"],
-            "% safe after dark": after_dark["% safe"],
-            "95% CI low (%)": after_dark["95% CI low (%)"],
-            "95% CI high (%)": after_dark["95% CI high (%)"],
+            "Answered": n,
+            "Very or fairly safe": safe,
+            "Fairly or very unsafe": unsafe,
+            "Neither": n - safe - unsafe,
+            "% safe after dark": percent(safe),
+            "95% CI low (%)": round(100 * low, 1) if n else np.nan,
+            "95% CI high (%)": round(100 * high, 1) if n else np.nan,
+            "% unsafe": percent(unsafe),
+            "% neither": percent(n - safe - unsafe),
             "Source": "HCSP Engage survey",
         }
     ]
-    for baseline in public.safety_baselines():
+    for row in geography._read_csv("safety_baselines.csv"):
         rows.append(
-            {"Who": baseline.label, "% safe after dark": baseline.percent_safe, "Source": baseline.source}
+            {
+                "Who": row["label"],
+                "% safe after dark": float(row["percent_safe"]),
+                "% unsafe": float(row["percent_unsafe"]) if row["percent_unsafe"] else np.nan,
+                "% neither": float(row["percent_neither"]) if row["percent_neither"] else np.nan,
+                "Source": row["source"],
+            }
         )
     return BoardTable(
         "safety_against_baselines",
         "Feeling safe after dark against the baselines",
         pd.DataFrame(rows),
-        counts=SAFETY_COUNTS,
-        percents=("% safe after dark", "95% CI low (%)", "95% CI high (%)"),
+        counts=("Answered", "Very or fairly safe", "Fairly or very unsafe", "Neither"),
+        percents=("% safe after dark", "95% CI low (%)", "95% CI high (%)", "% unsafe", "% neither"),
         note="Baselines from the HCSP annual report 2023/24 (DESIGN section 9, data/safety_baselines.csv). "
         "The earlier surveys asked a similar question of a different sample, so compare the direction and "
-        "size of a gap rather than a point or two.",
+        "size of a gap rather than a point or two. Don't know is left out, as in those surveys.",
     )
 
 

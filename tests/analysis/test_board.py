@@ -217,3 +217,16 @@ def test_charts_never_get_a_suppressed_count(small_summary):
         chartable = table.chartable()
         for column in (*table.counts, *table.other_counts):
             assert not pd.to_numeric(chartable[column], errors="coerce").between(1, 4).any(), key
+
+
+def test_after_dark_answers_split_as_the_county_surveys_report_them():
+    answers = (
+        ["Very safe"] * 14 + ["Fairly unsafe"] * 3 + ["Very unsafe"] * 3 + ["Neither safe nor unsafe"] * 5
+    )
+    table = summary_of(responses_with(answers)).tables["safety_against_baselines"].frame.set_index("Who")
+    this = table.iloc[0]
+    assert (this["% safe after dark"], this["% unsafe"], this["% neither"]) == (56.0, 24.0, 20.0)
+    assert (table.loc["Herefordshire 2023", "% unsafe"], table.loc["Herefordshire 2023", "% neither"]) == (
+        15,
+        12,
+    )
