@@ -267,7 +267,7 @@ with st.form("hs_status_form", clear_on_submit=True):
         "New status",
         schema.REPORT_STATUSES,
         index=schema.REPORT_STATUSES.index(current_status),
-        key="hs_new_status",
+        key=f"hs_new_status_{reference}",  # each report starts from its own status
     )
     note = st.text_area(
         "Note (optional, no names or contact details)", max_chars=schema.MAX_NOTE, key="hs_note"
