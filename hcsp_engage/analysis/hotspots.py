@@ -503,6 +503,8 @@ def reports_list(frame: pd.DataFrame, statuses: tuple[str, ...] = ()) -> pd.Data
     stored (descriptions were redacted before storage)."""
     if statuses:
         frame = frame[frame["status"].isin(statuses)]
+    if frame.empty:
+        return pd.DataFrame({column: pd.Series(dtype=object) for column in REPORT_LABELS})
     where = np.where(
         frame["located_by"] == "pin",
         "Pin " + frame["lat"].map("{:.4f}".format) + ", " + frame["lon"].map("{:.4f}".format),

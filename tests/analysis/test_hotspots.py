@@ -271,3 +271,13 @@ def test_reports_list_filters_by_status_newest_first():
     )
     assert hotspots.reports_list(parsed)["report_id"].tolist() == ["R-00000002", "R-00000001"]
     assert hotspots.reports_list(parsed, ("New",))["report_id"].tolist() == ["R-00000001"]
+
+
+def test_an_empty_store_gives_empty_figures_not_errors():
+    empty = hotspots.with_status(hotspots.parse_reports(pd.DataFrame()), pd.DataFrame())
+    filters = Filters(END - timedelta(days=29), END)
+    assert hotspots.hotspot_table(empty, filters).empty
+    assert hotspots.emerging_hotspots(empty, filters).cells.empty
+    assert hotspots.reports_list(empty, ("New",)).empty
+    assert hotspots.monthly_trend(empty).empty
+    assert hotspots.when_grid(empty)["reports"].sum() == 0
