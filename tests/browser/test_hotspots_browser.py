@@ -133,3 +133,14 @@ def test_stored_markup_shows_as_text_in_the_report_and_on_the_map(officer_app, m
     assert page.locator(support.EXCEPTION).count() == 0
     assert dialogs == []
     assert network.blocked == []
+
+
+def test_the_signed_in_page_has_no_serious_or_critical_accessibility_violations(
+    officer_app, page, axe_violations
+):
+    signed_in(page, officer_app.url)
+    page.frame_locator(support.FOLIUM_FRAME).locator(support.LEAFLET_MAP).wait_for(timeout=30_000)
+
+    violations = axe_violations(page)
+
+    assert violations == [], support.describe(violations)
