@@ -166,7 +166,8 @@ def html_report(
     parts.append("</div>")
     parts.append(
         f'<p class="note">Counts from 1 to {minimum - 1} are shown as "fewer than {minimum}", and percentages '
-        "that would give them back are left blank. Survey answers are from people who chose to take part: "
+        "that would give them back are left blank; where a total would give one back, the next smallest count "
+        'is "not shown". Survey answers are from people who chose to take part: '
         "they are not a random sample of residents.</p>"
     )
     for heading, intro, blocks in SECTIONS:

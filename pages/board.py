@@ -71,7 +71,7 @@ summary = board_cache.summary(
 st.caption(
     f"{board_report.stamp(summary)} Responses and reports count in the period they were submitted. "
     f'Counts from 1 to {minimum - 1} show as "fewer than {minimum}"; percentages that would give them '
-    "back are blank."
+    'back are blank, and where a total would give one back, the next smallest count is "not shown".'
 )
 
 columns = [*st.columns(3), *st.columns(3)]

@@ -28,6 +28,7 @@ QUARTER_MONTHS = ("April–June", "July–September", "October–December", "Jan
 PRIORITIES_FILE = "strategic_priorities.csv"
 PRIORITIES = ("Domestic abuse", "VAWG and sexual violence", "Misuse of drugs", "Neighbourhood crime")
 SAFETY_QUESTIONS = {"safe_day": "During the day", "safe_after_dark": "After dark"}
+NOT_SHOWN = "not shown"
 PROFILE_LABELS = {"age_band": "Age", "gender": "Gender", "disability": "Disability"}
 
 # --- Periods -----------------------------------------------------------------------------------------
@@ -152,6 +153,26 @@ class BoardTable:
     percents: tuple[str, ...] = ()
     other_counts: tuple[str, ...] = ()
     note: str = ""
+    # Count columns whose rows add up to a total shown elsewhere (a KPI, the "Everyone" row), each with
+    # the columns that mark one such set of rows. With a single small cell in a set, the total would give
+    # it back by subtraction, so the next smallest cell of the set is left out too ("not shown").
+    partitions: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def secondary(self, minimum: int = privacy.MINIMUM_COUNT) -> dict[str, pd.Series]:
+        """For each partitioned column, the cells left out to protect a lone small count."""
+        masks = {}
+        for column, by in self.partitions:
+            values = pd.to_numeric(self.frame[column], errors="coerce")
+            extra = pd.Series(False, index=self.frame.index)
+            sets = self.frame.groupby(list(by), sort=False).ngroup() if by else pd.Series(0, self.frame.index)
+            for number in sets.unique():
+                group = values[sets == number]
+                small = group.between(1, minimum - 1)
+                others = group[~small & (group > 0)]
+                if small.sum() == 1 and not others.empty:
+                    extra.loc[others.idxmin()] = True
+            masks[column] = extra
+        return masks
 
     def shown(self, minimum: int = privacy.MINIMUM_COUNT) -> pd.DataFrame:
         """The table as people see it: counts below ``minimum`` are "fewer than 5" and the percentages
@@ -161,6 +182,13 @@ class BoardTable:
         )
         if self.other_counts:
             table = privacy.suppress_table(table, list(self.other_counts), minimum, percent_columns=[])
+        for column, extra in self.secondary(minimum).items():
+            table[column] = table[column].astype(object)
+            table.loc[extra, column] = NOT_SHOWN
+            if column in self.counts:
+                for percent in self.percents:
+                    table[percent] = table[percent].astype(object)
+                    table.loc[extra, percent] = ""
         for column in self.percents:
             table[column] = table[column].map(_percent_text)
         # Missing figures (no Census figure, a baseline's unknown count) show blank, not "None".
@@ -180,6 +208,10 @@ class BoardTable:
         for column in self.other_counts:
             values = pd.to_numeric(frame[column], errors="coerce")
             frame[column] = values.mask(values.between(1, minimum - 1))
+        for column, extra in self.secondary(minimum).items():
+            frame[column] = pd.to_numeric(frame[column], errors="coerce").mask(extra)
+            if column in self.counts:
+                hidden |= extra
         for column in self.percents:
             frame[column] = pd.to_numeric(frame[column], errors="coerce").mask(hidden)
         return frame
@@ -262,7 +294,13 @@ def engagement_over_time(responses: pd.DataFrame, reports: pd.DataFrame, by: str
     )
     frame = counts.fillna(0).astype(int).sort_index().rename_axis(heading).reset_index()
     title = "Responses and reports by month" if by == "month" else "Responses and reports by quarter"
-    return BoardTable(f"engagement_by_{by}", title, frame, other_counts=("Survey responses", "ASB reports"))
+    return BoardTable(
+        f"engagement_by_{by}",
+        title,
+        frame,
+        other_counts=("Survey responses", "ASB reports"),
+        partitions=(("Survey responses", ()), ("ASB reports", ())),
+    )
 
 
 def engagement_by_area(responses: pd.DataFrame, reports: pd.DataFrame) -> BoardTable:
@@ -285,6 +323,7 @@ def engagement_by_area(responses: pd.DataFrame, reports: pd.DataFrame) -> BoardT
         counts=("Survey responses",),
         percents=("Responses per 1,000 residents",),
         other_counts=("ASB reports",),
+        partitions=(("Survey responses", ()), ("ASB reports", ())),
         note="Residents: approximate ONS Census 2021 figures (data/populations.csv). A rate is hidden where "
         "the count is fewer than 5, since the population would give it back.",
     )
@@ -325,6 +364,7 @@ def who_took_part(responses: pd.DataFrame) -> BoardTable:
         frame,
         counts=("People",),
         percents=("% of those who said", "Difference (points)"),
+        partitions=(("People", ("About",)),),
         note="Census shares: approximate ONS Census 2021 figures for residents aged 16 and over "
         "(data/populations.csv). A negative difference means the group is under-represented.",
     )
@@ -351,6 +391,11 @@ def _safety_rows(answers: pd.Series) -> dict:
 
 SAFETY_COUNTS = ("Answered", "Very or fairly safe", "Not safe (neither, or unsafe)")
 SAFETY_PERCENTS = ("% safe", "95% CI low (%)", "95% CI high (%)")
+# Each question's groups (areas, genders, quarters) add up to the "Everyone" row.
+SAFETY_PARTITIONS = tuple(
+    (column, ("Question",))
+    for column in (*("Answered", "Very or fairly safe", "Not safe (neither, or unsafe)"), "Don't know")
+)
 SAFETY_NOTE = (
     '% safe = very or fairly safe, of those who gave an answer on the scale; "Don\'t know" is left out of '
     "the percentage (as in the county surveys) and counted beside it. 95% CI: Wilson score interval."
@@ -381,6 +426,7 @@ def safety(responses: pd.DataFrame, by: str | None) -> BoardTable:
         counts=SAFETY_COUNTS,
         percents=SAFETY_PERCENTS,
         other_counts=("Don't know",),
+        partitions=SAFETY_PARTITIONS if by else (),
         note=SAFETY_NOTE,
     )
 
@@ -400,6 +446,7 @@ def safety_trend(responses: pd.DataFrame) -> BoardTable:
         counts=SAFETY_COUNTS,
         percents=SAFETY_PERCENTS,
         other_counts=("Don't know",),
+        partitions=SAFETY_PARTITIONS,
         note=SAFETY_NOTE,
     )
 
@@ -534,6 +581,7 @@ def asb_by_category(reports: pd.DataFrame) -> BoardTable:
         pd.DataFrame(rows),
         counts=("Reports",),
         percents=("% of reports",),
+        partitions=(("Reports", ()),),
     )
 
 
@@ -543,7 +591,13 @@ def asb_trend(reports: pd.DataFrame) -> BoardTable:
     counts = pd.crosstab(quarters, reports["asb_group"]) if not reports.empty else pd.DataFrame()
     counts = counts.reindex(columns=list(groups), fill_value=0)
     frame = counts.rename_axis(index="Quarter", columns=None).reset_index()
-    return BoardTable("asb_trend", "ASB reports by quarter and group", frame, other_counts=groups)
+    return BoardTable(
+        "asb_trend",
+        "ASB reports by quarter and group",
+        frame,
+        other_counts=groups,
+        partitions=tuple((group, ()) for group in groups),
+    )
 
 
 # --- Safer Streets: what residents said --------------------------------------------------------------
@@ -600,6 +654,7 @@ def changes_effect(responses: pd.DataFrame) -> BoardTable:
         pd.DataFrame(rows),
         counts=("People", "Noticed changes and answered"),
         percents=("%",),
+        partitions=(("People", ("Area",)), ("Noticed changes and answered", ("Felt",))),
         note="Of those who noticed a change; people who had not noticed any are left out.",
     )
 
@@ -629,6 +684,7 @@ def community_trigger(reports: pd.DataFrame, threshold: int) -> BoardTable:
         counts=("Met the case-review rule",),
         percents=("% of reports",),
         other_counts=("ASB reports",),
+        partitions=(("Met the case-review rule", ()), ("ASB reports", ())),
         note=f"A report meets the rule when the resident says they reported {threshold} or more separate "
         "incidents in six months (data/community_trigger.toml). The other route, five people complaining "
         "separately about similar incidents, cannot be counted: reports are anonymous.",

@@ -230,3 +230,26 @@ def test_after_dark_answers_split_as_the_county_surveys_report_them():
         15,
         12,
     )
+
+
+def test_a_lone_small_count_is_not_given_back_by_the_total():
+    # Leominster has 3 responses; the county total (a KPI) less the other areas would reveal it, so the
+    # next smallest area is left out too.
+    areas = ["Hereford"] * 30 + ["Leominster"] * 3 + ["Ross-on-Wye"] * 8 + ["Elsewhere in Herefordshire"] * 12
+    table = summary_of(responses_with(["Very safe"] * len(areas), area=areas)).tables["engagement_by_area"]
+    shown = table.shown().set_index("Area")
+    assert shown.loc["Leominster", "Survey responses"] == "fewer than 5"
+    assert shown.loc["Ross-on-Wye", "Survey responses"] == "not shown"
+    assert shown.loc["Ross-on-Wye", "Responses per 1,000 residents"] == ""
+    assert shown.loc["Hereford", "Survey responses"] == "30"
+    assert table.chartable().set_index("Area")["Survey responses"].isna().sum() == 2
+
+
+def test_two_small_counts_protect_each_other():
+    areas = ["Hereford"] * 30 + ["Leominster"] * 3 + ["Ross-on-Wye"] * 2 + ["Elsewhere in Herefordshire"] * 12
+    shown = (
+        summary_of(responses_with(["Very safe"] * len(areas), area=areas))
+        .tables["engagement_by_area"]
+        .shown()
+    )
+    assert "not shown" not in set(shown["Survey responses"])
