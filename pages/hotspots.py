@@ -21,6 +21,7 @@ from hcsp_engage import (
 )
 from hcsp_engage.analysis import hotspots
 from hcsp_engage.analysis.aggregate import COUNTY
+from hcsp_engage.analysis.public import markdown_text
 from hcsp_engage.errors import StoreUnavailable
 from hcsp_engage.privacy import to_csv_bytes
 
@@ -239,7 +240,10 @@ reference = st.selectbox(
 )
 report = every_status.loc[reference]
 with st.container(border=True):
-    st.markdown(f"**{reference}**: {report['category']}, {report['area']}")
+    # Stored text is escaped for markdown: a cell edited in the spreadsheet cannot add links or markup.
+    st.markdown(
+        f"**{markdown_text(reference)}**: {markdown_text(report['category'])}, {markdown_text(report['area'])}"
+    )
     st.text(
         f"Where: {report['where']}" + (f" ({report['location_detail']})" if report["location_detail"] else "")
     )
