@@ -3,7 +3,8 @@
 Tables are append-only, so a table's length and last row identify its content (``hotspots.version``);
 hashing a million-row frame on every run would cost more than the figures. ``cached.tables()`` keeps
 the tables for a minute, so a new report or status change shows within a minute (at once for the
-officer who made it: ``cached.submit`` clears the tables).
+officer who made it: ``cached.submit`` clears the tables). A row edited by hand in the middle of a
+Google Sheet keeps the version, so entries also expire after ``EDIT_TTL_SECONDS``.
 """
 
 from __future__ import annotations
@@ -15,13 +16,15 @@ from hcsp_engage import schema
 from hcsp_engage.analysis import hotspots
 from hcsp_engage.analysis.hotspots import Filters
 
+EDIT_TTL_SECONDS = 600
 
-@st.cache_data(show_spinner="Preparing the reports…", max_entries=2)
+
+@st.cache_data(show_spinner="Preparing the reports…", max_entries=2, ttl=EDIT_TTL_SECONDS)
 def _parsed(_reports: pd.DataFrame, key: tuple) -> pd.DataFrame:
     return hotspots.parse_reports(_reports)
 
 
-@st.cache_data(show_spinner=False, max_entries=2)
+@st.cache_data(show_spinner=False, max_entries=2, ttl=EDIT_TTL_SECONDS)
 def _with_status(_reports: pd.DataFrame, _status: pd.DataFrame, key: tuple) -> pd.DataFrame:
     return hotspots.with_status(_parsed(_reports, key[0]), _status)
 
@@ -38,7 +41,7 @@ def reports(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return _with_status(tables[schema.ASB_REPORTS], tables[schema.REPORT_STATUS], keys(tables))
 
 
-@st.cache_data(show_spinner="Ranking hotspots…", max_entries=16)
+@st.cache_data(show_spinner="Ranking hotspots…", max_entries=16, ttl=EDIT_TTL_SECONDS)
 def _hotspot_table(_parsed_reports: pd.DataFrame, key: tuple, filters: Filters) -> pd.DataFrame:
     return hotspots.hotspot_table(_parsed_reports, filters)
 
@@ -47,7 +50,7 @@ def hotspot_table(tables: dict[str, pd.DataFrame], parsed: pd.DataFrame, filters
     return _hotspot_table(parsed, keys(tables)[0], filters)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@st.cache_data(show_spinner=False, max_entries=16, ttl=EDIT_TTL_SECONDS)
 def _emerging(_parsed_reports: pd.DataFrame, key: tuple, filters: Filters) -> hotspots.EmergingResult:
     return hotspots.emerging_hotspots(_parsed_reports, filters)
 
