@@ -51,7 +51,7 @@ def safety_by_group(table: board.BoardTable, title: str) -> alt.LayerChart:
     frame = _floats(table.chartable(), ["% safe", "95% CI low (%)", "95% CI high (%)", "Answered"]).dropna(
         subset=["% safe"]
     )
-    order = list(dict.fromkeys(frame["Group"]))
+    order = list(dict.fromkeys(table.frame["Group"]))  # the table's order, even where a figure is hidden
     base = alt.Chart(frame).encode(
         y=alt.Y("Group:N", sort=order, title=None, axis=alt.Axis(labelLimit=200)),
         yOffset=alt.YOffset("Question:N", sort=["During the day", "After dark"]),
