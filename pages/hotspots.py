@@ -190,6 +190,7 @@ statuses = st.multiselect(
     placeholder="Any status",
     key="hs_status",
 )
+chosen = hotspots.with_repeat_flags(chosen, reports, filters)
 listed = hotspots.reports_list(chosen, tuple(statuses))
 st.caption(
     f"{len(listed):,} reports match, newest first"

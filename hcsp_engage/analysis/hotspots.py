@@ -77,6 +77,7 @@ REPORT_LABELS = {
     "area": "Area",
     "where": "Where",
     "location_detail": "Street or landmark",
+    "repeat_location": "Repeat location",
     "description": "Description (redacted)",
     "frequency": "How often",
     "impact": "Impact",
@@ -249,6 +250,13 @@ def repeat_location_flags(
 
     flags[valid] = repeat[codes]
     return pd.Series(flags, index=lat.index)
+
+
+def with_repeat_flags(chosen: pd.DataFrame, parsed: pd.DataFrame, filters: Filters) -> pd.DataFrame:
+    """``chosen`` (a selection of ``parsed``) with ``repeat_location`` "yes" or "no" for each report."""
+    flags = repeat_locations(parsed, filters)
+    repeat = chosen.index.isin(flags[flags].index)
+    return chosen.assign(repeat_location=np.where(repeat, "yes", "no"))
 
 
 def repeat_locations(parsed: pd.DataFrame, filters: Filters) -> pd.Series:
@@ -510,6 +518,8 @@ def reports_list(frame: pd.DataFrame, statuses: tuple[str, ...] = ()) -> pd.Data
         "Pin " + frame["lat"].map("{:.4f}".format) + ", " + frame["lon"].map("{:.4f}".format),
         frame["place"],
     )
+    if "repeat_location" not in frame:
+        frame = frame.assign(repeat_location="")
     shown = frame.assign(where=where).sort_values(["date", "submitted_at"], ascending=False, kind="stable")
     return shown[list(REPORT_LABELS)].reset_index(drop=True)
 

@@ -165,9 +165,19 @@ def test_the_table_flags_repeat_locations_only_within_six_months():
     recent = [report(i, END - timedelta(days=i)) for i in range(3)]
     old = [report(10 + i, END - timedelta(days=200 + i), north(800), HIGH_TOWN.lon) for i in range(2)]
     old.append(report(20, END, north(800), HIGH_TOWN.lon))
-    table = hotspots.hotspot_table(frame(recent + old), filters).set_index("reports")
+    parsed = hotspots.with_status(frame(recent + old), pd.DataFrame())
+    table = hotspots.hotspot_table(parsed, filters).set_index("reports")
     assert table.at[3, "repeat_location"] == "yes"
     assert table.at[1, "repeat_location"] == "no"
+    listed = hotspots.reports_list(
+        hotspots.with_repeat_flags(hotspots.select(parsed, filters), parsed, filters)
+    )
+    assert listed.set_index("report_id")["repeat_location"].to_dict() == {
+        "R-00000000": "yes",
+        "R-00000001": "yes",
+        "R-00000002": "yes",
+        "R-00000020": "no",
+    }
 
 
 # --- Emerging hotspots -----------------------------------------------------------------------------------
