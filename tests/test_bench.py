@@ -149,9 +149,19 @@ def test_bench_command_prints_one_json_object_with_every_figure(tmp_path):
     result = json.loads(done.stdout)  # one object and nothing else on stdout
     assert set(result) >= {"machine", "command", "sizes", "submissions", "load", "sheets_quota", "targets"}
     size = result["sizes"]["1000"]
-    assert set(size) >= {"load", "aggregate", "hotspots", "board", "maps", "pages", "app_memory"}
+    assert set(size) >= {
+        "load_sqlite",
+        "load_sheets",
+        "aggregate",
+        "hotspots",
+        "board",
+        "maps",
+        "pages",
+        "app_memory",
+    }
     assert size["aggregate"]["same_counts"] is True
-    assert size["load"]["sqlite"]["seconds"] > 0
+    assert size["load_sqlite"]["seconds"] > 0
+    assert size["load_sheets"]["api_calls_per_read"] == 1
     assert size["maps"]["community"]["html_bytes"] > 0
     assert size["maps"]["naive_markers"]["html_bytes"] > size["maps"]["community"]["html_bytes"]
     for url in ("/map", "/hotspots", "/board"):
@@ -163,6 +173,6 @@ def test_bench_command_prints_one_json_object_with_every_figure(tmp_path):
     for store in ("sqlite", "sheets_with_faults"):
         load = result["load"][store]
         assert load["submitted"] > 0
-        assert (load["lost"], load["doubled"], load["left_in_outbox"]) == (0, 0, 0), load
+        assert (load["lost"], load["doubled"], load["errors"]) == (0, 0, 0), load
     quota = result["sheets_quota"]
     assert quota["sheet_reads_for_those_views"] < quota["page_views"]
