@@ -114,6 +114,7 @@ st.download_button(
     mime="text/html",
     icon=":material/map:",
     key="hs_map_download",
+    on_click="ignore",  # a download needs no rerun of the page
 )
 
 # --- Hotspot table -------------------------------------------------------------------------------
@@ -140,6 +141,7 @@ else:
         mime="text/csv",
         icon=":material/download:",
         key="hs_table_download",
+        on_click="ignore",  # a download needs no rerun of the page
     )
 
 st.subheader("Emerging hotspots")
@@ -211,6 +213,7 @@ st.download_button(
     mime="text/csv",
     icon=":material/download:",
     key="hs_reports_download",
+    on_click="ignore",  # a download needs no rerun of the page
 )
 
 # --- Triage --------------------------------------------------------------------------------------

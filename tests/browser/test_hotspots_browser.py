@@ -70,6 +70,7 @@ def download(page, button: str, tmp_path) -> pd.DataFrame:
         page.get_by_role("button", name=button).click()
     path = tmp_path / event.value.suggested_filename
     event.value.save_as(path)
+    support.wait_for_app(page)
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")  # UTF-8 with a byte-order mark, for Excel
     return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
 
