@@ -446,3 +446,52 @@ def show_confirmation(form: Form, what: str) -> None:
 def community_trigger_met(form: Form) -> bool:
     """Whether the submission just confirmed meets the Community Trigger rule."""
     return bool(st.session_state.get(f"{form.prefix}-trigger"))
+
+
+REDACTION_NOTE = (
+    "Before we store what you write, we remove email addresses, phone numbers, full postcodes, "
+    "vehicle registrations, web links and house addresses."
+)
+
+
+def free_text(
+    form: Form, field: str, label: str, problems: Mapping[str, list[str]], privacy_note: str
+) -> str:
+    """A free-text box with its length counter, its errors beside it and what redaction removes."""
+    text = st.text_area(
+        label,
+        key=form.key(field),
+        height=140,
+        help="Up to 1,000 characters. Longer text is not cut off: you will be asked to shorten it.",
+    )
+    st.caption(characters_used(text, schema.MAX_FREE_TEXT))
+    ui.field_error(problems, field)
+    st.caption(f"{REDACTION_NOTE} {privacy_note}")
+    return text
+
+
+def submit_area(
+    form: Form,
+    label: str,
+    problems: Mapping[str, list[str]],
+    labels: Mapping[str, str],
+    build: Callable[[Mapping, Location, str], object],
+    validate: Callable[[object], list[tuple[str, str]]],
+    to_row: Callable[[object], dict[str, str]],
+) -> None:
+    """The end of a form: the problem summary, any polite refusal, the submit button and sending."""
+    from hcsp_engage import picker
+
+    ui.error_summary(problems, labels)
+    if refusal(form):
+        st.warning(refusal(form), icon=":material/hourglass_top:")
+    st.button(
+        label,
+        type="primary",
+        key=f"{form.prefix}-submit",
+        on_click=submit_form,
+        args=(form, build, validate, to_row),
+        kwargs={"location": lambda: picker.chosen_location(form)},
+    )
+    send_pending(form)
+    st.caption(f"Form reference {form_reference(form)}.")

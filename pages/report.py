@@ -49,7 +49,7 @@ if done := forms.confirmation(FORM):
     st.button("Report another concern", on_click=forms.start_again, args=(FORM,))
     st.stop()
 
-reference = forms.form_reference(FORM)
+forms.form_reference(FORM)  # fixed when the form is first shown: a retry stores once
 problems = forms.problems(FORM)
 key = FORM.key
 forms.form_style()
@@ -124,32 +124,23 @@ with st.container(border=True):
         horizontal=True,
     )
     ui.field_error(problems, "incidents_reported_6m")
-    description = st.text_area(
+    forms.free_text(
+        FORM,
+        "description",
         "Describe what is happening (optional, please do not include names or contact details)",
-        key=key("description"),
-        height=140,
-        help="Up to 1,000 characters. Longer text is not cut off: you will be asked to shorten it.",
-    )
-    st.caption(forms.characters_used(description, schema.MAX_FREE_TEXT))
-    ui.field_error(problems, "description")
-    st.caption(
-        "Before we store what you write, we remove email addresses, phone numbers, full postcodes, "
-        "vehicle registrations, web links and house addresses. What you write is never shown publicly."
+        problems,
+        "What you write is never shown publicly.",
     )
 
-ui.error_summary(problems, LABELS)
-if forms.refusal(FORM):
-    st.warning(forms.refusal(FORM), icon=":material/hourglass_top:")
-st.button(
+forms.submit_area(
+    FORM,
     "Send report",
-    type="primary",
-    key="report-submit",
-    on_click=forms.submit_form,
-    args=(FORM, forms.report_from_answers, records.validate_report, records.report_row),
-    kwargs={"location": lambda: picker.chosen_location(FORM)},
+    problems,
+    LABELS,
+    forms.report_from_answers,
+    records.validate_report,
+    records.report_row,
 )
-forms.send_pending(FORM)
-st.caption(f"Form reference {reference}.")
 st.page_link(
     "pages/privacy.py", label="What we keep and who sees it: the privacy notice", icon=":material/lock:"
 )

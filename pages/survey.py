@@ -34,7 +34,7 @@ if forms.confirmation(FORM):
     st.button("Fill in the survey again", on_click=forms.start_again, args=(FORM,))
     st.stop()
 
-reference = forms.form_reference(FORM)
+forms.form_reference(FORM)  # fixed when the form is first shown: a retry stores once
 problems = forms.problems(FORM)
 key = FORM.key
 forms.form_style()
@@ -134,32 +134,23 @@ with st.container(border=True):
         placeholder="Choose (optional)",
     )
     ui.field_error(problems, "disability")
-    comments = st.text_area(
+    forms.free_text(
+        FORM,
+        "comments",
         "Anything else you want to tell us? (optional, please do not include names or contact details)",
-        key=key("comments"),
-        height=140,
-        help="Up to 1,000 characters. Longer text is not cut off: you will be asked to shorten it.",
-    )
-    st.caption(forms.characters_used(comments, schema.MAX_FREE_TEXT))
-    ui.field_error(problems, "comments")
-    st.caption(
-        "Before we store what you write, we remove email addresses, phone numbers, full postcodes, "
-        "vehicle registrations, web links and house addresses. Nobody outside the Partnership sees it."
+        problems,
+        "Nobody outside the Partnership sees it.",
     )
 
-ui.error_summary(problems, LABELS)
-if forms.refusal(FORM):
-    st.warning(forms.refusal(FORM), icon=":material/hourglass_top:")
-st.button(
+forms.submit_area(
+    FORM,
     "Submit my answers",
-    type="primary",
-    key="survey-submit",
-    on_click=forms.submit_form,
-    args=(FORM, forms.survey_from_answers, records.validate_survey, records.survey_row),
-    kwargs={"location": lambda: picker.chosen_location(FORM)},
+    problems,
+    LABELS,
+    forms.survey_from_answers,
+    records.validate_survey,
+    records.survey_row,
 )
-forms.send_pending(FORM)
-st.caption(f"Form reference {reference}.")
 st.page_link(
     "pages/privacy.py", label="What we keep and who sees it: the privacy notice", icon=":material/lock:"
 )
