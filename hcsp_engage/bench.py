@@ -1083,6 +1083,8 @@ def _get(data: Any, *path: str) -> Any:
 def _cell(value: Any, unit: str = "") -> str:
     if value is None:
         return "–"
+    if isinstance(value, float) and value.is_integer() and abs(value) >= 1:
+        value = int(value)
     if isinstance(value, float):
         text = f"{value:,.3f}" if value < 10 else f"{value:,.1f}"
     elif isinstance(value, int):
