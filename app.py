@@ -11,8 +11,13 @@ HERE = Path(__file__).parent
 st.set_page_config(page_title="HCSP Engage", page_icon="🛡️", layout="wide")
 
 
+# Page files live in views/, not pages/: with a pages/ folder beside it, Streamlit 1.67 runs a page file
+# on its own (skipping this script, its menu and its layout) when a server's first visitor arrives on a
+# deep link such as /survey, until someone opens Home.
+
+
 def page(file: str, title: str, url_path: str, icon: str, **options) -> st.Page:
-    return st.Page(HERE / "pages" / file, title=title, url_path=url_path, icon=icon, **options)
+    return st.Page(HERE / "views" / file, title=title, url_path=url_path, icon=icon, **options)
 
 
 public = [

@@ -1,6 +1,6 @@
 """HCSP Engage: the Herefordshire Community Safety Partnership's community-engagement app.
 
-Pages live in ``pages/`` and stay thin; everything with logic lives here and runs without Streamlit
+Pages live in ``views/`` and stay thin; everything with logic lives here and runs without Streamlit
 (except ``ui``, ``auth`` and the caching wrappers in ``cached``).
 """
 

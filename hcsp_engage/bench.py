@@ -458,7 +458,7 @@ def app_test(page_file: str, role: str | None, timeout: float = 300):
         at.session_state[auth.NAME_KEY] = "Benchmark"
         at.session_state[auth.SEEN_KEY] = time.time()
     at.run()
-    at.switch_page(f"pages/{page_file}").run()  # the first visit fills the caches
+    at.switch_page(f"views/{page_file}").run()  # the first visit fills the caches
     return at
 
 

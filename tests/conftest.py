@@ -35,7 +35,7 @@ def isolated_store(tmp_path, monkeypatch):
 
 
 def open_page(page_file: str | None = None, *, secrets: dict | None = None, timeout: float = 30) -> AppTest:
-    """Run the app as a browser would open it, on ``page_file`` (e.g. "pages/survey.py")."""
+    """Run the app as a browser would open it, on ``page_file`` (e.g. "views/survey.py")."""
     at = AppTest.from_file(str(APP), default_timeout=timeout)
     if secrets:
         at.secrets.update(secrets)

@@ -15,7 +15,7 @@ COMMANDS = ["scripts/run-app", "scripts/run-tests"]
 
 
 def environment_variables_the_code_reads() -> set[str]:
-    sources = [ROOT / "app.py", *ROOT.glob("pages/*.py"), *ROOT.glob("hcsp_engage/**/*.py")]
+    sources = [ROOT / "app.py", *ROOT.glob("views/*.py"), *ROOT.glob("hcsp_engage/**/*.py")]
     names = set()
     for source in sources:
         names |= set(re.findall(r"\bHCSP_[A-Z0-9_]+\b", source.read_text()))

@@ -12,7 +12,7 @@ from hcsp_engage import config, schema, storage, synthetic
 from tests.conftest import open_page
 from tests.pages.staff_support import BOARD_PASSCODE, OFFICER_PASSCODE, SECRETS, sign_in
 
-PAGE = "pages/board.py"
+PAGE = "views/board.py"
 
 
 @pytest.fixture

@@ -55,7 +55,7 @@ def officer_page(name: str = "JB") -> AppTest:
     at.session_state[auth.NAME_KEY] = name
     at.session_state[auth.SEEN_KEY] = time.time()
     at.run()
-    return at.switch_page("pages/hotspots.py").run()
+    return at.switch_page("views/hotspots.py").run()
 
 
 def table(at: AppTest, column: str) -> pd.DataFrame:
@@ -130,7 +130,7 @@ def test_without_sign_in_the_page_shows_nothing_from_the_store(drawn):
     at = AppTest.from_file(str(APP), default_timeout=60)
     at.secrets.update(SECRETS)
     at.run()
-    at.switch_page("pages/hotspots.py").run()
+    at.switch_page("views/hotspots.py").run()
     assert not at.exception
     assert leaked(at) == []
     assert not at.dataframe

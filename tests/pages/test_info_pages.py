@@ -13,7 +13,7 @@ def page_text(at) -> str:
 
 
 def test_privacy_notice_says_what_is_kept_why_who_sees_it_and_for_how_long():
-    at = open_page("pages/privacy.py")
+    at = open_page("views/privacy.py")
     assert not at.exception
     text = page_text(at)
     for phrase in (
@@ -33,11 +33,11 @@ def test_privacy_notice_says_what_is_kept_why_who_sees_it_and_for_how_long():
 
 def test_privacy_notice_quotes_the_configured_public_map_threshold(monkeypatch):
     monkeypatch.setenv("HCSP_PUBLIC_MIN_REPORTS", "25")
-    assert "at least 25 reports" in page_text(open_page("pages/privacy.py"))
+    assert "at least 25 reports" in page_text(open_page("views/privacy.py"))
 
 
 def test_accessibility_statement_gives_wcag_status_known_gaps_and_a_contact():
-    at = open_page("pages/accessibility.py")
+    at = open_page("views/accessibility.py")
     assert not at.exception
     text = page_text(at)
     for phrase in (
@@ -50,7 +50,7 @@ def test_accessibility_statement_gives_wcag_status_known_gaps_and_a_contact():
         assert phrase in text
 
 
-@pytest.mark.parametrize("page", ["pages/privacy.py", "pages/accessibility.py"])
+@pytest.mark.parametrize("page", ["views/privacy.py", "views/accessibility.py"])
 def test_information_pages_carry_the_emergency_notice(page):
     at = open_page(page)
     assert any("call 999 in an emergency" in warning.value for warning in at.warning)

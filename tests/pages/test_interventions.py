@@ -36,7 +36,7 @@ def stored() -> pd.DataFrame:
 
 
 def signed_in():
-    at = open_page("pages/interventions.py", secrets=SECRETS)
+    at = open_page("views/interventions.py", secrets=SECRETS)
     return sign_in(at, OFFICER_PASSCODE, name="JB")
 
 

@@ -60,7 +60,7 @@ def today_iso() -> str:
 
 
 def test_with_no_data_the_page_says_so_and_still_shows_the_interventions(drawn):
-    at = open_page("pages/map.py")
+    at = open_page("views/map.py")
     assert not at.exception
     assert any("No reports or survey answers yet" in info.value for info in at.info)
     public_titles = [i.title for i in interventions.seed_interventions() if i.public]
@@ -71,7 +71,7 @@ def test_with_no_data_the_page_says_so_and_still_shows_the_interventions(drawn):
 
 def test_the_map_shows_only_hexagons_with_at_least_k_reports_and_no_personal_asb(drawn):
     add_reports((HIGH_TOWN, 10, "Noise"), (LEOMINSTER, 9, "Noise"), (LEOMINSTER, 30, "Harassment"))
-    at = open_page("pages/map.py")
+    at = open_page("views/map.py")
     assert not at.exception
     features = hexagons(drawn[-1], "ASB concerns, last 12 months")
     assert len(features) == 1
@@ -81,14 +81,14 @@ def test_the_map_shows_only_hexagons_with_at_least_k_reports_and_no_personal_asb
 def test_k_is_configurable(drawn, monkeypatch):
     monkeypatch.setenv("HCSP_PUBLIC_MIN_REPORTS", "20")
     add_reports((HIGH_TOWN, 15, "Noise"))
-    at = open_page("pages/map.py")
+    at = open_page("views/map.py")
     assert hexagons(drawn[-1], "ASB concerns, last 12 months") == []
     assert any("20 or more reports" in info.value for info in at.info)
 
 
 def test_choosing_a_town_zooms_the_map_there_and_keeps_its_hexagons(drawn):
     add_reports((HIGH_TOWN, 12, "Noise"), (LEOMINSTER, 11, "Vandalism, damage or graffiti"))
-    at = open_page("pages/map.py")
+    at = open_page("views/map.py")
     at.segmented_control(key="map_area").set_value("Leominster").run()
     assert not at.exception
     town = geography.view_for("Leominster")
@@ -99,7 +99,7 @@ def test_choosing_a_town_zooms_the_map_there_and_keeps_its_hexagons(drawn):
 
 def test_no_free_text_or_private_intervention_reaches_the_public_map(drawn):
     seed_distinctive_store()
-    at = open_page("pages/map.py")
+    at = open_page("views/map.py")
     assert not at.exception
     assert leaked(at) == []
     html = maps.to_html(drawn[-1])
@@ -119,7 +119,7 @@ def test_feelings_of_safety_show_the_baselines_and_the_number_of_answers(drawn):
         rows.append(row)
     for row in to_frame(schema.SURVEY_RESPONSES, rows).to_dict("records"):
         store().append(schema.SURVEY_RESPONSES, row)
-    at = open_page("pages/map.py")
+    at = open_page("views/map.py")
     at.segmented_control(key="map_area").set_value("Hereford").run()
     captions = " ".join(caption.value for caption in at.caption)
     assert "Hereford (this survey): 75% feel very or fairly safe (8 answers)" in captions

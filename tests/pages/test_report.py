@@ -15,7 +15,7 @@ from hcsp_engage.config import load_community_trigger
 from hcsp_engage.storage import SqliteStore
 from tests.conftest import open_page
 
-PAGE = "pages/report.py"
+PAGE = "views/report.py"
 TODAY = records.utc_now().date()
 
 

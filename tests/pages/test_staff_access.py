@@ -20,9 +20,9 @@ from tests.pages.staff_support import (
 )
 
 STAFF_PAGES = {
-    "pages/hotspots.py": {"officer"},
-    "pages/interventions.py": {"officer"},
-    "pages/board.py": {"officer", "board"},
+    "views/hotspots.py": {"officer"},
+    "views/interventions.py": {"officer"},
+    "views/board.py": {"officer", "board"},
 }
 
 
@@ -68,7 +68,7 @@ def test_a_wrong_passcode_shows_no_data(page):
 
 @pytest.mark.parametrize("page", [page for page, roles in STAFF_PAGES.items() if "board" not in roles])
 def test_a_board_member_cannot_open_an_officer_page(page):
-    at = open_page(built("pages/board.py"), secrets=SECRETS)
+    at = open_page(built("views/board.py"), secrets=SECRETS)
     sign_in(at, BOARD_PASSCODE, role="board")
     at.switch_page(built(page)).run()
     assert not at.exception
@@ -77,7 +77,7 @@ def test_a_board_member_cannot_open_an_officer_page(page):
 
 
 def test_the_officer_passcode_opens_the_interventions_register():
-    at = open_page("pages/interventions.py", secrets=SECRETS)
+    at = open_page("views/interventions.py", secrets=SECRETS)
     sign_in(at, OFFICER_PASSCODE, name="Jo Bloggs")
     assert not at.exception
     assert "Numbat lighting 7Q" in everything_shown(at)
@@ -100,14 +100,14 @@ def test_the_sidebar_says_who_is_signed_in():
 
 def test_the_board_passcode_does_not_open_an_officer_page_when_typed_there():
     # The officer page only offers the officer role, so the board passcode is simply wrong there.
-    at = open_page("pages/interventions.py", secrets=SECRETS)
+    at = open_page("views/interventions.py", secrets=SECRETS)
     sign_in(at, BOARD_PASSCODE)
     assert leaked(at) == []
     assert any("passcode is not right" in error.value for error in at.error)
 
 
 def test_too_many_wrong_passcodes_lock_the_form_even_for_the_right_one():
-    at = open_page("pages/interventions.py", secrets=SECRETS)
+    at = open_page("views/interventions.py", secrets=SECRETS)
     for _ in range(auth.MAX_ATTEMPTS):
         sign_in(at, "guess")
     assert any("Too many wrong passcodes" in error.value for error in at.error)
@@ -118,14 +118,14 @@ def test_too_many_wrong_passcodes_lock_the_form_even_for_the_right_one():
 
 
 def test_a_name_is_required_to_sign_in():
-    at = open_page("pages/interventions.py", secrets=SECRETS)
+    at = open_page("views/interventions.py", secrets=SECRETS)
     sign_in(at, OFFICER_PASSCODE, name="  ")
     assert any("Enter your name or initials" in error.value for error in at.error)
     assert leaked(at) == []
 
 
 def test_signing_out_hides_the_data_again():
-    at = open_page("pages/interventions.py", secrets=SECRETS)
+    at = open_page("views/interventions.py", secrets=SECRETS)
     sign_in(at, OFFICER_PASSCODE)
     at.button(key="staff_sign_out_page").click().run()
     assert leaked(at) == []
@@ -133,7 +133,7 @@ def test_signing_out_hides_the_data_again():
 
 
 def test_an_idle_session_is_signed_out():
-    at = open_page("pages/interventions.py", secrets=SECRETS)
+    at = open_page("views/interventions.py", secrets=SECRETS)
     sign_in(at, OFFICER_PASSCODE)
     at.session_state[auth.SEEN_KEY] = time.time() - 31 * 60
     at.run()
@@ -155,7 +155,7 @@ def test_single_sign_on_gives_roles_from_the_email_lists():
         "auth": {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32},
         "staff_roles": {"officer": ["officer@herefordshire.gov.uk"]},
     }
-    at = open_page("pages/interventions.py", secrets=secrets)
+    at = open_page("views/interventions.py", secrets=secrets)
     assert leaked(at) == []
     at.user = {"is_logged_in": True, "email": "someone@example.com"}
     at.run()
@@ -169,7 +169,7 @@ def test_single_sign_on_gives_roles_from_the_email_lists():
 
 def test_demo_mode_signs_in_with_one_click_under_a_banner(monkeypatch):
     monkeypatch.setenv("HCSP_DEMO", "1")
-    at = open_page("pages/interventions.py")
+    at = open_page("views/interventions.py")
     assert any("Demo data" in str(element.proto) for element in at.get("html"))
     at.button(key="staff_demo_officer").click().run()
     assert not at.exception

@@ -12,7 +12,7 @@ from hcsp_engage import schema
 from hcsp_engage.storage import SqliteStore
 from tests.conftest import open_page
 
-PAGE = "pages/survey.py"
+PAGE = "views/survey.py"
 
 
 def stored(table: str = schema.SURVEY_RESPONSES) -> pd.DataFrame:

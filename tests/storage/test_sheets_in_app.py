@@ -21,7 +21,7 @@ def emulated_sheets(monkeypatch):
 
 
 def test_a_survey_submitted_in_the_app_lands_in_the_spreadsheet(emulated_sheets):
-    at = open_page("pages/survey.py")
+    at = open_page("views/survey.py")
     fill_required(at)
     submit(at)
 

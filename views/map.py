@@ -12,8 +12,6 @@ ALL = f"All of {COUNTY}"
 CONCERNS_LAYER = "ASB concerns, last 12 months"
 UNSAFE_LAYER = "Places where people feel unsafe"
 
-# Wide: the map beside its figures (app.py asks for wide too, but a page opened by its URL needs it here).
-st.set_page_config(layout="wide")
 ui.public_page("Community map: you said, we did")
 settings = cached.settings()
 k = settings.public_min_reports

@@ -45,7 +45,7 @@ if done := forms.confirmation(FORM):
             f"ask the council for an [ASB case review (Community Trigger)]({rule.application_url}).",
             icon=":material/info:",
         )
-    st.page_link("pages/map.py", label="See the community map", icon=":material/map:")
+    st.page_link("views/map.py", label="See the community map", icon=":material/map:")
     st.button("Report another concern", on_click=forms.start_again, args=(FORM,))
     st.stop()
 
@@ -142,5 +142,5 @@ forms.submit_area(
     records.report_row,
 )
 st.page_link(
-    "pages/privacy.py", label="What we keep and who sees it: the privacy notice", icon=":material/lock:"
+    "views/privacy.py", label="What we keep and who sees it: the privacy notice", icon=":material/lock:"
 )

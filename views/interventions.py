@@ -12,8 +12,6 @@ from streamlit_folium import st_folium
 from hcsp_engage import auth, cached, geography, map_cache, maps, records, schema, ui
 from hcsp_engage.errors import StoreUnavailable
 
-# Wide: the map beside its figures (app.py asks for wide too, but a page opened by its URL needs it here).
-st.set_page_config(layout="wide")
 ui.staff_page("Interventions register")
 user = auth.require_staff({"officer"})
 if user is None:

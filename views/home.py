@@ -39,21 +39,21 @@ st.markdown(
 
 ACTIONS = [
     (
-        "pages/survey.py",
+        "views/survey.py",
         "Take the safety survey",
         "Tell us how safe you feel during the day and after dark, and what would help. About 5 minutes.",
         "Start the survey",
         ":material/checklist:",
     ),
     (
-        "pages/report.py",
+        "views/report.py",
         "Report a concern",
         "Tell us about anti-social behaviour such as noise, vandalism or intimidation. About 3 minutes.",
         "Report a concern",
         ":material/report:",
     ),
     (
-        "pages/map.py",
+        "views/map.py",
         "See the community map",
         "See where concerns are raised and what the Partnership has done: you said, we did.",
         "Open the map",

@@ -28,9 +28,9 @@ ui.public_page("Feelings of safety survey", mentions_domestic_abuse=True)
 if forms.confirmation(FORM):
     forms.show_confirmation(FORM, "answers")
     st.page_link(
-        "pages/map.py", label="See what others have said on the community map", icon=":material/map:"
+        "views/map.py", label="See what others have said on the community map", icon=":material/map:"
     )
-    st.page_link("pages/report.py", label="Report an anti-social behaviour concern", icon=":material/report:")
+    st.page_link("views/report.py", label="Report an anti-social behaviour concern", icon=":material/report:")
     st.button("Fill in the survey again", on_click=forms.start_again, args=(FORM,))
     st.stop()
 
@@ -152,5 +152,5 @@ forms.submit_area(
     records.survey_row,
 )
 st.page_link(
-    "pages/privacy.py", label="What we keep and who sees it: the privacy notice", icon=":material/lock:"
+    "views/privacy.py", label="What we keep and who sees it: the privacy notice", icon=":material/lock:"
 )
