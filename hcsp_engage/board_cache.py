@@ -13,7 +13,8 @@ def _version(tables: dict[str, pd.DataFrame]) -> tuple:
     return tuple(hotspots.version(frame) for _, frame in sorted(tables.items()))
 
 
-@st.cache_data(show_spinner=False, max_entries=2)
+# A resource, not data: the parsed tables are shared, not pickled again on every run (see cached.tables).
+@st.cache_resource(show_spinner=False, max_entries=2)
 def _prepared(version: tuple, _tables: dict[str, pd.DataFrame]) -> board.BoardData:
     return board.prepare(_tables)
 

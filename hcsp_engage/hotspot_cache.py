@@ -19,12 +19,13 @@ from hcsp_engage.analysis.hotspots import Filters
 EDIT_TTL_SECONDS = 600
 
 
-@st.cache_data(show_spinner="Preparing the reports…", max_entries=2, ttl=EDIT_TTL_SECONDS)
+# Resources, not data, for the big frames: no pickled copy on every run (see cached.tables).
+@st.cache_resource(show_spinner="Preparing the reports…", max_entries=2, ttl=EDIT_TTL_SECONDS)
 def _parsed(_reports: pd.DataFrame, key: tuple) -> pd.DataFrame:
     return hotspots.parse_reports(_reports)
 
 
-@st.cache_data(show_spinner=False, max_entries=2, ttl=EDIT_TTL_SECONDS)
+@st.cache_resource(show_spinner=False, max_entries=2, ttl=EDIT_TTL_SECONDS)
 def _with_status(_reports: pd.DataFrame, _status: pd.DataFrame, key: tuple) -> pd.DataFrame:
     return hotspots.with_status(_parsed(_reports, key[0]), _status)
 
@@ -38,7 +39,9 @@ def keys(tables: dict[str, pd.DataFrame]) -> tuple[tuple, tuple]:
 
 def reports(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Every report, parsed, with its current status."""
-    return _with_status(tables[schema.ASB_REPORTS], tables[schema.REPORT_STATUS], keys(tables))
+    return _with_status(tables[schema.ASB_REPORTS], tables[schema.REPORT_STATUS], keys(tables)).copy(
+        deep=False
+    )
 
 
 @st.cache_data(show_spinner="Ranking hotspots…", max_entries=16, ttl=EDIT_TTL_SECONDS)
