@@ -16,6 +16,7 @@ from hcsp_engage.storage.base import Store, drop_repeated_keys, to_frame
 # Several Streamlit sessions write at once: WAL lets readers carry on during a write, and a writer
 # waits this long for another's lock instead of failing at once.
 BUSY_TIMEOUT_MS = 10_000
+READ_CHUNK_ROWS = 50_000
 
 
 def _unique_columns(table: str) -> tuple[str, ...]:
@@ -101,14 +102,18 @@ class SqliteStore(Store):
     def read(self, table: str) -> pd.DataFrame:
         columns = schema.COLUMNS[table]
         names = ", ".join(f'"{column}"' for column in columns)
+        # Read in chunks into pandas' Arrow-backed "str" columns: a Python object per cell would take
+        # several times the memory (about 3 GB for a million reports and responses).
+        chunks = []
         try:
             cursor = self._connection().execute(f'SELECT {names} FROM "{table}" ORDER BY rowid')
-            rows = cursor.fetchall()
+            while rows := cursor.fetchmany(READ_CHUNK_ROWS):
+                chunks.append(pd.DataFrame(rows, columns=list(columns), dtype=object).astype("str"))
         except sqlite3.OperationalError as error:
             raise StoreUnavailable(f"The database is busy or unavailable: {error}") from error
-        if not rows:
+        if not chunks:
             return to_frame(table, [])
-        frame = pd.DataFrame(rows, columns=list(columns), dtype=object)
+        frame = chunks[0] if len(chunks) == 1 else pd.concat(chunks, ignore_index=True)
         return drop_repeated_keys(table, frame)
 
     def read_all(self) -> dict[str, pd.DataFrame]:
