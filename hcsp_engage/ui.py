@@ -57,6 +57,11 @@ _STYLE = """
 .hcsp-exit-link:focus { outline: 3px solid #ffdd00; outline-offset: 0; background: #ffdd00; color: #0b0c0c !important; }
 .hcsp-field-error { color: #b10e1e; font-weight: 700; margin: -0.25rem 0 0.5rem 0; border-left: 4px solid #b10e1e; padding-left: 0.5rem; }
 .hcsp-demo { background: #fff4c2; border: 2px solid #8a6d00; color: #3d3000; padding: 0.4rem 0.8rem; border-radius: 0.3rem; font-weight: 700; margin-bottom: 0.5rem; }
+/* Phones: a smaller title and less space above it, so the first question or action shows without scrolling. */
+@media (max-width: 640px) {
+  [data-testid="stMainBlockContainer"] { padding-top: 4.25rem; }
+  [data-testid="stMainBlockContainer"] h1 { font-size: 2rem; line-height: 1.2; }
+}
 </style>
 """
 
