@@ -43,7 +43,8 @@ def _outbox(path: str) -> storage.Outbox:
     return storage.Outbox(path)
 
 
-def _key(current: config.Settings) -> tuple:
+def store_key(current: config.Settings) -> tuple:
+    """What identifies the configured store: caches keyed on it follow a change of configuration."""
     return (
         current.storage,
         str(current.sqlite_path),
@@ -54,7 +55,7 @@ def _key(current: config.Settings) -> tuple:
 
 
 def store() -> storage.Store:
-    return _store(_key(settings()))
+    return _store(store_key(settings()))
 
 
 def outbox() -> storage.Outbox:
@@ -71,7 +72,7 @@ def _tables(cache_key: tuple) -> dict[str, pd.DataFrame]:
 
 def tables() -> dict[str, pd.DataFrame]:
     """Every table, cached for up to a minute. Raises StoreUnavailable when the store cannot answer."""
-    return {name: frame.copy(deep=False) for name, frame in _tables(_key(settings())).items()}
+    return {name: frame.copy(deep=False) for name, frame in _tables(store_key(settings())).items()}
 
 
 def forget_tables() -> None:
@@ -86,4 +87,13 @@ def submit(table: str, row: dict[str, str]) -> storage.Submitted:
     return outcome
 
 
-__all__ = ["StoreUnavailable", "forget_tables", "outbox", "settings", "store", "submit", "tables"]
+__all__ = [
+    "StoreUnavailable",
+    "forget_tables",
+    "outbox",
+    "settings",
+    "store",
+    "store_key",
+    "submit",
+    "tables",
+]

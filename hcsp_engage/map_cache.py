@@ -28,7 +28,7 @@ def tables() -> dict[str, pd.DataFrame]:
 
     Raises StoreUnavailable when the store cannot answer (the seed is then tried again next time).
     """
-    _seeded(cached._key(cached.settings()))
+    _seeded(cached.store_key(cached.settings()))
     return cached.tables()
 
 
