@@ -265,16 +265,19 @@ def answers(form: Form) -> dict:
 
 
 def checkbox_group(form: Form, name: str, label: str, options: Sequence[str], hint: str = "") -> list[str]:
-    """Several-answers question as checkboxes (large tap targets, read out one by one)."""
+    """Several-answers question as checkboxes (large tap targets, read out one by one), with its
+    errors beside it."""
     _GROUPS[form.key(name)] = tuple(options)
     st.markdown(f"**{label}**")  # fixed question text from the page, never the resident's
     if hint:
         st.caption(hint)
-    return [
+    chosen = [
         option
         for index, option in enumerate(options)
         if st.checkbox(option, key=form.key(f"{name}__{index}"))
     ]
+    ui.field_error(problems(form), name)
+    return chosen
 
 
 def problems(form: Form) -> dict[str, list[str]]:

@@ -115,7 +115,6 @@ with st.container(border=True):
         schema.TOLD,
         hint="Choose all that apply, or 'Nobody yet'.",
     )
-    ui.field_error(problems, "told")
     st.radio(
         "How many separate incidents have you reported in the last six months?",
         schema.INCIDENTS_REPORTED_6M,

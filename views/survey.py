@@ -85,7 +85,6 @@ with st.container(border=True):
         schema.UNSAFE_REASONS,
         hint="Choose all that apply, or none.",
     )
-    ui.field_error(problems, "unsafe_reasons")
     forms.checkbox_group(
         FORM,
         "safer_measures",
@@ -93,7 +92,6 @@ with st.container(border=True):
         schema.SAFER_MEASURES,
         hint="Choose all that apply.",
     )
-    ui.field_error(problems, "safer_measures")
 
 with st.container(border=True):
     st.header("Part 4 of 4: changes, concerns and you")
@@ -104,7 +102,6 @@ with st.container(border=True):
         schema.NOTICED_CHANGES,
         hint="Choose all that you have noticed, or 'None of these'.",
     )
-    ui.field_error(problems, "noticed_changes")
     st.radio(
         "Have these changes made you feel…",
         schema.CHANGES_EFFECT,
