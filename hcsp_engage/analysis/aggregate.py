@@ -11,25 +11,52 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import h3
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from hcsp_engage import geography, records, schema
+from hcsp_engage.analysis import h3_lattice
 from hcsp_engage.privacy import count_band
 
 COUNTY = "Herefordshire"
 PUBLIC_MONTHS = 12
 
 
+def _coordinates(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's code among the column's distinct values, and those values as floats (NaN where blank
+    or not a number). Stored coordinates repeat (4 decimal places, clustered reports), so each distinct
+    text is parsed once; a categorical column already holds its codes."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        codes, distinct = series.cat.codes.to_numpy(), series.cat.categories
+    else:
+        codes, distinct = pd.factorize(series, use_na_sentinel=False)
+    if pd.api.types.is_numeric_dtype(distinct.dtype):
+        values = distinct.to_numpy(dtype=float, na_value=np.nan)
+    else:
+        values = _parse_numbers(distinct)
+    if len(codes) and codes.min() < 0:  # a categorical's missing values: point them at a NaN
+        codes, values = np.where(codes < 0, len(values), codes), np.append(values, np.nan)
+    return codes, values
+
+
+def _parse_numbers(texts: pd.Index) -> np.ndarray:
+    """Texts as floats, NaN where blank or not a number."""
+    try:  # Arrow parses a few thousand texts in well under a millisecond, but refuses any non-number
+        trimmed = pc.utf8_trim_whitespace(pa.array(texts, type=pa.string()))
+        blank_as_null = pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
+        return pc.cast(blank_as_null, pa.float64()).to_numpy(zero_copy_only=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        text = pd.Series(texts, dtype=object).astype(str).str.strip().replace("", None)
+        return pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
+
+
 def _floats(series: pd.Series) -> pd.Series:
     if pd.api.types.is_float_dtype(series):
         return series
-    # Stored coordinates repeat (4 decimal places, clustered reports): parse each distinct text once.
-    codes, distinct = pd.factorize(series)
-    text = pd.Series(distinct, dtype=object).astype(str).str.strip().replace("", None)
-    values = np.append(pd.to_numeric(text, errors="coerce").to_numpy(dtype=float), np.nan)
-    return pd.Series(values[codes], index=series.index)  # code -1 (a missing value) picks the NaN
+    codes, values = _coordinates(series)
+    return pd.Series(values[codes], index=series.index)
 
 
 def locate(
@@ -59,21 +86,22 @@ def locate(
 def _point_cells(
     frame: pd.DataFrame, lat_col: str, lon_col: str, resolution: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Which rows have valid coordinates, each such row's code among the distinct points, and each
-    distinct point's H3 cell (one H3 call per distinct point: reports cluster, so far fewer than rows)."""
-    lat = _floats(frame[lat_col]) if not frame.empty else pd.Series(dtype=float)
-    lon = _floats(frame[lon_col]) if not frame.empty else pd.Series(dtype=float)
-    valid = (lat.between(-90, 90) & lon.between(-180, 180)).to_numpy()
+    """Which rows have valid coordinates, each such row's group code, and each group's H3 cell.
+
+    ``h3_lattice`` does the arithmetic for all points at once and asks H3 to name one point per cell.
+    """
+    if frame.empty:
+        return np.zeros(0, dtype=bool), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object)
+    lat_codes, lat_values = _coordinates(frame[lat_col])
+    lon_codes, lon_values = _coordinates(frame[lon_col])
+    with np.errstate(invalid="ignore"):
+        valid = ((lat_values >= -90) & (lat_values <= 90))[lat_codes] & (
+            (lon_values >= -180) & (lon_values <= 180)
+        )[lon_codes]
     if not valid.any():
         return valid, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object)
-    codes, distinct_lat, distinct_lon = distinct_points(
-        lat[valid].to_numpy(float), lon[valid].to_numpy(float)
-    )
-    distinct_cells = [
-        h3.latlng_to_cell(a, b, resolution)
-        for a, b in zip(distinct_lat.tolist(), distinct_lon.tolist(), strict=True)
-    ]
-    return valid, codes, np.asarray(distinct_cells, dtype=object)
+    codes, cells = h3_lattice.cells(lat_codes[valid], lat_values, lon_codes[valid], lon_values, resolution)
+    return valid, codes, cells
 
 
 def cell_ids(
@@ -102,17 +130,17 @@ def h3_counts(
     skipped."""
     if frame.empty:
         return pd.DataFrame({"cell": pd.Series(dtype=str), "count": pd.Series(dtype=int)})
-    _, codes, distinct_cells = _point_cells(frame, lat_col, lon_col, resolution)
+    _, codes, group_cells = _point_cells(frame, lat_col, lon_col, resolution)
     if not len(codes):
         return pd.DataFrame({"cell": pd.Series(dtype=str), "count": pd.Series(dtype=int)})
-    # Count rows per distinct point, then add the points up per cell: no per-row cell column is built.
-    per_point = pd.DataFrame(
-        {"cell": distinct_cells, "count": np.bincount(codes, minlength=len(distinct_cells))}
-    )
-    counts = per_point.groupby("cell", sort=False)["count"].sum().reset_index()
-    return counts.sort_values(["count", "cell"], ascending=[False, True], kind="stable").reset_index(
-        drop=True
-    )
+    # Rows per group (one lattice point), then groups per cell (a hexagon on a face edge is two groups).
+    per_group = np.bincount(codes, minlength=len(group_cells))
+    cell_codes, cells = pd.factorize(group_cells)
+    counts = np.bincount(cell_codes, weights=per_group).astype(np.int64)
+    names = np.asarray(cells, dtype=str)
+    by_name = np.argsort(names, kind="stable")
+    order = by_name[np.argsort(-counts[by_name], kind="stable")]  # largest first, then by cell
+    return pd.DataFrame({"cell": names[order].astype(object), "count": counts[order]})
 
 
 def cell_area(cell: str) -> str:
