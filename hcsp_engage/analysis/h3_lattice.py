@@ -314,3 +314,9 @@ def cells(
         )
     )
     return codes, np.concatenate(parts)
+
+
+def forget_names() -> None:
+    """Forget the hexagon names looked up so far (the benchmark's first-run figure)."""
+    global _names
+    _names = _NameCache()
