@@ -157,38 +157,52 @@ def _groups(i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 class _NameCache:
     """Hexagon names already looked up, per (resolution, face), by lattice point: H3 is asked only
-    for lattice points not seen before (a county has about 3,800 cells at resolution 8)."""
+    for lattice points not seen before (a county has about 3,800 cells at resolution 8). Shared by
+    every session's thread: additions are made under a lock, and the whole cache starts again past
+    ``limit`` names."""
 
     def __init__(self, limit: int = NAME_CACHE_LIMIT) -> None:
         self.limit = limit
         self._lock = threading.Lock()
         self._known: dict[tuple[int, int], tuple[pd.Index, np.ndarray]] = {}
+        self._size = 0
+
+    def _lookup(self, resolution: int, face: int) -> tuple[pd.Index, np.ndarray]:
+        return self._known.get((resolution, face), (pd.Index([], dtype=np.int64), np.array([], object)))
 
     def names(
         self, resolution: int, face: int, i: np.ndarray, j: np.ndarray, lat: np.ndarray, lon: np.ndarray
     ) -> np.ndarray:
-        key = (i + (1 << 24)) * (1 << 26) + (j + (1 << 24))
-        index, known = self._known.get(
-            (resolution, face), (pd.Index([], dtype=np.int64), np.array([], object))
-        )
+        key = (i + (1 << 24)) * (1 << 26) + (j + (1 << 24))  # |i|, |j| < 2**23 on a face at resolution 15
+        index, known = self._lookup(resolution, face)
         where = index.get_indexer(key)
         missing = where < 0
         names = np.empty(len(key), dtype=object)
         names[~missing] = known[where[~missing]]
         if missing.any():
-            found = [
-                h3.latlng_to_cell(a, b, resolution)
-                for a, b in zip(lat[missing].tolist(), lon[missing].tolist(), strict=True)
-            ]
+            found = np.asarray(
+                [
+                    h3.latlng_to_cell(a, b, resolution)
+                    for a, b in zip(lat[missing].tolist(), lon[missing].tolist(), strict=True)
+                ],
+                dtype=object,
+            )
             names[missing] = found
-            with self._lock:
-                if len(index) + len(found) > self.limit:
-                    index, known = pd.Index([], dtype=np.int64), np.array([], object)
-                self._known[(resolution, face)] = (
-                    index.append(pd.Index(key[missing])),
-                    np.concatenate([known, np.asarray(found, dtype=object)]),
-                )
+            self._remember(resolution, face, key[missing], found)
         return names
+
+    def _remember(self, resolution: int, face: int, keys: np.ndarray, names: np.ndarray) -> None:
+        with self._lock:
+            if self._size + len(keys) > self.limit:
+                self._known.clear()
+                self._size = 0
+            index, known = self._lookup(resolution, face)
+            new = index.get_indexer(keys) < 0  # another session may have added some meanwhile
+            self._known[(resolution, face)] = (
+                index.append(pd.Index(keys[new])),
+                np.concatenate([known, names[new]]),
+            )
+            self._size += int(new.sum())
 
 
 _names = _NameCache()
@@ -266,8 +280,7 @@ def cells(
     lat_of, lon_of = lat_codes, lon_codes
     by_hand: list[np.ndarray] = []
     while len(waiting):  # one round per face the points fall on: a county needs one, the globe twenty
-        first = _unit_vectors(lat_values[lat_of[:1]], lon_values[lon_of[:1]])[0]
-        face = int(np.argmax(face_centres() @ first))
+        face = _face_of(_unit_vectors(lat_values[lat_of[:1]], lon_values[lon_of[:1]])[0])
         try:
             a_vector, b_vector = lattice_frame(face, resolution)
         except RuntimeError:

@@ -1,5 +1,7 @@
 """The arithmetic H3 path must give H3's own answer for every point, wherever it is."""
 
+from concurrent.futures import ThreadPoolExecutor
+
 import h3
 import numpy as np
 import pandas as pd
@@ -117,3 +119,13 @@ def test_h3_counts_give_the_same_cells_whatever_the_columns_hold(kind):
     counts = aggregate.h3_counts(text, "lat", "lon", 8)
     assert dict(zip(counts["cell"], counts["count"], strict=True)) == expected.value_counts().to_dict()
     assert list(counts["count"]) == sorted(counts["count"], reverse=True)
+
+
+def test_sessions_naming_cells_at_the_same_time_all_get_h3s_cells(monkeypatch):
+    monkeypatch.setattr(h3_lattice, "_names", h3_lattice._NameCache())
+    rng = np.random.default_rng(9)
+    batches = [(rng.uniform(51.8, 52.4, 3_000), rng.uniform(-3.1, -2.3, 3_000)) for _ in range(16)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda batch: mismatches(*batch, 8), batches))
+    assert results == [[]] * 16
+    assert mismatches(*batches[0], 8) == []  # the shared names are still one per lattice point
