@@ -15,7 +15,7 @@ import pandas as pd
 from branca.element import Element, MacroElement
 from jinja2 import Template
 
-from hcsp_engage import geography
+from hcsp_engage import compact, geography
 from hcsp_engage.analysis.public import PRECISION_WORDS, month_label
 from hcsp_engage.privacy import COUNT_BANDS
 
@@ -55,8 +55,19 @@ MAP_STYLE = """<style>
 
 
 def escape(value: object) -> str:
-    """Text safe to put inside folium's raw-HTML popups and tooltips."""
-    return html.escape("" if value is None else str(value), quote=True)
+    """Text safe to put inside folium's raw-HTML popups and tooltips.
+
+    Besides HTML escaping, "{" is written as the character reference ``&#123;`` (the page shows "{"):
+    folium reads each rendered script again as a Jinja template, so "{{ ... }}" typed by a resident would
+    otherwise be run on the server when the map is drawn.
+    """
+    return html.escape("" if value is None else str(value), quote=True).replace("{", "&#123;")
+
+
+def plain_option(value: object) -> str:
+    """Text for a Leaflet option that is shown as text, not HTML (a marker's title): a zero-width space
+    after each "{" keeps folium's second Jinja reading from running it (see ``escape``)."""
+    return ("" if value is None else str(value)).replace("{", "{\u200b")
 
 
 def band_colour(band: str, palette: str = "concerns") -> str:
@@ -95,19 +106,17 @@ def base_map(view: geography.Town | None = None, *, outline: bool = True) -> fol
     return fmap
 
 
-def hex_features(cells: pd.DataFrame, palette: str = "concerns") -> dict:
-    """GeoJSON for banded cells (``cell`` and ``band`` columns): one polygon per cell."""
-    features = []
-    for cell, band in zip(cells["cell"], cells["band"], strict=True):
-        ring = [[lon, lat] for lat, lon in geography.cell_boundary(cell)]
-        ring.append(ring[0])
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": {"type": "Polygon", "coordinates": [ring]},
-                "properties": {"band": escape(band), "colour": band_colour(band, palette)},
-            }
-        )
+def hex_features(cells: pd.DataFrame) -> dict:
+    """GeoJSON for banded cells (``cell`` and ``band`` columns): one polygon per cell, its corners rounded to
+    about a metre, and the band (what the tooltip shows) as its only property."""
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Polygon", "coordinates": [compact.cell_ring(cell)]},
+            "properties": {"band": escape(band)},
+        }
+        for cell, band in zip(cells["cell"], cells["band"], strict=True)
+    ]
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -117,16 +126,13 @@ def hex_layer(
     """A switchable layer of hexagons coloured by band, with the band as the tooltip."""
     group = folium.FeatureGroup(name=name, show=show)
     if not cells.empty:
-        folium.GeoJson(
-            hex_features(cells, palette),
+        compact.CompactGeoJson(
+            hex_features(cells),
             name=name,
-            style_function=lambda feature: {
-                "fillColor": feature["properties"]["colour"],
-                "color": "#333333",
-                "weight": 1,
-                "fillOpacity": 0.6,
-            },
-            highlight_function=lambda feature: {"weight": 3, "fillOpacity": 0.8},
+            fill_by="band",
+            fills={escape(band): band_colour(band, palette) for band in set(cells["band"])},
+            style={"color": "#333333", "weight": 1, "fillOpacity": 0.6},
+            highlight={"weight": 3, "fillOpacity": 0.8},
             tooltip=folium.GeoJsonTooltip(fields=["band"], aliases=[escape(label)]),
         ).add_to(group)
     return group
@@ -232,8 +238,8 @@ def intervention_layer(
             tooltip=folium.Tooltip(escape(row.get("title", ""))),
             # The marker's accessible name. Leaflet sets it as a DOM property (text, never HTML), and
             # folium writes options as JSON, so the raw title is safe here.
-            title=f"{row.get('kind', '')}: {row.get('title', '')}",
-            alt=f"{row.get('kind', '')}: {row.get('title', '')}",
+            title=plain_option(f"{row.get('kind', '')}: {row.get('title', '')}"),
+            alt=plain_option(f"{row.get('kind', '')}: {row.get('title', '')}"),
         ).add_to(group)
     return group
 

@@ -16,7 +16,7 @@ import folium
 import pandas as pd
 from folium.plugins import FastMarkerCluster, HeatMap
 
-from hcsp_engage import geography, maps
+from hcsp_engage import compact, geography, maps
 from hcsp_engage.analysis.aggregate import h3_counts
 
 MAX_POINTS = 3_000
@@ -35,15 +35,26 @@ INTERVENTIONS_LAYER = "Interventions"
 EMERGING_LAYER = "Emerging hotspots"
 EMERGING_COLOUR = "#6a1b9a"
 
-# Each point is [lat, lon, popup HTML]; the popup text is escaped in Python before it gets here.
+# Each point is [lat, lon, reference, then the number of each POPUP_FIELDS value in its list]; the lists
+# (escaped in Python) come once, so repeated categories, places and descriptions travel once. The popup
+# is built here exactly as ``point_popup`` builds it.
+POPUP_FIELDS = ("category", "occurred_on", "time_of_day", "place", "location_detail", "status", "description")
 POINT_CALLBACK = """
-function (row) {
-    var marker = L.circleMarker(new L.LatLng(row[0], row[1]), {
-        radius: 7, color: "#0b0c0c", weight: 1, fillColor: "#1d70b8", fillOpacity: 0.85
-    });
-    marker.bindPopup(row[2], {maxWidth: 300});
-    return marker;
-}
+(function (lists) {
+    return function (row) {
+        function text(field) { return lists[field][row[3 + field]]; }
+        var lines = ["<strong>" + text(0) + "</strong>", row[2] + " \\u00b7 last happened " + text(1)];
+        if (text(2)) lines.push(text(2));
+        lines.push("Where: " + (text(3) || "Pin") + (text(4) ? " (" + text(4) + ")" : ""));
+        if (text(5)) lines.push("Status: " + text(5));
+        if (text(6)) lines.push("<em>" + text(6) + "</em>");
+        var marker = L.circleMarker(new L.LatLng(row[0], row[1]), {
+            radius: 7, color: "#0b0c0c", weight: 1, fillColor: "#1d70b8", fillOpacity: 0.85
+        });
+        marker.bindPopup(lines.join("<br>"), {maxWidth: 300});
+        return marker;
+    };
+})(LISTS)
 """
 
 
@@ -99,17 +110,27 @@ def point_popup(row: Mapping) -> str:
 
 
 def points_layer(sample: PointSample) -> FastMarkerCluster:
+    """The sampled points, clustered, each with the popup ``point_popup`` gives it."""
     points = sample.points
     columns = ("category", "report_id", "occurred_on", "time_of_day", "place", "location_detail")
     columns += tuple(column for column in ("status", "description") if column in points)
     rows = points[list(columns)].astype(str).to_dict("records") if len(points) else []
-    data = [
-        [round(float(lat), 5), round(float(lon), 5), point_popup(row)]
-        for lat, lon, row in zip(points["lat"], points["lon"], rows, strict=True)
-    ]
+    lists: dict[str, dict[str, int]] = {field: {} for field in POPUP_FIELDS}
+    data = []
+    for lat, lon, row in zip(points["lat"], points["lon"], rows, strict=True):
+        numbers = [
+            lists[field].setdefault(maps.escape(_text(row, field)), len(lists[field]))
+            for field in POPUP_FIELDS
+        ]
+        data.append(
+            [compact.rounded(lat), compact.rounded(lon), maps.escape(_text(row, "report_id")), *numbers]
+        )
+    callback = POINT_CALLBACK.replace(
+        "LISTS", compact.script_json([list(lists[field]) for field in POPUP_FIELDS])
+    )
     return FastMarkerCluster(
         data,
-        callback=POINT_CALLBACK,
+        callback=callback,
         name=POINTS_LAYER,
         options={"showCoverageOnHover": False, "maxClusterRadius": 50},
     )
@@ -117,13 +138,15 @@ def points_layer(sample: PointSample) -> FastMarkerCluster:
 
 def heat_layer(reports: pd.DataFrame) -> HeatMap:
     """A heat layer from counts in small H3 cells (one weighted point per cell, all reports counted)."""
-    counts = h3_counts(reports, "lat", "lon", HEAT_RESOLUTION)
+    counts = h3_counts(reports, "lat", "lon", HEAT_RESOLUTION).sort_values("cell", kind="stable")
     top = float(counts["count"].max()) if len(counts) else 1.0
-    data = [
-        [*geography.cell_centre(cell), round(float(count) / top, 4)]
-        for cell, count in zip(counts["cell"], counts["count"], strict=True)
-    ]
-    return HeatMap(data, name=HEAT_LAYER, radius=18, blur=14, min_opacity=0.3, show=False)
+    data = []
+    for cell, count in zip(counts["cell"], counts["count"], strict=True):
+        lat, lon = geography.cell_centre(cell)
+        data.append(
+            [compact.rounded(lat), compact.rounded(lon), round(float(count) / top, compact.WEIGHT_DECIMALS)]
+        )
+    return compact.CompactHeatMap(data, name=HEAT_LAYER, radius=18, blur=14, min_opacity=0.3, show=False)
 
 
 def cell_colour(count: int) -> str:
@@ -136,27 +159,22 @@ def cells_layer(reports: pd.DataFrame, limit: int = MAX_CELLS) -> tuple[folium.F
     cells had reports."""
     counts = h3_counts(reports, "lat", "lon", CELL_RESOLUTION)
     group = folium.FeatureGroup(name=CELLS_LAYER, show=True)
-    features = []
-    for cell, count in zip(counts["cell"].head(limit), counts["count"].head(limit), strict=True):
-        ring = [[lon, lat] for lat, lon in geography.cell_boundary(cell)]
-        ring.append(ring[0])
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": {"type": "Polygon", "coordinates": [ring]},
-                "properties": {"reports": int(count), "cell": cell, "colour": cell_colour(int(count))},
-            }
-        )
+    shown = counts.head(limit)
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Polygon", "coordinates": [compact.cell_ring(cell)]},
+            "properties": {"reports": int(count), "cell": cell},
+        }
+        for cell, count in zip(shown["cell"], shown["count"], strict=True)
+    ]
     if features:
-        folium.GeoJson(
+        compact.CompactGeoJson(
             {"type": "FeatureCollection", "features": features},
-            style_function=lambda feature: {
-                "fillColor": feature["properties"]["colour"],
-                "color": "#555555",
-                "weight": 1,
-                "fillOpacity": 0.55,
-            },
-            highlight_function=lambda feature: {"weight": 3, "fillOpacity": 0.75},
+            fill_by="reports",
+            fills={int(count): cell_colour(int(count)) for count in set(shown["count"])},
+            style={"color": "#555555", "weight": 1, "fillOpacity": 0.55},
+            highlight={"weight": 3, "fillOpacity": 0.75},
             tooltip=folium.GeoJsonTooltip(fields=["reports", "cell"], aliases=["Reports", "Cell"]),
         ).add_to(group)
     return group, len(counts)
