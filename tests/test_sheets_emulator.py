@@ -170,6 +170,31 @@ def test_injected_faults_answer_like_google_and_change_nothing():
         assert emulator.values("key", "Sheet1") == [["b"]]
 
 
+def test_a_fault_can_let_the_first_matching_requests_through():
+    with SheetsEmulator() as emulator:
+        emulator.create_spreadsheet("key")
+        emulator.inject("503", times=1, path_contains=":append", after=2)
+        url = f"{emulator.url}/v4/spreadsheets/key/values/Sheet1!A1:append?valueInputOption=RAW"
+        answers = [requests.post(url, json={"values": [[str(n)]]}, timeout=10).status_code for n in range(4)]
+        assert answers == [200, 200, 503, 200]
+        assert emulator.values("key", "Sheet1") == [["0"], ["1"], ["3"]]
+
+
+def test_a_large_sheet_answers_row_by_row_as_it_does_cell_by_cell():
+    rows = [[f"r{n}", "", str(n) if n % 3 else "", "0123" if n % 2 else ""] for n in range(2000)]
+    with SheetsEmulator() as emulator:
+        emulator.create_spreadsheet("key", sheets={"Sheet1": [*rows, [], []]})
+        base = f"{emulator.url}/v4/spreadsheets/key/values"
+        by_rows = requests.get(f"{base}/Sheet1!A2:D1500", timeout=10).json()
+        by_columns = requests.get(f"{base}/Sheet1!A2:D1500?majorDimension=COLUMNS", timeout=10).json()
+    expected = [row[: max((i + 1 for i, cell in enumerate(row) if cell), default=0)] for row in rows[1:1500]]
+    assert by_rows == {"range": "Sheet1!A2:D1500", "majorDimension": "ROWS", "values": expected}
+    columns = [[row[index] for row in rows[1:1500]] for index in range(4)]
+    assert by_columns["values"] == [
+        column[: max((i + 1 for i, cell in enumerate(column) if cell), default=0)] for column in columns
+    ]
+
+
 def test_lost_response_applies_the_write_but_never_answers():
     with SheetsEmulator() as emulator:
         emulator.create_spreadsheet("key")

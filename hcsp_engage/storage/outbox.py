@@ -3,6 +3,11 @@
 A resident's answers are never lost: when Google Sheets is down the row waits here (a SQLite file on
 local disk) and is sent again later. Because every append is idempotent on the row's key, sending a
 row that did in fact reach the sheet before the failure stores nothing twice.
+
+Waiting rows go out in batches: each table's rows, up to ``BATCH_ROWS`` at a time, in one
+``Store.append_many`` call (one API call on Google Sheets, which allows 60 writes a minute). After an
+outage of an hour thousands of rows wait; one call a row would take hours to send them, and the
+residents submitting meanwhile would each wait for many calls.
 """
 
 from __future__ import annotations
@@ -16,6 +21,9 @@ from pathlib import Path
 
 from hcsp_engage.errors import StoreUnavailable
 from hcsp_engage.storage.base import Store
+
+# Rows sent in one call: about 300 KB of JSON on Google Sheets, well within one request's size and time.
+BATCH_ROWS = 500
 
 
 @dataclass(frozen=True)
@@ -32,8 +40,9 @@ class Pending:
 
 
 class Outbox:
-    def __init__(self, path: Path | str):
+    def __init__(self, path: Path | str, batch_rows: int = BATCH_ROWS):
         self.path = Path(path)
+        self.batch_rows = batch_rows
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._flush_lock = threading.Lock()
         self._local = threading.local()
@@ -62,10 +71,12 @@ class Outbox:
                 "INSERT INTO outbox (target, row_json) VALUES (?, ?)", (table, json.dumps(dict(row)))
             )
 
-    def pending(self) -> list[Pending]:
+    def pending(self, limit: int | None = None) -> list[Pending]:
+        """The waiting rows, oldest first (at most ``limit`` of them)."""
         with self._connect() as connection:
             rows = connection.execute(
-                "SELECT entry_id, target, row_json FROM outbox ORDER BY entry_id"
+                "SELECT entry_id, target, row_json FROM outbox ORDER BY entry_id LIMIT ?",
+                (-1 if limit is None else limit,),
             ).fetchall()
         return [Pending(entry_id, table, json.loads(row_json)) for entry_id, table, row_json in rows]
 
@@ -73,32 +84,43 @@ class Outbox:
         with self._connect() as connection:
             return connection.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
 
-    def flush(self, store: Store, limit: int = 20) -> int:
+    def flush(self, store: Store, limit: int = BATCH_ROWS) -> int:
         """Send up to ``limit`` waiting rows; stop at the first failure. Returns how many were sent."""
         return self.deliver(store, limit).sent
 
-    def deliver(self, store: Store, limit: int = 20) -> Delivery:
+    def deliver(self, store: Store, limit: int = BATCH_ROWS) -> Delivery:
         """``flush``, also saying whether it stopped because the store failed.
 
-        Only one thread flushes at a time, so two sessions cannot send the same waiting row at once.
+        The oldest ``limit`` rows are sent table by table (in the order each table's first row waited),
+        each table's in batches of at most ``batch_rows`` rows with one ``append_many`` call. A batch
+        leaves the outbox only once the store has taken all of it; when the store fails, that batch and
+        every later one stay queued (a row the store did write before failing is found there next time,
+        and not written again). Only one thread delivers at a time, so two sessions cannot send the
+        same waiting row at once.
         """
         if not self._flush_lock.acquire(blocking=False):
             return Delivery(0, failed=False)
         sent = 0
         try:
-            for item in self.pending()[:limit]:
-                try:
-                    store.append(item.table, item.row)
-                except StoreUnavailable as error:
+            by_table: dict[str, list[Pending]] = {}
+            for item in self.pending(limit):
+                by_table.setdefault(item.table, []).append(item)
+            for table, items in by_table.items():
+                for start in range(0, len(items), max(self.batch_rows, 1)):
+                    batch = items[start : start + max(self.batch_rows, 1)]
+                    ids = [(item.entry_id,) for item in batch]
+                    try:
+                        store.append_many(table, [item.row for item in batch])
+                    except StoreUnavailable as error:
+                        with self._connect() as connection:
+                            connection.executemany(
+                                "UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE entry_id = ?",
+                                [(str(error)[:500], entry_id) for (entry_id,) in ids],
+                            )
+                        return Delivery(sent, failed=True)
                     with self._connect() as connection:
-                        connection.execute(
-                            "UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE entry_id = ?",
-                            (str(error)[:500], item.entry_id),
-                        )
-                    return Delivery(sent, failed=True)
-                with self._connect() as connection:
-                    connection.execute("DELETE FROM outbox WHERE entry_id = ?", (item.entry_id,))
-                sent += 1
+                        connection.executemany("DELETE FROM outbox WHERE entry_id = ?", ids)
+                    sent += len(batch)
         finally:
             self._flush_lock.release()
         return Delivery(sent, failed=False)

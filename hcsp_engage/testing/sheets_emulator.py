@@ -347,21 +347,43 @@ def _trimmed(rows: list[list[Any]]) -> list[list[Any]]:
     return result
 
 
+def _row_values(cells: list[Any], render: str) -> list[Any]:
+    """One row's cells as the API answers them, trailing empty cells left out. Text (what the app
+    writes) answers as itself in every render option, so only other values go through ``_rendered``."""
+    values = [
+        value if type(value) is str else ("" if value is None else _rendered(value, render))
+        for value in cells
+    ]
+    while values and values[-1] == "":
+        values.pop()
+    return values
+
+
 def _value_range(span: Span, render: str, major: str) -> dict[str, Any]:
     _check_grid(span.sheet, span.top, span.left, span.bottom, span.right)
     sheet = span.sheet
-    rows = [
-        [
-            "" if (value := sheet.get(row, column)) is None else _rendered(value, render)
-            for column in range(span.left, span.right + 1)
-        ]
-        for row in range(span.top, min(span.bottom + 1, len(sheet.grid)))
-    ]
-    if major == "COLUMNS":
-        width = max((len(cells) for cells in rows), default=0)
-        rows = [[cells[index] if index < len(cells) else "" for cells in rows] for index in range(width)]
     result: dict[str, Any] = {"range": span.a1(), "majorDimension": major}
-    values = _trimmed(rows)
+    if major == "COLUMNS":
+        rows = [
+            [
+                "" if (value := sheet.get(row, column)) is None else _rendered(value, render)
+                for column in range(span.left, span.right + 1)
+            ]
+            for row in range(span.top, min(span.bottom + 1, len(sheet.grid)))
+        ]
+        width = max((len(cells) for cells in rows), default=0)
+        values = _trimmed(
+            [[cells[index] if index < len(cells) else "" for cells in rows] for index in range(width)]
+        )
+    else:
+        # Row by row over the stored slices rather than cell by cell: a sheet of 100,000 rows answers
+        # several times faster, with the same values.
+        values = [
+            _row_values(cells[span.left : span.right + 1], render)
+            for cells in sheet.grid[span.top : span.bottom + 1]
+        ]
+        while values and not values[-1]:
+            values.pop()
     if values:
         result["values"] = values
     return result
@@ -419,6 +441,7 @@ class _Fault:
     times: int
     method: str | None
     path_contains: str | None
+    after: int = 0  # matching requests to let through first
 
     def matches(self, method: str, path: str) -> bool:
         if self.method and self.method.upper() != method:
@@ -470,7 +493,9 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(status, answer)
 
     def _send(self, status: int, answer: Mapping[str, Any]) -> None:
-        payload = json.dumps(answer, ensure_ascii=False, indent=2).encode("utf-8")
+        # Compact JSON: Google indents its answers, but whitespace means nothing to a JSON reader and
+        # indenting a 100,000-row answer took longer than building it.
+        payload = json.dumps(answer, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=UTF-8")
         self.send_header("Content-Length", str(len(payload)))
@@ -576,9 +601,14 @@ class SheetsEmulator:
     # -- faults
 
     def inject(
-        self, kind: str, times: int = 1, method: str | None = None, path_contains: str | None = None
+        self,
+        kind: str,
+        times: int = 1,
+        method: str | None = None,
+        path_contains: str | None = None,
+        after: int = 0,
     ) -> None:
-        """Make the next ``times`` matching requests fail.
+        """Make the next ``times`` matching requests fail (after letting ``after`` of them through).
 
         "429", "500", "503": answer with that error and change nothing. "hang": never answer (until
         ``release_hangs`` or 60 s), change nothing. "lost_response": make the change, then drop the
@@ -587,7 +617,7 @@ class SheetsEmulator:
         if kind not in FAULTS:
             raise ValueError(f"Unknown fault {kind!r}; choose one of {', '.join(FAULTS)}.")
         with self._lock:
-            self._faults.append(_Fault(kind, times, method, path_contains))
+            self._faults.append(_Fault(kind, times, method, path_contains, after))
 
     def release_hangs(self) -> None:
         self._hang_release.set()
@@ -603,6 +633,9 @@ class SheetsEmulator:
             self.requests.append((method, path))
             for fault in self._faults:
                 if fault.times > 0 and fault.matches(method, path):
+                    if fault.after > 0:
+                        fault.after -= 1
+                        continue
                     fault.times -= 1
                     if fault.kind == "hang":
                         self._hang_release.clear()
