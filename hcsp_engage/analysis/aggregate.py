@@ -44,6 +44,7 @@ def _coordinates(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 def _parse_numbers(texts: pd.Index) -> np.ndarray:
     """Texts as floats, NaN where blank or not a number."""
     try:  # Arrow parses a few thousand texts in well under a millisecond, but refuses any non-number
+        texts = texts.array if isinstance(texts.array, pd.arrays.ArrowStringArray) else list(texts)
         trimmed = pc.utf8_trim_whitespace(pa.array(texts, type=pa.string()))
         blank_as_null = pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
         return pc.cast(blank_as_null, pa.float64()).to_numpy(zero_copy_only=False)
@@ -85,34 +86,25 @@ def locate(
 
 def _point_cells(
     frame: pd.DataFrame, lat_col: str, lon_col: str, resolution: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Which rows have valid coordinates, each such row's group code, and each group's H3 cell.
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's group code (-1 where it has no valid coordinates) and each group's H3 cell.
 
     ``h3_lattice`` does the arithmetic for all points at once and asks H3 to name one point per cell.
     """
     if frame.empty:
-        return np.zeros(0, dtype=bool), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object)
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object)
     lat_codes, lat_values = _coordinates(frame[lat_col])
     lon_codes, lon_values = _coordinates(frame[lon_col])
-    with np.errstate(invalid="ignore"):
-        valid = ((lat_values >= -90) & (lat_values <= 90))[lat_codes] & (
-            (lon_values >= -180) & (lon_values <= 180)
-        )[lon_codes]
-    if not valid.any():
-        return valid, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object)
-    codes, cells = h3_lattice.cells(lat_codes[valid], lat_values, lon_codes[valid], lon_values, resolution)
-    return valid, codes, cells
+    return h3_lattice.cells(lat_codes, lat_values, lon_codes, lon_values, resolution)
 
 
 def cell_ids(
     frame: pd.DataFrame, lat_col: str = "lat", lon_col: str = "lon", resolution: int = 8
 ) -> pd.Series:
     """Each row's H3 cell at ``resolution`` ("" where the row has no valid coordinates), same index."""
-    cells = np.full(len(frame), "", dtype=object)
-    valid, codes, distinct_cells = _point_cells(frame, lat_col, lon_col, resolution)
-    if len(codes):
-        cells[valid] = distinct_cells[codes]
-    return pd.Series(cells, index=frame.index, dtype=object)
+    codes, cells = _point_cells(frame, lat_col, lon_col, resolution)
+    named = np.append(cells, "")  # code -1 picks the ""
+    return pd.Series(named[codes], index=frame.index, dtype=object)
 
 
 def distinct_points(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -130,17 +122,16 @@ def h3_counts(
     skipped."""
     if frame.empty:
         return pd.DataFrame({"cell": pd.Series(dtype=str), "count": pd.Series(dtype=int)})
-    _, codes, group_cells = _point_cells(frame, lat_col, lon_col, resolution)
-    if not len(codes):
+    codes, group_cells = _point_cells(frame, lat_col, lon_col, resolution)
+    if not len(group_cells):
         return pd.DataFrame({"cell": pd.Series(dtype=str), "count": pd.Series(dtype=int)})
     # Rows per group (one lattice point), then groups per cell (a hexagon on a face edge is two groups).
-    per_group = np.bincount(codes, minlength=len(group_cells))
+    per_group = np.bincount(codes + 1, minlength=len(group_cells) + 1)[1:]  # code -1: no location
     cell_codes, cells = pd.factorize(group_cells)
     counts = np.bincount(cell_codes, weights=per_group).astype(np.int64)
     names = np.asarray(cells, dtype=str)
-    by_name = np.argsort(names, kind="stable")
-    order = by_name[np.argsort(-counts[by_name], kind="stable")]  # largest first, then by cell
-    return pd.DataFrame({"cell": names[order].astype(object), "count": counts[order]})
+    order = np.lexsort((names, -counts))  # largest first, then by cell
+    return pd.DataFrame({"cell": names[order], "count": counts[order]})
 
 
 def cell_area(cell: str) -> str:

@@ -29,6 +29,8 @@ FACE_MARGIN = 1e-12
 # Hexagon names already looked up, per (resolution, face, i, j): the county has about 3,800 cells at
 # resolution 8, so this stays small; it is emptied if anything ever fills it.
 NAME_CACHE_LIMIT = 200_000
+# Points are projected and rounded this many at a time: a block's arrays stay in the processor's cache.
+BLOCK = 1 << 15
 # Dense grouping needs one slot per lattice position in the points' bounding box; past this, sort.
 DENSE_LIMIT = 4_000_000
 
@@ -209,54 +211,69 @@ _names = _NameCache()
 
 
 class _Trig:
-    """Sines and cosines of the distinct latitudes and longitudes, and dot products of points (given as
-    codes into them) with fixed vectors, split so each point costs two look-ups and two operations."""
+    """Sines and cosines of the distinct latitudes and longitudes. A point's dot product with a fixed
+    vector splits into cos lat * (a part per longitude) + (a part per latitude), so each point costs
+    two look-ups and two operations."""
 
     def __init__(self, lat_values: np.ndarray, lon_values: np.ndarray) -> None:
-        lat, lon = np.radians(lat_values), np.radians(lon_values)
+        with np.errstate(invalid="ignore"):
+            self.lat_ok = (lat_values >= -90) & (lat_values <= 90)
+            self.lon_ok = (lon_values >= -180) & (lon_values <= 180)
+        lat, lon = (
+            np.radians(np.where(self.lat_ok, lat_values, 0)),
+            np.radians(np.where(self.lon_ok, lon_values, 0)),
+        )
         self.cos_lat, self.sin_lat = np.cos(lat), np.sin(lat)
         self.cos_lon, self.sin_lon = np.cos(lon), np.sin(lon)
 
-    def parts(self, vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """vector . (cos lat cos lon, cos lat sin lon, sin lat) = cos lat * by_lon + by_lat"""
-        return self.cos_lon * vector[0] + self.sin_lon * vector[1], self.sin_lat * vector[2]
+    def parts(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For vectors (k x 3): the parts per longitude (n_lon x k) and per latitude (n_lat x k)."""
+        by_lon = np.outer(self.cos_lon, vectors[:, 0]) + np.outer(self.sin_lon, vectors[:, 1])
+        return by_lon, np.outer(self.sin_lat, vectors[:, 2])
 
-    def dot(
-        self, vector: np.ndarray, lat_of: np.ndarray, lon_of: np.ndarray, cos_lat: np.ndarray
-    ) -> np.ndarray:
-        by_lon, by_lat = self.parts(vector)
-        return cos_lat * by_lon[lon_of] + by_lat[lat_of]
-
-    def surely_positive(self, vector: np.ndarray, lats: np.ndarray, lons: np.ndarray) -> bool:
-        """Whether vector . point > FACE_MARGIN for every point whose latitude is among ``lats`` and
-        longitude among ``lons`` (indices of distinct values): cos lat is never negative, so the
-        smallest by_lon bounds every point of a latitude."""
-        by_lon, by_lat = self.parts(vector)
-        lowest = self.cos_lat[lats] * by_lon[lons].min() + by_lat[lats]
+    def surely_positive(self, vector: np.ndarray) -> bool:
+        """Whether vector . point > FACE_MARGIN for every valid point made of these latitudes and
+        longitudes: cos lat is never negative, so the smallest part per longitude bounds them all."""
+        by_lon, by_lat = self.parts(vector[None, :])
+        if not self.lat_ok.any() or not self.lon_ok.any():
+            return True
+        lowest = self.cos_lat[self.lat_ok] * by_lon[self.lon_ok, 0].min() + by_lat[self.lat_ok, 0]
         return bool(lowest.min() > FACE_MARGIN)
 
 
-def _used(codes: np.ndarray, size: int) -> np.ndarray:
-    used = np.zeros(size, dtype=bool)
-    used[codes] = True
-    return np.flatnonzero(used)
+class _Face:
+    """One face's lattice at one resolution, and the edges points may lie beyond."""
 
+    def __init__(self, face: int, resolution: int, trig: _Trig) -> None:
+        self.face = face
+        centre = face_centres()[face]
+        a_vector, b_vector = lattice_frame(face, resolution)
+        edges = [centre - face_centres()[other] for other in face_neighbours()[face]]
+        edges = [edge for edge in edges if not trig.surely_positive(edge)]
+        by_lon, by_lat = trig.parts(np.array([centre, a_vector, b_vector, *edges]))
+        self.tables = [
+            (np.ascontiguousarray(by_lon[:, k]), by_lat[:, k].copy()) for k in range(by_lon.shape[1])
+        ]
+        self.edges = len(edges)
 
-def _inside_face(
-    face: int, trig: _Trig, lat_of: np.ndarray, lon_of: np.ndarray, cos_lat: np.ndarray
-) -> np.ndarray | None:
-    """Which points are surely on ``face`` (nearer its centre than each of its three neighbours'),
-    or None when all of them are."""
-    centre = face_centres()[face]
-    lats, lons = _used(lat_of, len(trig.cos_lat)), _used(lon_of, len(trig.cos_lon))
-    inside = None
-    for other in face_neighbours()[face]:
-        towards = centre - face_centres()[other]
-        if trig.surely_positive(towards, lats, lons):
-            continue
-        beyond = trig.dot(towards, lat_of, lon_of, cos_lat) > FACE_MARGIN
-        inside = beyond if inside is None else inside & beyond
-    return inside
+    def round(
+        self, trig: _Trig, lat_of: np.ndarray, lon_of: np.ndarray
+    ) -> tuple[np.ndarray | None, np.ndarray, np.ndarray, np.ndarray]:
+        """For a block of points: which are surely on this face (None: all), and for those their
+        lattice point (i, j) and whether they are too near a hexagon edge to say."""
+        cos_lat = trig.cos_lat.take(lat_of)
+
+        def dot(k: int) -> np.ndarray:
+            by_lon, by_lat = self.tables[k]
+            return cos_lat * by_lon.take(lon_of) + by_lat.take(lat_of)
+
+        inside = None
+        if self.edges:
+            inside = np.logical_and.reduce([dot(3 + k) > FACE_MARGIN for k in range(self.edges)])
+            lat_of, lon_of, cos_lat = lat_of[inside], lon_of[inside], cos_lat[inside]
+        depth = dot(0)
+        i, j, unsure = _rounded(dot(1) / depth, dot(2) / depth)
+        return inside, i, j, unsure
 
 
 def cells(
@@ -266,56 +283,50 @@ def cells(
     lon_values: np.ndarray,
     resolution: int,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """H3 cells of points given as codes into distinct latitudes and longitudes (degrees, valid).
+    """H3 cells of points given as codes into distinct latitudes and longitudes (degrees).
 
-    Returns a group code per point and each group's cell name: point ``p`` is in
-    ``names[codes[p]]``. Two groups may share a name (one hexagon seen from two faces).
-    Coordinates that repeat (stored to 4 decimals) make this cheap: the trigonometry is done once
-    per distinct latitude and per distinct longitude, and each point costs a few multiplications.
+    Returns a group code per point (-1 where the latitude or longitude is not a valid number) and each
+    group's cell name: point ``p`` is in ``names[codes[p]]``. Two groups may share a name (one hexagon
+    seen from two faces). Coordinates that repeat (stored to 4 decimals) make this cheap: the
+    trigonometry is done once per distinct latitude and per distinct longitude, and each point costs a
+    few multiplications, done in blocks small enough to stay in the processor's cache.
     """
     codes = np.full(len(lat_codes), -1, dtype=np.int64)
     parts: list[np.ndarray] = []
     trig = _Trig(lat_values, lon_values)
-    waiting = np.arange(len(lat_codes))
-    lat_of, lon_of = lat_codes, lon_codes
+    waiting = np.flatnonzero(trig.lat_ok[lat_codes] & trig.lon_ok[lon_codes])
     by_hand: list[np.ndarray] = []
     while len(waiting):  # one round per face the points fall on: a county needs one, the globe twenty
-        face = _face_of(_unit_vectors(lat_values[lat_of[:1]], lon_values[lon_of[:1]])[0])
+        first = waiting[:1]
         try:
-            a_vector, b_vector = lattice_frame(face, resolution)
+            face = _Face(
+                _face_of(_unit_vectors(lat_values[lat_codes[first]], lon_values[lon_codes[first]])[0]),
+                resolution,
+                trig,
+            )
         except RuntimeError:
             break
-        cos_lat = trig.cos_lat[lat_of]
-        inside = _inside_face(face, trig, lat_of, lon_of, cos_lat)
-        if inside is None:
-            rows, later = waiting, waiting[:0]
-        else:
-            if not inside[0]:  # the first point lies on the face's edge
-                by_hand.append(waiting[:1])
-            later = ~inside
-            later[0] = False
-            rows, later, lat_of, lon_of, cos_lat = (
-                waiting[inside],
-                waiting[later],
-                lat_of[inside],
-                lon_of[inside],
-                cos_lat[inside],
-            )
-        depth = trig.dot(face_centres()[face], lat_of, lon_of, cos_lat)
-        i, j, unsure = _rounded(
-            trig.dot(a_vector, lat_of, lon_of, cos_lat) / depth,
-            trig.dot(b_vector, lat_of, lon_of, cos_lat) / depth,
-        )
-        if unsure.any():
+        taken: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        later: list[np.ndarray] = []
+        for start in range(0, len(waiting), BLOCK):
+            rows = waiting[start : start + BLOCK]
+            inside, i, j, unsure = face.round(trig, lat_codes[rows], lon_codes[rows])
+            if inside is not None:
+                later.append(rows[~inside])
+                rows = rows[inside]
             by_hand.append(rows[unsure])
-            rows, lat_of, lon_of, i, j = (x[~unsure] for x in (rows, lat_of, lon_of, i, j))
+            taken.append((rows[~unsure], i[~unsure], j[~unsure]))
+        rows, i, j = (np.concatenate(column) for column in zip(*taken, strict=True))
         if len(rows):
             group, members = _groups(i, j)
             codes[rows] = group + sum(len(part) for part in parts)
-            latitudes, longitudes = lat_values[lat_of[members]], lon_values[lon_of[members]]
-            parts.append(_names.names(resolution, face, i[members], j[members], latitudes, longitudes))
-        waiting = later
-        lat_of, lon_of = lat_codes[waiting], lon_codes[waiting]
+            member_rows = rows[members]
+            latitudes, longitudes = lat_values[lat_codes[member_rows]], lon_values[lon_codes[member_rows]]
+            parts.append(_names.names(resolution, face.face, i[members], j[members], latitudes, longitudes))
+        waiting = np.concatenate(later) if later else waiting[:0]
+        if len(waiting) and waiting[0] == first[0]:  # the face's own first point lies on its edge
+            by_hand.append(first)
+            waiting = waiting[1:]
     # Points near an edge (and any the lattice could not take): H3 itself, one point at a time.
     leftover = np.concatenate([*by_hand, waiting])
     codes[leftover] = sum(len(part) for part in parts) + np.arange(len(leftover))
