@@ -23,7 +23,7 @@ import re
 from collections.abc import Iterable, Mapping
 
 import folium
-from folium.plugins import HeatMap
+from folium.plugins import FastMarkerCluster, HeatMap
 from folium.template import Template
 from jinja2.utils import htmlsafe_json_dumps
 
@@ -273,3 +273,37 @@ class CompactHeatMap(HeatMap):
     def weights(self) -> list[int]:
         scale = 10**WEIGHT_DECIMALS
         return [round(float(point[2]) * scale) if len(point) > 2 else scale for point in self.data]
+
+
+class CompactMarkerCluster(FastMarkerCluster):
+    """folium's ``FastMarkerCluster`` with its rows written as compact JSON (no spaces, and no Jinja
+    opening: see ``script_json``); the callback and the clustering are folium's."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = (function(){
+                {{ this.callback }}
+
+                var data = {{ this.json(this.data) }};
+                var cluster = L.markerClusterGroup({{ this.options|tojavascript }});
+                {%- if this.icon_create_function is not none %}
+                cluster.options.iconCreateFunction =
+                    {{ this.icon_create_function.strip() }};
+                {%- endif %}
+                for (var i = 0; i < data.length; i++) {
+                    var row = data[i];
+                    var marker = callback(row);
+                    marker.addTo(cluster);
+                }
+
+                cluster.addTo({{ this._parent.get_name() }});
+                return cluster;
+            })();
+        {% endmacro %}"""
+    )
+
+    def __init__(self, data: list[list], **kwargs) -> None:
+        super().__init__(data, **kwargs)
+        self._name = "CompactMarkerCluster"
+        self.json = script_json

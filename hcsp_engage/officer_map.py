@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import folium
 import pandas as pd
-from folium.plugins import FastMarkerCluster, HeatMap
+from folium.plugins import HeatMap
 
 from hcsp_engage import compact, geography, maps
 from hcsp_engage.analysis.aggregate import h3_counts
@@ -109,7 +109,7 @@ def point_popup(row: Mapping) -> str:
     return "<br>".join(line for line in lines if line)
 
 
-def points_layer(sample: PointSample) -> FastMarkerCluster:
+def points_layer(sample: PointSample) -> compact.CompactMarkerCluster:
     """The sampled points, clustered, each with the popup ``point_popup`` gives it."""
     points = sample.points
     columns = ("category", "report_id", "occurred_on", "time_of_day", "place", "location_detail")
@@ -128,7 +128,7 @@ def points_layer(sample: PointSample) -> FastMarkerCluster:
     callback = POINT_CALLBACK.replace(
         "LISTS", compact.script_json([list(lists[field]) for field in POPUP_FIELDS])
     )
-    return FastMarkerCluster(
+    return compact.CompactMarkerCluster(
         data,
         callback=callback,
         name=POINTS_LAYER,

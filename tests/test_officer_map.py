@@ -4,6 +4,7 @@ cells carry exact counts, interventions are overlaid."""
 from __future__ import annotations
 
 import pandas as pd
+from folium.plugins import FastMarkerCluster
 
 from hcsp_engage import geography, interventions, officer_map, schema, synthetic
 from hcsp_engage.analysis import hotspots
@@ -54,9 +55,7 @@ def test_all_points_are_drawn_up_to_the_limit_and_a_sample_beyond_it():
 
     fmap, note = officer_map.officer_map(reports, max_points=50)
     assert f"random sample of 50 of the {located:,} reports" in note
-    cluster = next(
-        child for child in fmap._children.values() if child.__class__.__name__ == "FastMarkerCluster"
-    )
+    cluster = next(child for child in fmap._children.values() if isinstance(child, FastMarkerCluster))
     assert len(cluster.data) == 50
 
 
