@@ -2,9 +2,11 @@
 
 folium writes GeoJSON and heat points as JSON with every coordinate at full float precision, about 18
 characters each, and the community map can hold thousands of hexagons. Here coordinates are rounded to
-5 decimal places (about 1 m, finer than a screen pixel at the maps' closest zoom) and sent as whole
-numbers of 0.00001 degree in the text form of Google's encoded polyline algorithm (a small number takes
-one or two characters), with property values listed once and referred to by number:
+5 decimal places (a corner moves by half a metre at most: under a pixel even at the maps' closest zoom,
+17, about 0.7 m a pixel in Herefordshire; Leaflet snaps corners to whole pixels, so now and then a
+corner lands one pixel over from where it did) and sent as whole numbers of 0.00001 degree in the text
+form of Google's encoded polyline algorithm (a small number takes one or two characters), with property
+values listed once and referred to by number:
 
 - heat points: each point as its difference from the one before;
 - polygon rings (the closing point left off): the first corner as its difference from the previous
@@ -29,7 +31,7 @@ from jinja2.utils import htmlsafe_json_dumps
 
 from hcsp_engage import geography
 
-COORDINATE_DECIMALS = 5  # about 1.1 m north-south, 0.7 m east-west in Herefordshire
+COORDINATE_DECIMALS = 5  # steps of 1.1 m north-south, 0.7 m east-west in Herefordshire
 WEIGHT_DECIMALS = 4  # heat weights (0 to 1)
 SCALE = 10**COORDINATE_DECIMALS
 
