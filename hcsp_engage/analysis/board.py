@@ -236,8 +236,15 @@ class BoardData:
     data_date: date | None  # the latest submission: "data up to"
 
 
+PIN_COLUMNS = ("submitted_at", "unsafe_lat", "unsafe_lon", "unsafe_place")
+
+
 def _submission_days(frame: pd.DataFrame) -> pd.Series:
-    return pd.to_datetime(frame["submitted_at"].str[:10], format="%Y-%m-%d", errors="coerce")
+    # Few distinct days, so each is parsed once (parsing a million texts would also hold a million
+    # Python strings for a moment).
+    codes, distinct = pd.factorize(frame["submitted_at"].str[:10])
+    days = pd.to_datetime(pd.Series(distinct, dtype=object), format="%Y-%m-%d", errors="coerce")
+    return pd.Series(days.reindex(codes).to_numpy(), index=frame.index)
 
 
 def prepare(tables: dict[str, pd.DataFrame]) -> BoardData:
@@ -249,10 +256,14 @@ def prepare(tables: dict[str, pd.DataFrame]) -> BoardData:
     responses = responses.reset_index(drop=True).assign(day=lambda f: _submission_days(f))
     reports = hotspots.parse_reports(tables.get(schema.ASB_REPORTS, pd.DataFrame()))
     reports = reports.assign(day=_submission_days(reports))
-    for column in ("category", "area", "time_of_day"):
-        reports[column] = reports[column].astype(object)
-    pins = aggregate.unsafe_points(responses) if not responses.empty else pd.DataFrame(columns=["lat", "lon"])
+    # Only the columns a pin needs: locating whole responses would copy every answer of a million rows.
+    pins = (
+        aggregate.unsafe_points(responses[list(PIN_COLUMNS)])
+        if not responses.empty
+        else pd.DataFrame(columns=["lat", "lon"])
+    )
     pins = pins.assign(date=_submission_days(pins) if not pins.empty else pd.Series(dtype="datetime64[ns]"))
+    pins = pins[["lat", "lon", "date"]]
     register_rows = tables.get(schema.INTERVENTIONS)
     register = (
         interventions.current(register_rows)
@@ -511,7 +522,8 @@ def concern_priorities() -> dict[str, str]:
 
 def _chosen(responses: pd.DataFrame, column: str) -> pd.DataFrame:
     """One row per response and chosen option of a several-answers question."""
-    answered = responses[responses[column].fillna("") != ""]
+    # Only the one column: exploding whole responses would repeat every answer for each choice.
+    answered = responses.loc[responses[column].fillna("") != "", [column]]
     return answered.assign(choice=answered[column].str.split(schema.LIST_SEPARATOR)).explode("choice")
 
 

@@ -18,10 +18,11 @@ from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from hcsp_engage import geography, schema
 from hcsp_engage.analysis.aggregate import COUNTY, cell_ids, distinct_points
-from hcsp_engage.storage.base import latest
 
 RESOLUTION = geography.OFFICER_H3_RESOLUTION
 DEFAULT_STATUS = schema.REPORT_STATUSES[0]  # "New": no officer has changed it yet
@@ -126,7 +127,9 @@ def parse_reports(reports: pd.DataFrame) -> pd.DataFrame:
     and ``lon`` as floats (a named place's coordinates when there is no pin), ``located_by`` ("pin",
     "named place" or "") and ``cell`` (the officers' H3 cell, "" when not located).
     """
-    frame = reports.reset_index(drop=True).copy()
+    # No copy: the text columns stay shared with the stored table (pandas' copy-on-write keeps the
+    # table unchanged); only the typed columns below are new.
+    frame = reports.reset_index(drop=True)
     if frame.empty:
         frame = pd.DataFrame(
             {column: pd.Series(dtype=object) for column in schema.COLUMNS[schema.ASB_REPORTS]}
@@ -137,8 +140,8 @@ def parse_reports(reports: pd.DataFrame) -> pd.DataFrame:
     days = pd.to_datetime(pd.Series(distinct_days, dtype=object), format="%Y-%m-%d", errors="coerce")
     frame["date"] = pd.Series(days.to_numpy()[codes] if len(codes) else [], dtype="datetime64[ns]")
 
-    lat = pd.to_numeric(frame["lat"].replace("", None), errors="coerce").astype(float)
-    lon = pd.to_numeric(frame["lon"].replace("", None), errors="coerce").astype(float)
+    lat = numbers(frame["lat"])
+    lon = numbers(frame["lon"])
     pinned = lat.notna() & lon.notna()
     place_codes, names = pd.factorize(frame["place"])
     known = [geography.place_named(name) if name else None for name in names]
@@ -147,7 +150,7 @@ def parse_reports(reports: pd.DataFrame) -> pd.DataFrame:
     frame["lat"] = lat.where(pinned, pd.Series(place_lat, index=frame.index))
     frame["lon"] = lon.where(pinned, pd.Series(place_lon, index=frame.index))
     named = ~pinned & frame["lat"].notna()
-    frame["located_by"] = np.where(pinned, "pin", np.where(named, "named place", ""))
+    frame["located_by"] = pd.Categorical(np.where(pinned, "pin", np.where(named, "named place", "")))
     frame["cell"] = cell_ids(frame, "lat", "lon", RESOLUTION) if len(frame) else pd.Series(dtype=object)
     # Categories make the many filters and group-bys on these columns cheap.
     for column in CATEGORICAL:
@@ -155,16 +158,50 @@ def parse_reports(reports: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def numbers(column: pd.Series) -> pd.Series:
+    """Stored text as floats (NaN where blank or not a number), each distinct text parsed once."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes, distinct = column.cat.codes.to_numpy(), column.cat.categories
+    else:
+        codes, distinct = pd.factorize(column)
+    values = pd.to_numeric(pd.Series(distinct, dtype=object).replace("", None), errors="coerce")
+    # code -1 (a missing value) picks the NaN at the end
+    return pd.Series(np.append(values.to_numpy(dtype=float), np.nan)[codes], index=column.index)
+
+
+def _arrow_text(column: pd.Series) -> pa.ChunkedArray:
+    """A text column as Arrow strings, sharing the column's buffers when it already holds them."""
+    array = pa.array(column.astype("str"))
+    return array if isinstance(array, pa.ChunkedArray) else pa.chunked_array([array])
+
+
 def with_status(parsed: pd.DataFrame, status_rows: pd.DataFrame) -> pd.DataFrame:
-    """``parsed`` with each report's current ``status`` and ``status_updated_at`` (latest row wins;
-    "New" when no officer has changed it)."""
-    current = latest(schema.REPORT_STATUS, status_rows) if not status_rows.empty else status_rows
-    if current.empty:
-        return parsed.assign(status=DEFAULT_STATUS, status_updated_at="")
-    by_id = current.set_index("report_id")
+    """``parsed`` with each report's current ``status`` (categorical) and ``status_updated_at`` (the
+    latest row wins, by updated_at and then write order, as ``storage.latest``; "New" when no officer
+    has changed it).
+
+    Worked out on Arrow arrays: sorting and matching a million status changes as pandas text would hold
+    a Python string for each of them for a moment (about 400 MB at a million reports).
+    """
+    if status_rows.empty or parsed.empty:
+        return parsed.assign(status=pd.Categorical([DEFAULT_STATUS] * len(parsed)), status_updated_at="")
+    updated_at = _arrow_text(status_rows["updated_at"])
+    order = pc.sort_indices(updated_at).to_numpy()  # a stable sort: equal times keep write order
+    ids = pc.dictionary_encode(_arrow_text(status_rows["report_id"]))  # one dictionary for all chunks
+    distinct_ids = ids.chunk(0).dictionary
+    id_codes = np.concatenate([chunk.indices.to_numpy(zero_copy_only=False) for chunk in ids.chunks])
+    last = np.full(len(distinct_ids), -1, dtype=np.int64)
+    np.maximum.at(last, id_codes[order], np.arange(len(order)))
+    latest_row = order[last]  # for each distinct report id, the row of its latest change
+    where = pc.fill_null(pc.index_in(_arrow_text(parsed["report_id"]), value_set=distinct_ids), -1).to_numpy()
+    found = where >= 0
+    rows = pa.array(np.where(found, latest_row[np.maximum(where, 0)], 0), mask=~found)
+    status = pc.fill_null(pc.take(_arrow_text(status_rows["status"]), rows), DEFAULT_STATUS)
     return parsed.assign(
-        status=parsed["report_id"].map(by_id["status"]).fillna(DEFAULT_STATUS),
-        status_updated_at=parsed["report_id"].map(by_id["updated_at"]).fillna(""),
+        status=pd.Series(status, dtype="str", index=parsed.index).astype("category"),
+        status_updated_at=pd.Series(
+            pc.fill_null(pc.take(updated_at, rows), ""), dtype="str", index=parsed.index
+        ),
     )
 
 

@@ -11,8 +11,14 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 
 import pandas as pd
+import pyarrow as pa
 
 from hcsp_engage import schema
+
+# pandas keeps text in Arrow arrays. Arrow's own default allocator (mimalloc) keeps memory it has freed
+# for reuse by Arrow alone; the C library's allocator hands large blocks back, and reuses the rest for
+# numpy too. With a million reports and responses the server process peaked about 90 MB lower.
+pa.set_memory_pool(pa.system_memory_pool())
 
 
 class Store(ABC):
@@ -43,6 +49,73 @@ class Store(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional for backends with nothing to release
         """Release connections."""
+
+
+# Columns whose values repeat (answer choices, places, coordinates that cluster, officers): every
+# backend reads them as pandas categoricals, one small integer a row instead of a string each, which
+# keeps a million reports and responses within memory. Ids, timestamps, dates (compared as ranges) and
+# free text stay "str". Categories are sorted, so sorting and grouping order are those of the text.
+# A categorical compares with ==, !=, isin, and has .str, like text; it cannot take a new value by
+# assignment or .where (convert with .astype(str) first) and is not ordered (no < or min on it).
+CODED_COLUMNS: dict[str, frozenset[str]] = {
+    schema.SURVEY_RESPONSES: frozenset(
+        {
+            "schema_version",
+            "area",
+            "postcode_district",
+            "safe_day",
+            "safe_after_dark",
+            "unsafe_lat",
+            "unsafe_lon",
+            "unsafe_place",
+            "unsafe_reasons",
+            "safer_measures",
+            "noticed_changes",
+            "changes_effect",
+            "top_concerns",
+            "age_band",
+            "gender",
+            "disability",
+        }
+    ),
+    schema.ASB_REPORTS: frozenset(
+        {
+            "schema_version",
+            "category",
+            "asb_group",
+            "area",
+            "lat",
+            "lon",
+            "place",
+            "time_of_day",
+            "frequency",
+            "impact",
+            "told",
+            "incidents_reported_6m",
+        }
+    ),
+    schema.REPORT_STATUS: frozenset({"status", "updated_by"}),
+    schema.INTERVENTIONS: frozenset(),  # a few dozen rows, edited by officers: plain text
+}
+
+
+def coded(values: Iterable[str] | pd.Series) -> pd.Series:
+    """Text as a categorical with sorted "str" categories: the form of every CODED_COLUMNS column."""
+    return pd.Series(values, dtype="str").astype("category")
+
+
+def with_stored_dtypes(table: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (text, as ``to_frame`` makes it) with the dtypes every backend's ``read`` gives:
+    CODED_COLUMNS categorical, the rest "str". Columns already so are left as they are."""
+    codes = CODED_COLUMNS.get(table, frozenset())
+    changed = {}
+    for column in frame.columns:
+        dtype = frame[column].dtype
+        if column in codes and not isinstance(dtype, pd.CategoricalDtype):
+            changed[column] = coded(frame[column])
+        elif column not in codes and dtype != "str":
+            changed[column] = frame[column].astype("str")
+    return frame.assign(**changed) if changed else frame
 
 
 def empty_frame(table: str) -> pd.DataFrame:

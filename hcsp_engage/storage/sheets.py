@@ -43,7 +43,7 @@ from gspread.http_client import HTTPClient, ParamsType
 from hcsp_engage import schema
 from hcsp_engage.config import GOOGLE_SHEETS_ENDPOINT, ConfigError, Settings, is_loopback_url
 from hcsp_engage.errors import SchemaMismatch, StoreUnavailable
-from hcsp_engage.storage.base import Store, drop_repeated_keys, to_frame
+from hcsp_engage.storage.base import Store, drop_repeated_keys, to_frame, with_stored_dtypes
 
 # Read and write this one spreadsheet's cells, nothing in Drive.
 SHEETS_SCOPE = "https://www.googleapis.com/auth/spreadsheets"
@@ -466,6 +466,8 @@ class SheetsStore(Store):
                 text = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
                 frames[table] = drop_repeated_keys(table, text)
             seen[table] = _keys(table, frames[table])
+        # The dtypes every backend reads (repeating answers as categoricals): see storage.base.
+        frames = {table: with_stored_dtypes(table, frame) for table, frame in frames.items()}
         with self._lock:
             self._seen.update(seen)
             for table in [
