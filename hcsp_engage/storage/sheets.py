@@ -7,8 +7,11 @@ How this backend keeps answers safe and pages quick:
   row; INSERT_ROWS gives each its own new row. The answer's ``updatedRange`` is checked.
 - Reads fetch every worksheet with ``values.batchGet``: one call while the sheets are small, and in
   bounded pieces of rows (at most ``read_chunk_cells`` cells a call) once they are large, so no single
-  request outlasts its timeout. Reads are cached for a few seconds; the store's own write drops the
-  cache so a resident sees their own answer counted.
+  request outlasts its timeout. Every write is an append (DESIGN section 5), so later reads ask only
+  for the rows from the last one read onwards (one call), checking that row is unchanged; the whole
+  sheet is read again every ``full_read_seconds`` (to see changes made by hand) or when that row
+  moved. Reads are cached for a few seconds; the store's own write drops the cache so a resident sees
+  their own answer counted.
 - Every request has a timeout, and each operation a total budget (15 s by default): 429, 5xx, timeouts
   and dropped connections are retried with exponential backoff and jitter inside it, then
   ``StoreUnavailable`` is raised and the caller queues the row in the outbox.
@@ -58,6 +61,9 @@ TAIL_ROWS = 500
 # How long the sheets' lengths learnt from a read guide the next read's pieces; after that (or when a
 # piece falls outside a sheet because rows were deleted) the store asks for the sheets' sizes first.
 EXTENTS_MAX_AGE_SECONDS = 300.0
+# Between full reads, a read asks only for rows added since the last one. A full read every few minutes
+# picks up what a person changed by hand above the last row (the app itself only appends).
+FULL_READ_SECONDS = 300.0
 
 T = TypeVar("T")
 
@@ -224,6 +230,17 @@ def _keys(table: str, frame: pd.DataFrame) -> set[str]:
     return set(frame[schema.ID_COLUMN[table]].tolist())
 
 
+@dataclass(frozen=True)
+class _Known:
+    """A sheet as last read: its rows below the header (text, repeated keys kept), the number of its last
+    row holding data and that row's cells, and when the whole sheet was last read."""
+
+    text: pd.DataFrame
+    extent: int
+    last: list[Any]
+    full_read_at: float
+
+
 class _GridChanged(StoreUnavailable):
     """A piece of a read fell outside a worksheet's grid: rows were deleted since the last read."""
 
@@ -249,6 +266,7 @@ class SheetsStore(Store):
         policy: RetryPolicy | None = None,
         cache_seconds: float = 10.0,
         read_chunk_cells: int = READ_CHUNK_CELLS,
+        full_read_seconds: float = FULL_READ_SECONDS,
     ):
         if endpoint and not is_loopback_url(endpoint):
             raise ConfigError(
@@ -262,6 +280,7 @@ class SheetsStore(Store):
         self.policy = policy or RetryPolicy()
         self.cache_seconds = cache_seconds
         self.read_chunk_cells = read_chunk_cells
+        self.full_read_seconds = full_read_seconds
         self._http = SheetsHTTPClient(credentials, endpoint=endpoint)
         self._lock = threading.Lock()
         self._prepare_lock = threading.Lock()
@@ -278,6 +297,7 @@ class SheetsStore(Store):
         # Each sheet's last row known to be there, and when that was learnt: plans the next read's pieces.
         self._extents: dict[str, int] = {}
         self._extents_at = 0.0
+        self._known: dict[str, _Known] = {}  # what the last read found, for reading only what is new
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SheetsStore:
@@ -448,23 +468,26 @@ class SheetsStore(Store):
     # --- reading ---------------------------------------------------------------------------------------
 
     def _read_sheets(self, budget: _Budget, tables: Iterable[str] = schema.TABLES) -> dict[str, pd.DataFrame]:
-        """The worksheets, in as few bounded calls as their size allows; refreshes the keys known to be
-        stored, and the cache when every sheet was read."""
+        """The worksheets: only their new rows when that is safe (one call), otherwise all their rows in
+        as few bounded calls as their size allows. Refreshes the keys known to be stored, and the cache
+        when every sheet was read."""
         tables = list(tables)
         with self._lock:
             generation, marks = self._generation, self._marks
         try:
-            pieces = self._read_pieces(budget, tables, fresh_extents=False)
+            texts = self._read_new_rows(budget, tables)
+            fresh_extents = False
         except _GridChanged:
-            pieces = self._read_pieces(budget, tables, fresh_extents=True)
+            texts, fresh_extents = None, True
+        if texts is None:
+            try:
+                texts = self._read_whole(budget, tables, fresh_extents)
+            except _GridChanged:
+                texts = self._read_whole(budget, tables, fresh_extents=True)
         frames, seen = {}, {}
         for table in tables:
-            parts = pieces[table]
-            if not parts:
-                frames[table] = to_frame(table, [])
-            else:
-                text = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
-                frames[table] = drop_repeated_keys(table, text)
+            text = texts[table]
+            frames[table] = drop_repeated_keys(table, text) if len(text) else to_frame(table, [])
             seen[table] = _keys(table, frames[table])
         # The dtypes every backend reads (repeating answers as categoricals): see storage.base.
         frames = {table: with_stored_dtypes(table, frame) for table, frame in frames.items()}
@@ -478,18 +501,52 @@ class SheetsStore(Store):
                 self._cache = (time.monotonic(), frames)
         return frames
 
-    def _read_pieces(
-        self, budget: _Budget, tables: list[str], fresh_extents: bool
-    ) -> dict[str, list[pd.DataFrame]]:
-        """The rows of the sheets below their header, as text frames, one per piece read."""
+    def _read_new_rows(self, budget: _Budget, tables: list[str]) -> dict[str, pd.DataFrame] | None:
+        """Every sheet's rows as last read plus the rows added since, in one call; None when a whole
+        read is due: a sheet not read yet, a full read older than ``full_read_seconds``, or a last row
+        that is no longer where it was (rows deleted, inserted or edited by hand)."""
+        with self._lock:
+            known = {table: self._known.get(table) for table in tables}
+        now = time.monotonic()
+        if any(item is None or now - item.full_read_at >= self.full_read_seconds for item in known.values()):
+            return None
+        answer = self._with_retries(
+            budget,
+            functools.partial(
+                self._http.values_batch_get,
+                self.spreadsheet_id,
+                [_piece_range(table, known[table].extent, None) for table in tables],
+                params={"valueRenderOption": "FORMATTED_VALUE", "majorDimension": "ROWS"},
+            ),
+        )
+        texts, updated = {}, {}
+        for table, value_range in zip(tables, answer.get("valueRanges", []), strict=True):
+            item = known[table]  # from row 1 when only the header was there: all of the sheet
+            values = value_range.get("values", [])
+            if item.extent > 1 and (not values or values[0] != item.last):
+                return None  # the last row read is not where it was: read the whole sheet again
+            rows = [row for number, row in enumerate(values[1:], item.extent + 1) if row and number > 1]
+            text = pd.concat([item.text, _text_frame(table, rows)], ignore_index=True) if rows else item.text
+            texts[table] = text
+            extent = max(item.extent + len(values) - 1, item.extent)
+            updated[table] = _Known(text, extent, values[-1] if values else item.last, item.full_read_at)
+        with self._lock:
+            self._known.update(updated)
+            self._extents = {**self._extents, **{table: item.extent for table, item in updated.items()}}
+        return texts
+
+    def _read_whole(self, budget: _Budget, tables: list[str], fresh_extents: bool) -> dict[str, pd.DataFrame]:
+        """Every row of the sheets below their header, as text, read in bounded pieces."""
         if (
             fresh_extents
             or not self._extents
             or time.monotonic() - self._extents_at > EXTENTS_MAX_AGE_SECONDS
         ):
             self._measure_sheets(budget)
+        started = time.monotonic()
         pieces: dict[str, list[pd.DataFrame]] = {table: [] for table in tables}
         extents = {table: 1 for table in tables}
+        last_rows: dict[str, list[Any]] = {}
         for call in _read_plan(self._extents, self.read_chunk_cells, tables):
             answer = self._with_retries(
                 budget,
@@ -506,13 +563,25 @@ class SheetsStore(Store):
                 rows = [row for number, row in enumerate(values, first) if row and number > 1]
                 if rows:
                     pieces[table].append(_text_frame(table, rows))
-                if values:
-                    extents[table] = max(extents[table], first + len(values) - 1)
+                if values and first + len(values) - 1 >= extents[table]:
+                    extents[table], last_rows[table] = first + len(values) - 1, values[-1]
+        texts = {
+            table: (
+                _text_frame(table, [])
+                if not parts
+                else parts[0]
+                if len(parts) == 1
+                else pd.concat(parts, ignore_index=True)
+            )
+            for table, parts in pieces.items()
+        }
         with self._lock:
             self._extents = {**self._extents, **extents}
             if len(tables) == len(schema.TABLES):
                 self._extents_at = time.monotonic()
-        return pieces
+            for table in tables:
+                self._known[table] = _Known(texts[table], extents[table], last_rows.get(table, []), started)
+        return texts
 
     def _measure_sheets(self, budget: _Budget) -> None:
         """Ask how many rows each worksheet has (one small call)."""

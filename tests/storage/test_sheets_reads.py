@@ -61,33 +61,63 @@ def _edit(emulator, title: str, changes) -> None:
 
 def test_a_large_sheet_is_read_in_bounded_pieces_and_every_row_comes_back_once(sheets):
     rows = _fill(sheets.store)
-    reader = sheets.new_store(read_chunk_cells=CHUNK_CELLS)  # another server process
-    before = len(sheets.emulator.requests)
+    # Another server process, reading every sheet whole each time.
+    reader = sheets.new_store(read_chunk_cells=CHUNK_CELLS, full_read_seconds=0)
 
-    first = reader.read_all()
-    reader.forget_cache()
-    middle = len(sheets.emulator.requests)
-    second = reader.read_all()
+    # The first read plans its pieces from the sheets' sizes, the second from the rows the first found.
+    for _ in range(2):
+        before = len(sheets.emulator.requests)
+        tables = reader.read_all()
+        reader.forget_cache()
 
-    for tables in (first, second):
         for table, table_rows in rows.items():
             assert tables[table].to_dict("records") == table_rows
         assert tables[schema.INTERVENTIONS].empty
-    for calls in (_batch_gets(sheets.emulator, before), _batch_gets(sheets.emulator, middle)):
+        calls = _batch_gets(sheets.emulator, before)
         assert len(calls) > 1
         assert all(_bounded_cells(ranges) <= CHUNK_CELLS for ranges in calls)
 
 
-def test_rows_another_process_appends_between_reads_are_read(sheets):
+def test_later_reads_ask_only_for_the_rows_added_since_in_one_call(sheets):
     rows = _fill(sheets.store)
     reader = sheets.new_store(read_chunk_cells=CHUNK_CELLS)
     reader.read_all()
 
     later = [survey(n) for n in range(251, 291)]
-    sheets.store.append_many(schema.SURVEY_RESPONSES, later)
+    sheets.store.append_many(schema.SURVEY_RESPONSES, later)  # by another server process
     reader.forget_cache()
+    before = len(sheets.emulator.requests)
+    tables = reader.read_all()
 
-    assert reader.read(schema.SURVEY_RESPONSES).to_dict("records") == rows[schema.SURVEY_RESPONSES] + later
+    assert tables[schema.SURVEY_RESPONSES].to_dict("records") == rows[schema.SURVEY_RESPONSES] + later
+    assert tables[schema.ASB_REPORTS].to_dict("records") == rows[schema.ASB_REPORTS]
+    assert tables[schema.REPORT_STATUS].to_dict("records") == rows[schema.REPORT_STATUS]
+    assert len(_batch_gets(sheets.emulator, before)) == 1
+
+
+def test_a_last_row_changed_by_hand_makes_the_next_read_read_the_whole_sheet(sheets):
+    rows = _fill(sheets.store)
+    reader = sheets.new_store(read_chunk_cells=CHUNK_CELLS)
+    reader.read_all()
+
+    # Someone deletes a row in the middle of the answers: every row below moves up one.
+    _edit(
+        sheets.emulator,
+        schema.SURVEY_RESPONSES,
+        lambda sheet_id: [
+            {
+                "deleteDimension": {
+                    "range": {"sheetId": sheet_id, "dimension": "ROWS", "startIndex": 10, "endIndex": 11}
+                }
+            }
+        ],
+    )
+    reader.forget_cache()
+    tables = reader.read_all()
+
+    expected = rows[schema.SURVEY_RESPONSES][:9] + rows[schema.SURVEY_RESPONSES][10:]
+    assert tables[schema.SURVEY_RESPONSES].to_dict("records") == expected
+    assert tables[schema.ASB_REPORTS].to_dict("records") == rows[schema.ASB_REPORTS]
 
 
 def test_rows_deleted_by_hand_between_reads_leave_the_others_read_exactly(sheets):
@@ -125,7 +155,7 @@ def test_rows_deleted_by_hand_between_reads_leave_the_others_read_exactly(sheets
 
 def test_server_errors_in_a_later_piece_are_retried_and_nothing_is_lost(sheets):
     rows = _fill(sheets.store)
-    reader = sheets.new_store(read_chunk_cells=CHUNK_CELLS)
+    reader = sheets.new_store(read_chunk_cells=CHUNK_CELLS, full_read_seconds=0)
     reader.read_all()
     reader.forget_cache()
     sheets.emulator.inject("503", times=2, path_contains="batchGet", after=2)
@@ -139,7 +169,7 @@ def test_server_errors_in_a_later_piece_are_retried_and_nothing_is_lost(sheets):
 
 def test_a_later_piece_that_keeps_failing_gives_up_and_no_partial_table_is_kept(sheets):
     rows = _fill(sheets.store)
-    reader = sheets.new_store(read_chunk_cells=CHUNK_CELLS)
+    reader = sheets.new_store(read_chunk_cells=CHUNK_CELLS, full_read_seconds=0)
     reader.read_all()
     reader.forget_cache()
     sheets.emulator.inject("503", times=10_000, path_contains="batchGet", after=2)
@@ -155,7 +185,7 @@ def test_a_later_piece_that_keeps_failing_gives_up_and_no_partial_table_is_kept(
 
 def test_a_later_piece_that_hangs_is_abandoned_within_the_budget(sheets):
     _fill(sheets.store)
-    reader = sheets.new_store(read_chunk_cells=CHUNK_CELLS, policy=IMPATIENT)
+    reader = sheets.new_store(read_chunk_cells=CHUNK_CELLS, full_read_seconds=0, policy=IMPATIENT)
     reader.read_all()
     reader.forget_cache()
     sheets.emulator.inject("hang", times=1000, path_contains="batchGet", after=2)
