@@ -228,8 +228,10 @@ class Kpi:
 class BoardData:
     """The stored tables parsed once: submission days, report locations, the current register."""
 
-    responses: pd.DataFrame  # survey_responses + day (datetime of submission, midnight)
-    reports: pd.DataFrame  # hotspots.parse_reports (date = last happened) + day (submission)
+    responses: pd.DataFrame  # RESPONSE_COLUMNS of survey_responses + day (datetime of submission, midnight)
+    reports: (
+        pd.DataFrame
+    )  # hotspots.parse_reports of REPORT_COLUMNS (date = last happened) + day (submission)
     pins: pd.DataFrame  # unsafe-place pins: lat, lon, date (submission)
     register: pd.DataFrame  # current interventions
     first_day: date | None
@@ -237,6 +239,32 @@ class BoardData:
 
 
 PIN_COLUMNS = ("submitted_at", "unsafe_lat", "unsafe_lon", "unsafe_place")
+# The columns the figures read (and parse_reports needs). BoardData keeps only these: every period's
+# figures select rows from them, and selecting rows copies every column kept (ids and free text too).
+RESPONSE_COLUMNS = (
+    "submitted_at",
+    "area",
+    "safe_day",
+    "safe_after_dark",
+    "noticed_changes",
+    "changes_effect",
+    "top_concerns",
+    "age_band",
+    "gender",
+    "disability",
+)
+REPORT_COLUMNS = (
+    "submitted_at",
+    "category",
+    "asb_group",
+    "area",
+    "lat",
+    "lon",
+    "place",
+    "occurred_on",
+    "time_of_day",
+    "incidents_reported_6m",
+)
 
 
 def _submission_days(frame: pd.DataFrame) -> pd.Series:
@@ -254,7 +282,10 @@ def prepare(tables: dict[str, pd.DataFrame]) -> BoardData:
             {c: pd.Series(dtype=object) for c in schema.COLUMNS[schema.SURVEY_RESPONSES]}
         )
     responses = responses.reset_index(drop=True).assign(day=lambda f: _submission_days(f))
-    reports = hotspots.parse_reports(tables.get(schema.ASB_REPORTS, pd.DataFrame()))
+    stored_reports = tables.get(schema.ASB_REPORTS, pd.DataFrame())
+    if not stored_reports.empty:
+        stored_reports = stored_reports[list(REPORT_COLUMNS)]
+    reports = hotspots.parse_reports(stored_reports)
     reports = reports.assign(day=_submission_days(reports))
     # Only the columns a pin needs: locating whole responses would copy every answer of a million rows.
     pins = (
@@ -272,7 +303,7 @@ def prepare(tables: dict[str, pd.DataFrame]) -> BoardData:
     )
     days = pd.concat([responses["day"], reports["day"]]).dropna()
     return BoardData(
-        responses=responses,
+        responses=responses[[*RESPONSE_COLUMNS, "day"]],
         reports=reports,
         pins=pins,
         register=register,
@@ -521,10 +552,27 @@ def concern_priorities() -> dict[str, str]:
 
 
 def _chosen(responses: pd.DataFrame, column: str) -> pd.DataFrame:
-    """One row per response and chosen option of a several-answers question."""
+    """One row per response and chosen option of a several-answers question (``choice``; the index is
+    the response's)."""
     # Only the one column: exploding whole responses would repeat every answer for each choice.
-    answered = responses.loc[responses[column].fillna("") != "", [column]]
-    return answered.assign(choice=answered[column].str.split(schema.LIST_SEPARATOR)).explode("choice")
+    answers = responses[column]
+    answered = responses.loc[answers.notna() & (answers != ""), [column]]
+    values = answered[column]
+    if not isinstance(values.dtype, pd.CategoricalDtype):
+        return answered.assign(choice=values.str.split(schema.LIST_SEPARATOR)).explode("choice")
+    # Stored answers are categorical: split each distinct answer once and repeat its choices (as codes
+    # into the distinct choices) for the rows that gave it, instead of a list of texts for every row.
+    lists = [str(answer).split(schema.LIST_SEPARATOR) for answer in values.cat.categories]
+    choice_codes, distinct = pd.factorize(pd.Series([c for choices in lists for c in choices], dtype=object))
+    sizes = np.array([len(choices) for choices in lists], dtype=np.int32)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int32)
+    codes = values.cat.codes.to_numpy()
+    per_row = sizes[codes]
+    rows = np.repeat(np.arange(len(codes), dtype=np.int32), per_row)
+    positions = np.repeat(starts[codes] - (np.cumsum(per_row) - per_row).astype(np.int32), per_row)
+    positions += np.arange(len(rows), dtype=np.int32)
+    choice = pd.Categorical.from_codes(choice_codes[positions], categories=pd.Index(distinct, dtype="str"))
+    return pd.DataFrame({"choice": choice}, index=answered.index[rows])
 
 
 def concerns(responses: pd.DataFrame) -> BoardTable:
@@ -753,7 +801,8 @@ def summarise(
             "safer_streets_impact",
             "Safer Streets: reports near each intervention before and after it started",
             impact.impact_table(
-                {"reports": data.reports, "pins": data.pins},
+                # Only what it measures with: dropping rows from whole reports would copy every column.
+                {"reports": data.reports[["lat", "lon", "date"]], "pins": data.pins},
                 data.register,
                 impact_settings,
                 data.first_day,
