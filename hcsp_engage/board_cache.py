@@ -14,7 +14,9 @@ def _version(tables: dict[str, pd.DataFrame]) -> tuple:
 
 
 # A resource, not data: the parsed tables are shared, not pickled again on every run (see cached.tables).
-@st.cache_resource(show_spinner=False, max_entries=2)
+# One entry: the prepared tables share the stored tables' columns, so the previous version's would keep
+# those tables alive beside the new ones (see hotspot_cache).
+@st.cache_resource(show_spinner=False, max_entries=1)
 def _prepared(version: tuple, _tables: dict[str, pd.DataFrame]) -> board.BoardData:
     return board.prepare(_tables)
 

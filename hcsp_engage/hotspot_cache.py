@@ -19,13 +19,15 @@ from hcsp_engage.analysis.hotspots import Filters
 EDIT_TTL_SECONDS = 600
 
 
-# Resources, not data, for the big frames: no pickled copy on every run (see cached.tables).
-@st.cache_resource(show_spinner="Preparing the reports…", max_entries=2, ttl=EDIT_TTL_SECONDS)
+# Resources, not data, for the big frames: no pickled copy on every run (see cached.tables). One entry
+# each: a parsed frame shares the stored table's columns, so keeping the previous version's would keep
+# that whole table alive beside the new one (about 0.4 GB at a million reports) after every new report.
+@st.cache_resource(show_spinner="Preparing the reports…", max_entries=1, ttl=EDIT_TTL_SECONDS)
 def _parsed(_reports: pd.DataFrame, key: tuple) -> pd.DataFrame:
     return hotspots.parse_reports(_reports)
 
 
-@st.cache_resource(show_spinner=False, max_entries=2, ttl=EDIT_TTL_SECONDS)
+@st.cache_resource(show_spinner=False, max_entries=1, ttl=EDIT_TTL_SECONDS)
 def _with_status(_reports: pd.DataFrame, _status: pd.DataFrame, key: tuple) -> pd.DataFrame:
     return hotspots.with_status(_parsed(_reports, key[0]), _status)
 
