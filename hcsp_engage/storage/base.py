@@ -42,7 +42,8 @@ class Store(ABC):
 
     @abstractmethod
     def read_all(self) -> dict[str, pd.DataFrame]:
-        """Every table as a data frame of text (in write order, repeated keys dropped)."""
+        """Every table as a data frame of text (in write order, repeated keys dropped), with the dtypes
+        of ``with_stored_dtypes``: CODED_COLUMNS as categoricals, the rest "str"."""
 
     def read(self, table: str) -> pd.DataFrame:
         return self.read_all()[table]
