@@ -170,7 +170,8 @@ class _NameCache:
         self._size = 0
 
     def _lookup(self, resolution: int, face: int) -> tuple[pd.Index, np.ndarray]:
-        return self._known.get((resolution, face), (pd.Index([], dtype=np.int64), np.array([], object)))
+        known = self._known.get((resolution, face))
+        return known if known is not None else (pd.Index([], dtype=np.int64), np.array([], object))
 
     def names(
         self, resolution: int, face: int, i: np.ndarray, j: np.ndarray, lat: np.ndarray, lon: np.ndarray
