@@ -9,7 +9,7 @@ Nothing about H3's tables is copied: the face centres come from H3's own twelve 
 pentagons (the icosahedron's corners), and each face's lattice axis and spacing from H3's own cells
 around the face centre. A point that lies within ``MARGIN`` of a hexagon's edge, or of a face's edge,
 is handed to H3 one at a time, so the answer is H3's answer for every point
-(``tests/test_h3_lattice.py`` checks that against ``h3.latlng_to_cell`` all over the globe).
+(``tests/analysis/test_h3_lattice.py`` checks that against ``h3.latlng_to_cell`` all over the globe).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import pandas as pd
 
 # Points this close to a lattice edge (in barycentric weight, about the same in hexagon spacings) or
 # to a face edge are not rounded here. Rounding differences between this arithmetic and H3's are
-# around 1e-9 of a hexagon at resolution 15, far below it; about 1 point in a million is handed over.
+# around 1e-9 of a hexagon at resolution 15, far below it; a few points in a million are handed over.
 MARGIN = 1e-6
 FACE_MARGIN = 1e-12
 # Hexagon names already looked up, per (resolution, face, i, j): the county has about 3,800 cells at
@@ -33,9 +33,6 @@ NAME_CACHE_LIMIT = 200_000
 BLOCK = 1 << 15
 # Dense grouping needs one slot per lattice position in the points' bounding box; past this, sort.
 DENSE_LIMIT = 4_000_000
-
-_names: dict[tuple[int, int, int, int], str] = {}
-_names_lock = threading.Lock()
 
 
 def _unit_vectors(lat_deg: np.ndarray, lon_deg: np.ndarray) -> np.ndarray:
