@@ -87,7 +87,7 @@ def locate(
 def _point_cells(
     frame: pd.DataFrame, lat_col: str, lon_col: str, resolution: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Each row's group code (-1 where it has no valid coordinates) and each group's H3 cell.
+    """Each row's code among the distinct H3 cells (-1 where it has no valid coordinates), and the cells.
 
     ``h3_lattice`` does the arithmetic for all points at once and asks H3 to name one point per cell.
     """
@@ -122,16 +122,14 @@ def h3_counts(
     skipped."""
     if frame.empty:
         return pd.DataFrame({"cell": pd.Series(dtype=str), "count": pd.Series(dtype=int)})
-    codes, group_cells = _point_cells(frame, lat_col, lon_col, resolution)
-    if not len(group_cells):
+    codes, cells = _point_cells(frame, lat_col, lon_col, resolution)
+    if not len(cells):
         return pd.DataFrame({"cell": pd.Series(dtype=str), "count": pd.Series(dtype=int)})
-    # Rows per group (one lattice point), then groups per cell (a hexagon on a face edge is two groups).
-    per_group = np.bincount(codes + 1, minlength=len(group_cells) + 1)[1:]  # code -1: no location
-    cell_codes, cells = pd.factorize(group_cells)
-    counts = np.bincount(cell_codes, weights=per_group).astype(np.int64)
+    counts = np.bincount(codes + 1, minlength=len(cells) + 1)[1:]  # code -1: no location
     names = np.asarray(cells, dtype=str)
     order = np.lexsort((names, -counts))  # largest first, then by cell
-    return pd.DataFrame({"cell": names[order], "count": counts[order]})
+    # Object, not Arrow text: a few thousand cell ids, and converting them would cost more than the count.
+    return pd.DataFrame({"cell": pd.Series(names[order], dtype=object), "count": counts[order]})
 
 
 def cell_area(cell: str) -> str:

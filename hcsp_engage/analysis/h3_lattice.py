@@ -223,6 +223,8 @@ class _Trig:
         )
         self.cos_lat, self.sin_lat = np.cos(lat), np.sin(lat)
         self.cos_lon, self.sin_lon = np.cos(lon), np.sin(lon)
+        self.valid_lat = self.cos_lat[self.lat_ok], self.sin_lat[self.lat_ok]
+        self.valid_lon = self.cos_lon[self.lon_ok], self.sin_lon[self.lon_ok]
 
     def parts(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For vectors (k x 3): the parts per longitude (n_lon x k) and per latitude (n_lat x k)."""
@@ -232,10 +234,10 @@ class _Trig:
     def surely_positive(self, vector: np.ndarray) -> bool:
         """Whether vector . point > FACE_MARGIN for every valid point made of these latitudes and
         longitudes: cos lat is never negative, so the smallest part per longitude bounds them all."""
-        by_lon, by_lat = self.parts(vector[None, :])
-        if not self.lat_ok.any() or not self.lon_ok.any():
+        (cos_lat, sin_lat), (cos_lon, sin_lon) = self.valid_lat, self.valid_lon
+        if not len(cos_lat) or not len(cos_lon):
             return True
-        lowest = self.cos_lat[self.lat_ok] * by_lon[self.lon_ok, 0].min() + by_lat[self.lat_ok, 0]
+        lowest = cos_lat * (cos_lon * vector[0] + sin_lon * vector[1]).min() + sin_lat * vector[2]
         return bool(lowest.min() > FACE_MARGIN)
 
 
@@ -283,12 +285,13 @@ def cells(
 ) -> tuple[np.ndarray, np.ndarray]:
     """H3 cells of points given as codes into distinct latitudes and longitudes (degrees).
 
-    Returns a group code per point (-1 where the latitude or longitude is not a valid number) and each
-    group's cell name: point ``p`` is in ``names[codes[p]]``. Two groups may share a name (one hexagon
-    seen from two faces). Coordinates that repeat (stored to 4 decimals) make this cheap: the
+    Returns a code per point (-1 where the latitude or longitude is not a valid number) and the distinct
+    cell names: point ``p`` is in ``names[codes[p]]``. Coordinates that repeat (stored to 4 decimals) make this cheap: the
     trigonometry is done once per distinct latitude and per distinct longitude, and each point costs a
     few multiplications, done in blocks small enough to stay in the processor's cache.
     """
+    # numpy's take converts small integer codes (a categorical's int16) to intp on every call: once here.
+    lat_codes, lon_codes = lat_codes.astype(np.intp, copy=False), lon_codes.astype(np.intp, copy=False)
     codes = np.full(len(lat_codes), -1, dtype=np.int64)
     parts: list[np.ndarray] = []
     trig = _Trig(lat_values, lon_values)
@@ -312,8 +315,10 @@ def cells(
             if inside is not None:
                 later.append(rows[~inside])
                 rows = rows[inside]
-            by_hand.append(rows[unsure])
-            taken.append((rows[~unsure], i[~unsure], j[~unsure]))
+            if unsure.any():
+                by_hand.append(rows[unsure])
+                rows, i, j = rows[~unsure], i[~unsure], j[~unsure]
+            taken.append((rows, i, j))
         rows, i, j = (np.concatenate(column) for column in zip(*taken, strict=True))
         if len(rows):
             group, members = _groups(i, j)
@@ -335,7 +340,11 @@ def cells(
             dtype=object,
         )
     )
-    return codes, np.concatenate(parts)
+    names = np.concatenate(parts)
+    if sum(1 for part in parts if len(part)) > 1:  # a hexagon named twice (two faces, or a point by hand)
+        merged, names = pd.factorize(names)
+        codes = np.where(codes >= 0, merged[codes], -1)
+    return codes, np.asarray(names, dtype=object)
 
 
 def forget_names() -> None:
