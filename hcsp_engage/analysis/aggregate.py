@@ -9,6 +9,7 @@ cell below k.
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date, timedelta
 
 import numpy as np
@@ -29,7 +30,7 @@ def _coordinates(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     or not a number). Stored coordinates repeat (4 decimal places, clustered reports), so each distinct
     text is parsed once; a categorical column already holds its codes."""
     if isinstance(series.dtype, pd.CategoricalDtype):
-        codes, distinct = series.cat.codes.to_numpy(), series.cat.categories
+        codes, distinct = series.array.codes, series.array.categories
     else:
         codes, distinct = pd.factorize(series, use_na_sentinel=False)
     if pd.api.types.is_numeric_dtype(distinct.dtype):
@@ -44,9 +45,20 @@ def _coordinates(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 def _parse_numbers(texts: pd.Index) -> np.ndarray:
     """Texts as floats, NaN where blank or not a number."""
     try:  # Arrow parses a few thousand texts in well under a millisecond, but refuses any non-number
-        texts = texts.array if isinstance(texts.array, pd.arrays.ArrowStringArray) else list(texts)
-        trimmed = pc.utf8_trim_whitespace(pa.array(texts, type=pa.string()))
-        blank_as_null = pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
+        array = texts.array
+        strings = (
+            pa.array(array)
+            if isinstance(array, pd.arrays.ArrowStringArray)
+            else pa.array(list(texts), pa.string())
+        )
+        blank_first = len(strings) > 0 and strings[0].as_py() == ""  # sorted categories: a blank comes first
+        with contextlib.suppress(pa.ArrowInvalid):  # numbers as the app stores them: one cast
+            values = pc.cast(strings[1:] if blank_first else strings, pa.float64()).to_numpy(
+                zero_copy_only=False
+            )
+            return np.append(np.nan, values) if blank_first else values
+        trimmed = pc.utf8_trim_whitespace(strings)
+        blank_as_null = pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, trimmed.type), trimmed)
         return pc.cast(blank_as_null, pa.float64()).to_numpy(zero_copy_only=False)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         text = pd.Series(texts, dtype=object).astype(str).str.strip().replace("", None)
@@ -129,7 +141,7 @@ def h3_counts(
     names = np.asarray(cells, dtype=str)
     order = np.lexsort((names, -counts))  # largest first, then by cell
     # Object, not Arrow text: a few thousand cell ids, and converting them would cost more than the count.
-    return pd.DataFrame({"cell": pd.Series(names[order], dtype=object), "count": counts[order]})
+    return pd.DataFrame({"cell": pd.Series(names[order], dtype=object), "count": counts[order]}, copy=False)
 
 
 def cell_area(cell: str) -> str:
