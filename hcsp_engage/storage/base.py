@@ -58,45 +58,18 @@ class Store(ABC):
 # free text stay "str". Categories are sorted, so sorting and grouping order are those of the text.
 # A categorical compares with ==, !=, isin, and has .str, like text; it cannot take a new value by
 # assignment or .where (convert with .astype(str) first) and is not ordered (no < or min on it).
-CODED_COLUMNS: dict[str, frozenset[str]] = {
-    schema.SURVEY_RESPONSES: frozenset(
-        {
-            "schema_version",
-            "area",
-            "postcode_district",
-            "safe_day",
-            "safe_after_dark",
-            "unsafe_lat",
-            "unsafe_lon",
-            "unsafe_place",
-            "unsafe_reasons",
-            "safer_measures",
-            "noticed_changes",
-            "changes_effect",
-            "top_concerns",
-            "age_band",
-            "gender",
-            "disability",
-        }
-    ),
+# Listed here are the columns that stay "str"; every other column of the schema is coded.
+TEXT_COLUMNS: dict[str, frozenset[str]] = {
+    schema.SURVEY_RESPONSES: frozenset({"response_id", "submitted_at", "comments"}),
     schema.ASB_REPORTS: frozenset(
-        {
-            "schema_version",
-            "category",
-            "asb_group",
-            "area",
-            "lat",
-            "lon",
-            "place",
-            "time_of_day",
-            "frequency",
-            "impact",
-            "told",
-            "incidents_reported_6m",
-        }
+        {"report_id", "submitted_at", "location_detail", "occurred_on", "description"}
     ),
-    schema.REPORT_STATUS: frozenset({"status", "updated_by"}),
-    schema.INTERVENTIONS: frozenset(),  # a few dozen rows, edited by officers: plain text
+    schema.REPORT_STATUS: frozenset({"report_id", "note", "updated_at"}),
+    # a few dozen rows, edited by officers: plain text
+    schema.INTERVENTIONS: frozenset(schema.COLUMNS[schema.INTERVENTIONS]),
+}
+CODED_COLUMNS: dict[str, frozenset[str]] = {
+    table: frozenset(columns) - TEXT_COLUMNS[table] for table, columns in schema.COLUMNS.items()
 }
 
 
