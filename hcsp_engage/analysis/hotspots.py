@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 
 from hcsp_engage import geography, schema
 from hcsp_engage.analysis.aggregate import COUNTY, cell_ids, distinct_points
+from hcsp_engage.storage.base import arrow_text, latest_rows
 
 RESOLUTION = geography.OFFICER_H3_RESOLUTION
 DEFAULT_STATUS = schema.REPORT_STATUSES[0]  # "New": no officer has changed it yet
@@ -169,34 +170,19 @@ def numbers(column: pd.Series) -> pd.Series:
     return pd.Series(np.append(values.to_numpy(dtype=float), np.nan)[codes], index=column.index)
 
 
-def _arrow_text(column: pd.Series) -> pa.ChunkedArray:
-    """A text column as Arrow strings, sharing the column's buffers when it already holds them."""
-    array = pa.array(column.astype("str"))
-    return array if isinstance(array, pa.ChunkedArray) else pa.chunked_array([array])
-
-
 def with_status(parsed: pd.DataFrame, status_rows: pd.DataFrame) -> pd.DataFrame:
     """``parsed`` with each report's current ``status`` (categorical) and ``status_updated_at`` (the
     latest row wins, by updated_at and then write order, as ``storage.latest``; "New" when no officer
     has changed it).
-
-    Worked out on Arrow arrays: sorting and matching a million status changes as pandas text would hold
-    a Python string for each of them for a moment (about 400 MB at a million reports).
     """
     if status_rows.empty or parsed.empty:
         return parsed.assign(status=pd.Categorical([DEFAULT_STATUS] * len(parsed)), status_updated_at="")
-    updated_at = _arrow_text(status_rows["updated_at"])
-    order = pc.sort_indices(updated_at).to_numpy()  # a stable sort: equal times keep write order
-    ids = pc.dictionary_encode(_arrow_text(status_rows["report_id"]))  # one dictionary for all chunks
-    distinct_ids = ids.chunk(0).dictionary
-    id_codes = np.concatenate([chunk.indices.to_numpy(zero_copy_only=False) for chunk in ids.chunks])
-    last = np.full(len(distinct_ids), -1, dtype=np.int64)
-    np.maximum.at(last, id_codes[order], np.arange(len(order)))
-    latest_row = order[last]  # for each distinct report id, the row of its latest change
-    where = pc.fill_null(pc.index_in(_arrow_text(parsed["report_id"]), value_set=distinct_ids), -1).to_numpy()
+    updated_at = arrow_text(status_rows["updated_at"])
+    distinct_ids, latest_row = latest_rows(status_rows["report_id"], status_rows["updated_at"])
+    where = pc.fill_null(pc.index_in(arrow_text(parsed["report_id"]), value_set=distinct_ids), -1).to_numpy()
     found = where >= 0
     rows = pa.array(np.where(found, latest_row[np.maximum(where, 0)], 0), mask=~found)
-    status = pc.fill_null(pc.take(_arrow_text(status_rows["status"]), rows), DEFAULT_STATUS)
+    status = pc.fill_null(pc.take(arrow_text(status_rows["status"]), rows), DEFAULT_STATUS)
     return parsed.assign(
         status=pd.Series(status, dtype="str", index=parsed.index).astype("category"),
         status_updated_at=pd.Series(
