@@ -96,25 +96,20 @@ def locate(
     return located[valid].reset_index(drop=True)
 
 
-def _point_cells(
-    frame: pd.DataFrame, lat_col: str, lon_col: str, resolution: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Each row's code among the distinct H3 cells (-1 where it has no valid coordinates), and the cells.
-
-    ``h3_lattice`` does the arithmetic for all points at once and asks H3 to name one point per cell.
-    """
-    if frame.empty:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object)
+def _points(frame: pd.DataFrame, lat_col: str, lon_col: str) -> tuple[np.ndarray, ...]:
+    """The frame's points as ``h3_lattice`` takes them: codes into distinct latitudes and longitudes."""
     lat_codes, lat_values = _coordinates(frame[lat_col])
     lon_codes, lon_values = _coordinates(frame[lon_col])
-    return h3_lattice.cells(lat_codes, lat_values, lon_codes, lon_values, resolution)
+    return lat_codes, lat_values, lon_codes, lon_values
 
 
 def cell_ids(
     frame: pd.DataFrame, lat_col: str = "lat", lon_col: str = "lon", resolution: int = 8
 ) -> pd.Series:
     """Each row's H3 cell at ``resolution`` ("" where the row has no valid coordinates), same index."""
-    codes, cells = _point_cells(frame, lat_col, lon_col, resolution)
+    if frame.empty:
+        return pd.Series(dtype=object, index=frame.index)
+    codes, cells = h3_lattice.cells(*_points(frame, lat_col, lon_col), resolution)
     named = np.append(cells, "")  # code -1 picks the ""
     return pd.Series(named[codes], index=frame.index, dtype=object)
 
@@ -134,14 +129,12 @@ def h3_counts(
     skipped."""
     if frame.empty:
         return pd.DataFrame({"cell": pd.Series(dtype=str), "count": pd.Series(dtype=int)})
-    codes, cells = _point_cells(frame, lat_col, lon_col, resolution)
+    cells, counts, numbers = h3_lattice.counts(*_points(frame, lat_col, lon_col), resolution)
     if not len(cells):
         return pd.DataFrame({"cell": pd.Series(dtype=str), "count": pd.Series(dtype=int)})
-    counts = np.bincount(codes + 1, minlength=len(cells) + 1)[1:]  # code -1: no location
-    names = np.asarray(cells, dtype=str)
-    order = np.lexsort((names, -counts))  # largest first, then by cell
+    order = np.lexsort((numbers, -counts))  # largest first, then by cell (its number sorts as its name)
     # Object, not Arrow text: a few thousand cell ids, and converting them would cost more than the count.
-    return pd.DataFrame({"cell": pd.Series(names[order], dtype=object), "count": counts[order]}, copy=False)
+    return pd.DataFrame({"cell": pd.Series(cells[order], dtype=object), "count": counts[order]}, copy=False)
 
 
 def cell_area(cell: str) -> str:

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import functools
 import threading
+from collections.abc import Callable
+from typing import NamedTuple
 
 import h3
 import numpy as np
@@ -112,97 +114,132 @@ def _check_frame(
 
 
 def _rounded(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The nearest lattice point to each (a, b), and which points are too near an edge to say.
+    """The nearest lattice point to each (a, b) (whole numbers, as floats), and which points are too
+    near an edge to say. ``a`` and ``b`` are overwritten (made for this call: fresh arrays cost time).
 
     Each lattice parallelogram is two equilateral triangles (split along its short diagonal); in an
     equilateral triangle the nearest corner is the one with the largest barycentric weight, and the
     gap between the two largest weights measures the distance to the hexagon edge between them.
     """
-    base_a, base_b = np.floor(a), np.floor(b)
-    frac_a, frac_b = a - base_a, b - base_b
+    i, j = np.floor(a), np.floor(b)
+    frac_a, frac_b = np.subtract(a, i, out=a), np.subtract(b, j, out=b)
     high, low = np.maximum(frac_a, frac_b), np.minimum(frac_a, frac_b)
-    weight_origin, weight_side, weight_far = 1.0 - high, high - low, low
+    weight_side, weight_far = high - low, low
+    weight_origin = np.subtract(1.0, high, out=high)
     far = (weight_far >= weight_origin) & (weight_far >= weight_side)
-    side = ~far & (weight_side >= weight_origin)
+    side = (weight_side >= weight_origin) & ~far
     a_is_larger = frac_a >= frac_b
-    i = base_a.astype(np.int64) + (far | (side & a_is_larger))
-    j = base_b.astype(np.int64) + (far | (side & ~a_is_larger))
+    i += far | (side & a_is_larger)
+    j += far | (side & ~a_is_larger)
     largest = np.maximum(np.maximum(weight_origin, weight_side), weight_far)
-    smallest = np.minimum(np.minimum(weight_origin, weight_side), weight_far)
-    second = 1.0 - largest - smallest  # the weights add up to one
-    return i, j, (largest - second) < MARGIN
+    smallest = np.minimum(np.minimum(weight_origin, weight_side), weight_far, out=weight_side)
+    # the weights add up to one, so the second largest is 1 - largest - smallest
+    unsure = np.add(largest, largest, out=largest) + smallest < 1.0 + MARGIN
+    return i, j, unsure
 
 
 def _face_of(vector: np.ndarray) -> int:
     return int(np.argmax(face_centres() @ vector))
 
 
-def _groups(i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """A group code per point (same lattice point, same code) and one member of each group."""
-    i_low, j_low = int(i.min()), int(j.min())
-    span_j = int(j.max()) - j_low + 1
-    slots = (int(i.max()) - i_low + 1) * span_j
-    if slots <= max(DENSE_LIMIT, 4 * len(i)):
-        slot = (i - i_low) * span_j + (j - j_low)
-        used = np.zeros(slots, dtype=bool)
-        used[slot] = True
-        codes = (np.cumsum(used) - 1)[slot]
-        members = np.empty(int(used.sum()), dtype=np.int64)
-        members[codes] = np.arange(len(slot))
-        return codes, members
-    _, members, codes = np.unique(np.stack([i, j], axis=1), axis=0, return_index=True, return_inverse=True)
-    return codes.reshape(-1), members
+class _Slots:
+    """Points grouped by lattice point (i, j): a slot per point, the same for points at the same lattice
+    point, out of ``size`` slots."""
+
+    def __init__(self, i: np.ndarray, j: np.ndarray) -> None:
+        self.i_low, self.j_low = int(i.min()), int(j.min())
+        self.span_j = int(j.max()) - self.j_low + 1
+        slots = (int(i.max()) - self.i_low + 1) * self.span_j
+        self.lattice: np.ndarray | None = None  # each slot's (i, j), when not dense
+        if slots <= max(DENSE_LIMIT, 4 * len(i)):  # one slot per lattice point in the bounding box
+            slot = (i - self.i_low) * self.span_j
+            slot += j
+            slot -= self.j_low
+            self.slot, self.size = slot.astype(np.intp), slots
+        else:
+            lattice, slot = np.unique(np.stack([i, j], axis=1), axis=0, return_inverse=True)
+            self.lattice, self.slot, self.size = lattice.astype(np.int64), slot.reshape(-1), len(lattice)
+
+    def points(self, slots: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The lattice points (i, j) of these slots."""
+        if self.lattice is not None:
+            return self.lattice[slots, 0], self.lattice[slots, 1]
+        return slots // self.span_j + self.i_low, slots % self.span_j + self.j_low
+
+    def members(self, slots: np.ndarray) -> np.ndarray:
+        """One point in each of these slots."""
+        member = np.empty(self.size, dtype=np.intp)
+        member[self.slot] = np.arange(len(self.slot))
+        return member[slots]
 
 
 class _NameCache:
     """Hexagon names already looked up, per (resolution, face), by lattice point: H3 is asked only
     for lattice points not seen before (a county has about 3,800 cells at resolution 8). Shared by
     every session's thread: additions are made under a lock, and the whole cache starts again past
-    ``limit`` names."""
+    ``limit`` names. Each name is kept with its H3 index as a number, which sorts as the name does."""
 
     def __init__(self, limit: int = NAME_CACHE_LIMIT) -> None:
         self.limit = limit
         self._lock = threading.Lock()
-        self._known: dict[tuple[int, int], tuple[pd.Index, np.ndarray]] = {}
+        # per (resolution, face): lattice keys in ascending order, and the names and numbers that go with them
+        self._known: dict[tuple[int, int], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self._size = 0
 
-    def _lookup(self, resolution: int, face: int) -> tuple[pd.Index, np.ndarray]:
+    def _lookup(self, resolution: int, face: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         known = self._known.get((resolution, face))
-        return known if known is not None else (pd.Index([], dtype=np.int64), np.array([], object))
+        if known is None:
+            return np.zeros(0, np.int64), np.zeros(0, object), np.zeros(0, np.int64)
+        return known
+
+    @staticmethod
+    def _find(keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+        """Where each wanted key is among the sorted keys, -1 where it is not."""
+        where = np.searchsorted(keys, wanted).clip(max=max(len(keys) - 1, 0))
+        return np.where(keys[where] == wanted, where, -1) if len(keys) else np.full(len(wanted), -1)
 
     def names(
-        self, resolution: int, face: int, i: np.ndarray, j: np.ndarray, lat: np.ndarray, lon: np.ndarray
-    ) -> np.ndarray:
+        self,
+        resolution: int,
+        face: int,
+        i: np.ndarray,
+        j: np.ndarray,
+        coordinates: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The names and numbers of the hexagons at lattice points (i, j); ``coordinates(which)`` gives
+        (latitudes, longitudes) of one point rounded to each lattice point picked by ``which``, for H3."""
         key = (i + (1 << 24)) * (1 << 26) + (j + (1 << 24))  # |i|, |j| < 2**23 on a face at resolution 15
-        index, known = self._lookup(resolution, face)
-        where = index.get_indexer(key)
+        keys, known, numbers = self._lookup(resolution, face)
+        where = self._find(keys, key)
+        if len(keys):
+            names, ids = known[where], numbers[where]  # -1 picks the last one: replaced below
+        else:
+            names, ids = np.empty(len(key), dtype=object), np.empty(len(key), dtype=np.int64)
         missing = where < 0
-        names = np.empty(len(key), dtype=object)
-        names[~missing] = known[where[~missing]]
         if missing.any():
-            found = np.asarray(
-                [
-                    h3.latlng_to_cell(a, b, resolution)
-                    for a, b in zip(lat[missing].tolist(), lon[missing].tolist(), strict=True)
-                ],
-                dtype=object,
-            )
-            names[missing] = found
-            self._remember(resolution, face, key[missing], found)
-        return names
+            found = _h3_names(*coordinates(missing), resolution)
+            names[missing], ids[missing] = found, [h3.str_to_int(name) for name in found]
+            self._remember(resolution, face, key[missing], found, ids[missing])
+        return names, ids
 
-    def _remember(self, resolution: int, face: int, keys: np.ndarray, names: np.ndarray) -> None:
+    def _remember(
+        self, resolution: int, face: int, new_keys: np.ndarray, names: np.ndarray, ids: np.ndarray
+    ) -> None:
         with self._lock:
-            if self._size + len(keys) > self.limit:
+            if self._size + len(new_keys) > self.limit:
                 self._known.clear()
                 self._size = 0
-            index, known = self._lookup(resolution, face)
-            new = index.get_indexer(keys) < 0  # another session may have added some meanwhile
+            keys, known, numbers = self._lookup(resolution, face)
+            new = self._find(keys, new_keys) < 0  # another session may have added some meanwhile
+            new_keys, first = np.unique(new_keys[new], return_index=True)
+            keys = np.concatenate([keys, new_keys])
+            order = np.argsort(keys, kind="stable")
             self._known[(resolution, face)] = (
-                index.append(pd.Index(keys[new])),
-                np.concatenate([known, names[new]]),
+                keys[order],
+                np.concatenate([known, names[new][first]])[order],
+                np.concatenate([numbers, ids[new][first]])[order],
             )
-            self._size += int(new.sum())
+            self._size += len(new_keys)
 
 
 _names = _NameCache()
@@ -217,28 +254,27 @@ class _Trig:
         with np.errstate(invalid="ignore"):
             self.lat_ok = (lat_values >= -90) & (lat_values <= 90)
             self.lon_ok = (lon_values >= -180) & (lon_values <= 180)
-        lat, lon = (
-            np.radians(np.where(self.lat_ok, lat_values, 0)),
-            np.radians(np.where(self.lon_ok, lon_values, 0)),
-        )
+        # Values not ok give NaN or nonsense here, and no point that has them is ever looked up.
+        lat, lon = np.radians(lat_values), np.radians(lon_values)
         self.cos_lat, self.sin_lat = np.cos(lat), np.sin(lat)
         self.cos_lon, self.sin_lon = np.cos(lon), np.sin(lon)
-        self.valid_lat = self.cos_lat[self.lat_ok], self.sin_lat[self.lat_ok]
-        self.valid_lon = self.cos_lon[self.lon_ok], self.sin_lon[self.lon_ok]
 
-    def parts(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """For vectors (k x 3): the parts per longitude (n_lon x k) and per latitude (n_lat x k)."""
-        by_lon = np.outer(self.cos_lon, vectors[:, 0]) + np.outer(self.sin_lon, vectors[:, 1])
-        return by_lon, np.outer(self.sin_lat, vectors[:, 2])
+    def by_lon(self, vector: np.ndarray) -> np.ndarray:
+        """The part per longitude of the dot product with ``vector``."""
+        return self.cos_lon * vector[0] + self.sin_lon * vector[1]
+
+    def by_lat(self, vector: np.ndarray) -> np.ndarray:
+        """The part per latitude of the dot product with ``vector``."""
+        return self.sin_lat * vector[2]
 
     def surely_positive(self, vector: np.ndarray) -> bool:
         """Whether vector . point > FACE_MARGIN for every valid point made of these latitudes and
         longitudes: cos lat is never negative, so the smallest part per longitude bounds them all."""
-        (cos_lat, sin_lat), (cos_lon, sin_lon) = self.valid_lat, self.valid_lon
-        if not len(cos_lat) or not len(cos_lon):
+        if not self.lat_ok.any() or not self.lon_ok.any():
             return True
-        lowest = cos_lat * (cos_lon * vector[0] + sin_lon * vector[1]).min() + sin_lat * vector[2]
-        return bool(lowest.min() > FACE_MARGIN)
+        lowest_by_lon = self.by_lon(vector)[self.lon_ok].min()
+        lowest = self.cos_lat * lowest_by_lon + self.by_lat(vector)
+        return bool(lowest[self.lat_ok].min() > FACE_MARGIN)
 
 
 class _Face:
@@ -250,61 +286,94 @@ class _Face:
         a_vector, b_vector = lattice_frame(face, resolution)
         edges = [centre - face_centres()[other] for other in face_neighbours()[face]]
         edges = [edge for edge in edges if not trig.surely_positive(edge)]
-        by_lon, by_lat = trig.parts(np.array([centre, a_vector, b_vector, *edges]))
-        self.tables = [
-            (np.ascontiguousarray(by_lon[:, k]), by_lat[:, k].copy()) for k in range(by_lon.shape[1])
+        # The lattice coordinates are ratios of dot products, so each may be divided by cos lat
+        # (never 0: cos of 90 degrees in radians is 6e-17): a point then needs no cosine and no products.
+        self.lattice = [
+            (trig.by_lon(vector), trig.by_lat(vector) / trig.cos_lat)
+            for vector in (centre, a_vector, b_vector)
         ]
-        self.edges = len(edges)
+        self.edges = [(trig.by_lon(edge), trig.by_lat(edge)) for edge in edges]
 
     def round(
         self, trig: _Trig, lat_of: np.ndarray, lon_of: np.ndarray
     ) -> tuple[np.ndarray | None, np.ndarray, np.ndarray, np.ndarray]:
         """For a block of points: which are surely on this face (None: all), and for those their
         lattice point (i, j) and whether they are too near a hexagon edge to say."""
-        cos_lat = trig.cos_lat.take(lat_of)
-
-        def dot(k: int) -> np.ndarray:
-            by_lon, by_lat = self.tables[k]
-            return cos_lat * by_lon.take(lon_of) + by_lat.take(lat_of)
-
         inside = None
         if self.edges:
-            inside = np.logical_and.reduce([dot(3 + k) > FACE_MARGIN for k in range(self.edges)])
-            lat_of, lon_of, cos_lat = lat_of[inside], lon_of[inside], cos_lat[inside]
-        depth = dot(0)
-        i, j, unsure = _rounded(dot(1) / depth, dot(2) / depth)
+            cos_lat = trig.cos_lat.take(lat_of)
+            inside = np.logical_and.reduce(
+                [
+                    cos_lat * by_lon.take(lon_of) + by_lat.take(lat_of) > FACE_MARGIN
+                    for by_lon, by_lat in self.edges
+                ]
+            )
+            lat_of, lon_of = lat_of[inside], lon_of[inside]
+        depth, along_a, along_b = (
+            np.add(by_lon.take(lon_of), by_lat.take(lat_of), out=out)
+            for (by_lon, by_lat), out in zip(self.lattice, np.empty((3, len(lat_of))), strict=True)
+        )
+        i, j, unsure = _rounded(
+            np.divide(along_a, depth, out=along_a), np.divide(along_b, depth, out=along_b)
+        )
         return inside, i, j, unsure
 
 
-def cells(
-    lat_codes: np.ndarray,
-    lat_values: np.ndarray,
-    lon_codes: np.ndarray,
-    lon_values: np.ndarray,
-    resolution: int,
-) -> tuple[np.ndarray, np.ndarray]:
-    """H3 cells of points given as codes into distinct latitudes and longitudes (degrees).
+def _h3_names(lat: np.ndarray, lon: np.ndarray, resolution: int) -> np.ndarray:
+    """H3 itself, one point at a time."""
+    return np.asarray(
+        [h3.latlng_to_cell(a, b, resolution) for a, b in zip(lat.tolist(), lon.tolist(), strict=True)],
+        dtype=object,
+    )
 
-    Returns a code per point (-1 where the latitude or longitude is not a valid number) and the distinct
-    cell names: point ``p`` is in ``names[codes[p]]``. Coordinates that repeat (stored to 4 decimals) make this cheap: the
-    trigonometry is done once per distinct latitude and per distinct longitude, and each point costs a
-    few multiplications, done in blocks small enough to stay in the processor's cache.
-    """
-    # numpy's take converts small integer codes (a categorical's int16) to intp on every call: once here.
-    lat_codes, lon_codes = lat_codes.astype(np.intp, copy=False), lon_codes.astype(np.intp, copy=False)
-    codes = np.full(len(lat_codes), -1, dtype=np.int64)
-    parts: list[np.ndarray] = []
-    trig = _Trig(lat_values, lon_values)
+
+class _Points:
+    """Points given as codes into distinct latitudes and longitudes (degrees)."""
+
+    def __init__(
+        self, lat_codes: np.ndarray, lat_values: np.ndarray, lon_codes: np.ndarray, lon_values: np.ndarray
+    ) -> None:
+        # numpy's take converts small integer codes (a categorical's int16) to intp on every call: once here.
+        self.lat_codes = lat_codes.astype(np.intp, copy=False)
+        self.lon_codes = lon_codes.astype(np.intp, copy=False)
+        self.lat_values, self.lon_values = lat_values, lon_values
+
+    def at(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return self.lat_values[self.lat_codes[rows]], self.lon_values[self.lon_codes[rows]]
+
+    def names(
+        self, placed: _Placed, slots: np.ndarray, members: np.ndarray | None, resolution: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Names and numbers of the hexagons in these slots of one face; ``members`` (a point in each
+        slot) is found only if H3 has to name one."""
+
+        def coordinates(which: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            found = members if members is not None else placed.slots.members(slots)
+            return self.at(placed.rows[found[which]])
+
+        return _names.names(resolution, placed.face, *placed.slots.points(slots), coordinates)
+
+
+class _Placed(NamedTuple):
+    """Points rounded on one face: their rows, grouped by lattice point."""
+
+    face: int
+    rows: np.ndarray
+    slots: _Slots
+
+
+def _place(points: _Points, resolution: int) -> tuple[list[_Placed], np.ndarray]:
+    """Every valid point rounded to its face's lattice, and the rows left for H3 one at a time (too near
+    a hexagon's or a face's edge, or on a face whose lattice this module could not set up)."""
+    lat_codes, lon_codes = points.lat_codes, points.lon_codes
+    trig = _Trig(points.lat_values, points.lon_values)
     waiting = np.flatnonzero(trig.lat_ok[lat_codes] & trig.lon_ok[lon_codes])
+    placed: list[_Placed] = []
     by_hand: list[np.ndarray] = []
     while len(waiting):  # one round per face the points fall on: a county needs one, the globe twenty
         first = waiting[:1]
         try:
-            face = _Face(
-                _face_of(_unit_vectors(lat_values[lat_codes[first]], lon_values[lon_codes[first]])[0]),
-                resolution,
-                trig,
-            )
+            face = _Face(_face_of(_unit_vectors(*points.at(first))[0]), resolution, trig)
         except RuntimeError:
             break
         taken: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
@@ -321,30 +390,88 @@ def cells(
             taken.append((rows, i, j))
         rows, i, j = (np.concatenate(column) for column in zip(*taken, strict=True))
         if len(rows):
-            group, members = _groups(i, j)
-            codes[rows] = group + sum(len(part) for part in parts)
-            member_rows = rows[members]
-            latitudes, longitudes = lat_values[lat_codes[member_rows]], lon_values[lon_codes[member_rows]]
-            parts.append(_names.names(resolution, face.face, i[members], j[members], latitudes, longitudes))
+            placed.append(_Placed(face.face, rows, _Slots(i, j)))
         waiting = np.concatenate(later) if later else waiting[:0]
         if len(waiting) and waiting[0] == first[0]:  # the face's own first point lies on its edge
             by_hand.append(first)
             waiting = waiting[1:]
-    # Points near an edge (and any the lattice could not take): H3 itself, one point at a time.
-    leftover = np.concatenate([*by_hand, waiting])
+    return placed, np.concatenate([*by_hand, waiting])
+
+
+def cells(
+    lat_codes: np.ndarray,
+    lat_values: np.ndarray,
+    lon_codes: np.ndarray,
+    lon_values: np.ndarray,
+    resolution: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """H3 cells of points given as codes into distinct latitudes and longitudes (degrees).
+
+    Returns a code per point (-1 where the latitude or longitude is not a valid number) and the distinct
+    cell names: point ``p`` is in ``names[codes[p]]``. Coordinates that repeat (stored to 4 decimals)
+    make this cheap: the trigonometry is done once per distinct latitude and per distinct longitude, and
+    each point costs a few multiplications, done in blocks small enough to stay in the processor's cache.
+    """
+    points = _Points(lat_codes, lat_values, lon_codes, lon_values)
+    placed, leftover = _place(points, resolution)
+    codes = np.full(len(points.lat_codes), -1, dtype=np.int64)
+    parts: list[np.ndarray] = []
+    for face in placed:
+        used = np.zeros(face.slots.size, dtype=bool)
+        used[face.slots.slot] = True
+        code_of_slot = np.cumsum(used) - 1
+        group = code_of_slot[face.slots.slot]
+        codes[face.rows] = group + sum(len(part) for part in parts)
+        members = np.empty(int(used.sum()), dtype=np.intp)
+        members[group] = np.arange(len(group))
+        parts.append(points.names(face, np.flatnonzero(used), members, resolution)[0])
     codes[leftover] = sum(len(part) for part in parts) + np.arange(len(leftover))
-    latitudes, longitudes = lat_values[lat_codes[leftover]].tolist(), lon_values[lon_codes[leftover]].tolist()
-    parts.append(
-        np.asarray(
-            [h3.latlng_to_cell(a, b, resolution) for a, b in zip(latitudes, longitudes, strict=True)],
-            dtype=object,
-        )
-    )
+    parts.append(_h3_names(*points.at(leftover), resolution))
     names = np.concatenate(parts)
     if sum(1 for part in parts if len(part)) > 1:  # a hexagon named twice (two faces, or a point by hand)
         merged, names = pd.factorize(names)
         codes = np.where(codes >= 0, merged[codes], -1)
     return codes, np.asarray(names, dtype=object)
+
+
+def counts(
+    lat_codes: np.ndarray,
+    lat_values: np.ndarray,
+    lon_codes: np.ndarray,
+    lon_values: np.ndarray,
+    resolution: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """How many points fall in each H3 cell (points as for ``cells``; invalid ones are skipped).
+
+    Returns the distinct cell names, their counts, and their H3 indexes as numbers (for sorting).
+    Counting needs no cell per point: points are counted per lattice point, then each is named.
+    """
+    points = _Points(lat_codes, lat_values, lon_codes, lon_values)
+    placed, leftover = _place(points, resolution)
+    names: list[np.ndarray] = []
+    tallies: list[np.ndarray] = []
+    ids: list[np.ndarray] = []
+    for face in placed:
+        tally = np.bincount(face.slots.slot, minlength=face.slots.size)
+        used = np.flatnonzero(tally)
+        named, numbers = points.names(face, used, None, resolution)
+        names.append(named)
+        tallies.append(tally[used])
+        ids.append(numbers)
+    by_hand = _h3_names(*points.at(leftover), resolution)
+    names.append(by_hand)
+    tallies.append(np.ones(len(by_hand), dtype=np.int64))
+    ids.append(np.array([h3.str_to_int(name) for name in by_hand], dtype=np.int64))
+    if sum(1 for part in names if len(part)) == 1:
+        return next((n, t, i) for n, t, i in zip(names, tallies, ids, strict=True) if len(n))
+    merged, distinct = pd.factorize(np.concatenate(names))  # a hexagon named twice: add its counts up
+    first = np.empty(len(distinct), dtype=np.intp)
+    first[merged[::-1]] = np.arange(len(merged))[::-1]
+    return (
+        np.asarray(distinct, dtype=object),
+        np.bincount(merged, weights=np.concatenate(tallies), minlength=len(distinct)).astype(np.int64),
+        np.concatenate(ids)[first],
+    )
 
 
 def forget_names() -> None:

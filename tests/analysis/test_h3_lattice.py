@@ -1,5 +1,6 @@
 """The arithmetic H3 path must give H3's own answer for every point, wherever it is."""
 
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import h3
@@ -28,12 +29,30 @@ def mismatches(lat: np.ndarray, lon: np.ndarray, resolution: int) -> list[tuple[
     return list(zip(lat[wrong].tolist(), lon[wrong].tolist(), strict=True))[:5]
 
 
+def count_mismatches(lat: np.ndarray, lon: np.ndarray, resolution: int) -> dict[str, tuple[int, int]]:
+    """Cells whose count from ``h3_lattice.counts`` differs from H3's, as (lattice, H3); and any cell
+    whose number is not H3's own for its name."""
+    rows = np.arange(len(lat))
+    names, counts, numbers = h3_lattice.counts(
+        rows, np.asarray(lat, float), rows, np.asarray(lon, float), resolution
+    )
+    got = dict(zip(names.tolist(), counts.tolist(), strict=True))
+    expected = Counter(h3_cells(lat, lon, resolution).tolist())
+    wrong = {cell: (got.get(cell, 0), expected.get(cell, 0)) for cell in set(got) | set(expected)}
+    wrong = {cell: pair for cell, pair in wrong.items() if pair[0] != pair[1]}
+    wrong.update(
+        {name: (-1, -1) for name, number in zip(names, numbers, strict=True) if h3.str_to_int(name) != number}
+    )
+    return dict(list(wrong.items())[:5])
+
+
 @pytest.mark.parametrize("resolution", [0, 1, 2, 5, 8, 9, 12, 15])
 def test_points_all_over_the_globe_get_h3s_cell(resolution):
     rng = np.random.default_rng(resolution)
     lat = np.degrees(np.arcsin(rng.uniform(-1, 1, 20_000)))  # uniform over the sphere
     lon = rng.uniform(-180, 180, 20_000)
     assert mismatches(lat, lon, resolution) == []
+    assert count_mismatches(lat, lon, resolution) == {}
 
 
 @pytest.mark.parametrize("resolution", [0, 3, 8, 9])
@@ -54,6 +73,7 @@ def test_points_round_the_icosahedron_corners_and_along_its_edges_get_h3s_cell(r
         lon.extend(corners[a, 1] + jitter[:, 1])
     lat, lon = np.clip(lat, -90, 90), (np.asarray(lon) + 180) % 360 - 180
     assert mismatches(lat, lon, resolution) == []
+    assert count_mismatches(lat, lon, resolution) == {}
 
 
 @pytest.mark.parametrize("resolution", [8, 9])
@@ -73,9 +93,11 @@ def test_points_on_and_a_hair_either_side_of_hexagon_edges_and_corners_get_h3s_c
                 lat.extend(edge[:, 0] + nudge)
                 lon.extend(edge[:, 1] - nudge)
     assert mismatches(np.array(lat), np.array(lon), resolution) == []
+    assert count_mismatches(np.array(lat), np.array(lon), resolution) == {}
 
 
-def test_h3_is_asked_once_per_cell_not_once_per_point(monkeypatch):
+@pytest.mark.parametrize("path", ["cells", "counts"])
+def test_h3_is_asked_once_per_cell_not_once_per_point(monkeypatch, path):
     rng = np.random.default_rng(11)
     lat = np.round(rng.normal(52.06, 0.02, 50_000), 4)  # clustered round Hereford, 4 decimals
     lon = np.round(rng.normal(-2.72, 0.03, 50_000), 4)
@@ -84,11 +106,18 @@ def test_h3_is_asked_once_per_cell_not_once_per_point(monkeypatch):
     real = h3.latlng_to_cell
     monkeypatch.setattr(h3_lattice.h3, "latlng_to_cell", lambda *a: calls.append(a) or real(*a))
     monkeypatch.setattr(h3_lattice, "_names", h3_lattice._NameCache())
-    got = lattice_cells(lat, lon, 8)
-    assert (got == expected).all()
+
+    def same_as_h3() -> bool:
+        if path == "cells":
+            return bool((lattice_cells(lat, lon, 8) == expected).all())
+        rows = np.arange(len(lat))
+        names, counts, _ = h3_lattice.counts(rows, lat, rows, lon, 8)
+        return dict(zip(names.tolist(), counts.tolist(), strict=True)) == Counter(expected.tolist())
+
+    assert same_as_h3()
     assert len(calls) <= len(set(expected.tolist())) + 10  # a point on an edge may be asked about itself
     calls.clear()
-    assert (lattice_cells(lat, lon, 8) == expected).all()
+    assert same_as_h3()
     assert len(calls) <= 10  # the cells' names are remembered
 
 
