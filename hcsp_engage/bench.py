@@ -69,20 +69,29 @@ TARGETS = {
     "memory_at_1m_mb_max": 1024,
 }
 SEED = 6
+# A step of a few milliseconds varies by a tenth or more from one run to the next: such steps run more
+# often (at least --repeat times, then on up to QUICK_RUNS runs or QUICK_SECONDS of running).
+QUICK_RUNS = 25
+QUICK_SECONDS = 0.5
 
 
 # --- Measuring -------------------------------------------------------------------------------------
 
 
-def timed(fn: Callable[[], Any], repeat: int, memory: bool = True) -> dict[str, Any]:
-    """Median seconds of ``repeat`` runs, and the peak traced memory (MB) of one more run."""
-    runs = []
-    for _ in range(max(1, repeat)):
+def timed(
+    fn: Callable[[], Any], repeat: int, memory: bool = True, more_if_quick: bool = True
+) -> dict[str, Any]:
+    """Median seconds of at least ``repeat`` runs (quick steps: more, see QUICK_RUNS), each after
+    ``gc.collect()``, and the peak traced memory (MB) of one more run."""
+    runs: list[float] = []
+    while len(runs) < max(1, repeat) or (
+        more_if_quick and len(runs) < QUICK_RUNS and sum(runs) < QUICK_SECONDS
+    ):
         gc.collect()
         start = time.perf_counter()
         fn()
         runs.append(time.perf_counter() - start)
-    result: dict[str, Any] = {"seconds": round(statistics.median(runs), 4)}
+    result: dict[str, Any] = {"seconds": round(statistics.median(runs), 6), "runs": len(runs)}
     if memory:
         gc.collect()
         tracemalloc.start()
@@ -284,7 +293,7 @@ def bench_sheets_load(tables: Mapping[str, pd.DataFrame], repeat: int, sheets_ma
                 result["api_calls_first_read"] = len(emulator.requests) - before
                 before = len(emulator.requests)
                 result.update(timed(sheet_store.read_all, repeat, memory=repeat <= 3))
-                runs = max(1, repeat) + (1 if "peak_mb" in result else 0)
+                runs = result["runs"] + (1 if "peak_mb" in result else 0)
                 result["api_calls_per_read"] = round((len(emulator.requests) - before) / runs, 2)
                 break
             except StoreUnavailable as problem:
@@ -297,7 +306,7 @@ def bench_sheets_load(tables: Mapping[str, pd.DataFrame], repeat: int, sheets_ma
             before = len(emulator.requests)
             result["new_rows_only"] = timed(sheet_store.read_all, repeat, memory=False)
             result["new_rows_only"]["api_calls_per_read"] = round(
-                (len(emulator.requests) - before) / max(1, repeat), 2
+                (len(emulator.requests) - before) / result["new_rows_only"]["runs"], 2
             )
         except StoreUnavailable as problem:
             result["new_rows_only"] = {"error": str(problem)[:160]}
@@ -310,7 +319,7 @@ def bench_aggregation(tables: Mapping[str, pd.DataFrame], repeat: int) -> dict:
     reports = tables[schema.ASB_REPORTS]
     rows = reports.to_dict("records")
     h3_lattice.forget_names()
-    first = timed(lambda: aggregate.h3_counts(reports, "lat", "lon", 8), 1, memory=False)
+    first = timed(lambda: aggregate.h3_counts(reports, "lat", "lon", 8), 1, memory=False, more_if_quick=False)
     fast = timed(lambda: aggregate.h3_counts(reports, "lat", "lon", 8), repeat)
     naive = timed(lambda: naive_h3_counts(rows), repeat, memory=False)
     counts = aggregate.h3_counts(reports, "lat", "lon", 8)
@@ -319,7 +328,7 @@ def bench_aggregation(tables: Mapping[str, pd.DataFrame], repeat: int) -> dict:
         "fast": fast,
         "fast_first_run": first,
         "naive_loop": naive,
-        "speedup": round(naive["seconds"] / max(fast["seconds"], 1e-9), 2),
+        "speedup": round(naive["seconds"] / max(fast["seconds"], 1e-9), 1),
         "cells": len(counts),
         "distinct_points": int(reports.loc[reports["lat"] != "", ["lat", "lon"]].drop_duplicates().shape[0]),
         "same_counts": same,
@@ -327,7 +336,7 @@ def bench_aggregation(tables: Mapping[str, pd.DataFrame], repeat: int) -> dict:
     if len(reports) <= 100_000:
         iterrows = timed(lambda: naive_iterrows_h3_counts(reports), 1, memory=False)
         out["naive_iterrows"] = iterrows
-        out["speedup_vs_iterrows"] = round(iterrows["seconds"] / max(fast["seconds"], 1e-9), 2)
+        out["speedup_vs_iterrows"] = round(iterrows["seconds"] / max(fast["seconds"], 1e-9), 1)
     today = synthetic.DEFAULT_END.date()
     out["public_layers"] = timed(lambda: aggregate.public_layers(dict(tables), k=10, today=today), repeat)
     return out
@@ -1117,7 +1126,7 @@ def _cell(value: Any, unit: str = "") -> str:
     if isinstance(value, float) and value.is_integer() and abs(value) >= 1:
         value = int(value)
     if isinstance(value, float):
-        text = f"{value:,.3f}" if value < 10 else f"{value:,.1f}"
+        text = f"{value:.4f}" if value < 0.01 else f"{value:,.3f}" if value < 10 else f"{value:,.1f}"
     elif isinstance(value, int):
         text = f"{value:,}"
     else:
