@@ -248,16 +248,16 @@ _names = _NameCache()
 class _Trig:
     """Sines and cosines of the distinct latitudes and longitudes. A point's dot product with a fixed
     vector splits into cos lat * (a part per longitude) + (a part per latitude), so each point costs
-    two look-ups and two operations."""
+    two look-ups and two operations (one, when the product may be divided by cos lat)."""
 
     def __init__(self, lat_values: np.ndarray, lon_values: np.ndarray) -> None:
-        with np.errstate(invalid="ignore"):
+        # Values out of range give NaN or nonsense here, and no point that has them is ever looked up.
+        with np.errstate(invalid="ignore", over="ignore"):
             self.lat_ok = (lat_values >= -90) & (lat_values <= 90)
             self.lon_ok = (lon_values >= -180) & (lon_values <= 180)
-        # Values not ok give NaN or nonsense here, and no point that has them is ever looked up.
-        lat, lon = np.radians(lat_values), np.radians(lon_values)
-        self.cos_lat, self.sin_lat = np.cos(lat), np.sin(lat)
-        self.cos_lon, self.sin_lon = np.cos(lon), np.sin(lon)
+            lat, lon = np.radians(lat_values), np.radians(lon_values)
+            self.cos_lat, self.sin_lat = np.cos(lat), np.sin(lat)
+            self.cos_lon, self.sin_lon = np.cos(lon), np.sin(lon)
 
     def by_lon(self, vector: np.ndarray) -> np.ndarray:
         """The part per longitude of the dot product with ``vector``."""

@@ -1,5 +1,6 @@
 """The arithmetic H3 path must give H3's own answer for every point, wherever it is."""
 
+import warnings
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
@@ -158,3 +159,16 @@ def test_sessions_naming_cells_at_the_same_time_all_get_h3s_cells(monkeypatch):
         results = list(pool.map(lambda batch: mismatches(*batch, 8), batches))
     assert results == [[]] * 16
     assert mismatches(*batches[0], 8) == []  # the shared names are still one per lattice point
+
+
+def test_coordinates_out_of_range_or_infinite_are_skipped_without_warnings():
+    lat = np.array([52.05, np.nan, 1e308, np.inf, -95.0])
+    lon = np.array([-2.7, 1e308, np.inf, np.nan, 200.0])
+    rows = np.arange(len(lat))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        codes, names = h3_lattice.cells(rows, lat, rows, lon, 8)
+        counted, counts, _ = h3_lattice.counts(rows, lat, rows, lon, 8)
+    assert codes.tolist() == [0, -1, -1, -1, -1]
+    assert names.tolist() == counted.tolist() == [h3.latlng_to_cell(52.05, -2.7, 8)]
+    assert counts.tolist() == [1]
