@@ -2,6 +2,7 @@
 exports for the monthly MATAC meeting."""
 
 from datetime import timedelta
+from functools import partial
 
 import streamlit as st
 from streamlit_folium import st_folium
@@ -109,7 +110,7 @@ st.caption(
 )
 st.download_button(
     "Download the map (HTML file)",
-    data=maps.to_html(fmap).encode("utf-8"),
+    data=partial(maps.to_html, fmap),  # made when the button is pressed, not on every run
     file_name=f"hcsp-hotspot-map-{start}-to-{end}.html",
     mime="text/html",
     icon=":material/map:",
@@ -136,7 +137,7 @@ else:
     )
     st.download_button(
         "Download the hotspot table (CSV)",
-        data=to_csv_bytes(hotspots.for_export(table, hotspots.HOTSPOT_LABELS)),
+        data=partial(to_csv_bytes, hotspots.for_export(table, hotspots.HOTSPOT_LABELS)),
         file_name=f"hcsp-hotspots-{start}-to-{end}.csv",
         mime="text/csv",
         icon=":material/download:",
@@ -174,7 +175,7 @@ else:
     st.caption("By the day it last happened and the time of day the resident said it usually happens.")
     trend = hotspots.trend_filters(filters)
     st.altair_chart(
-        charts.trend_chart(hotspots.monthly_trend(hotspots.select(reports, trend))),
+        charts.trend_chart(hotspots.monthly_trend(hotspots.select(reports[list(hotspots.CORE)], trend))),
         width="stretch",
         alt="Line chart of reports by month for each category, over twelve months.",
     )
@@ -208,7 +209,7 @@ st.dataframe(
 )
 st.download_button(
     "Download these reports (CSV)",
-    data=to_csv_bytes(hotspots.for_export(listed, hotspots.REPORT_LABELS)),
+    data=partial(to_csv_bytes, hotspots.for_export(listed, hotspots.REPORT_LABELS)),
     file_name=f"hcsp-reports-{start}-to-{end}.csv",
     mime="text/csv",
     icon=":material/download:",
@@ -226,10 +227,12 @@ if saved:
     else:
         st.success(f"{reference} is now “{status}”.")
 # The report just changed stays selectable, even when its new status takes it out of the list.
-every_status = hotspots.reports_list(chosen).set_index("report_id")
 options = list(listed["report_id"].head(LIST_LIMIT))
 last_changed = st.session_state.get("hs_last_changed")
-if last_changed in every_status.index and last_changed not in options:
+# Only the reports the box offers are laid out (a year of a busy county is over a hundred thousand).
+offered = hotspots.reports_list(chosen[chosen["report_id"].isin([*options, last_changed])])
+offered = offered.set_index("report_id")
+if last_changed in offered.index and last_changed not in options:
     options.insert(0, last_changed)
 if not options:
     st.write("No reports in the list above.")
@@ -237,12 +240,10 @@ if not options:
 reference = st.selectbox(
     "Report",
     options,
-    format_func=lambda rid: (
-        f"{rid} · {every_status.at[rid, 'category']} · {every_status.at[rid, 'occurred_on']}"
-    ),
+    format_func=lambda rid: f"{rid} · {offered.at[rid, 'category']} · {offered.at[rid, 'occurred_on']}",
     key="hs_report_choice",
 )
-report = every_status.loc[reference]
+report = offered.loc[reference]
 with st.container(border=True):
     # Stored text is escaped for markdown: a cell edited in the spreadsheet cannot add links or markup.
     st.markdown(
