@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +21,9 @@ from hcsp_engage.storage.base import CODED_COLUMNS, Store, drop_repeated_keys, t
 # waits this long for another's lock instead of failing at once.
 BUSY_TIMEOUT_MS = 10_000
 READ_CHUNK_ROWS = 20_000
+# Later reads take only the rows added since the last one; after this many the whole table is read
+# again, so the text columns do not end up in thousands of small pieces.
+MAX_READS_OF_NEW_ROWS = 100
 
 
 class _TextColumn:
@@ -80,6 +84,31 @@ def _text(value: object) -> str:
     return "" if value is None else value if isinstance(value, str) else str(value)
 
 
+@dataclass(frozen=True)
+class _LastRead:
+    """A table as last read: its frame, and how to tell that nothing before its last row has changed."""
+
+    frame: pd.DataFrame
+    rowid: int  # of the last row read
+    key: tuple  # that row's key
+    rows: int  # rows in the table up to and including it
+    reads_of_new_rows: int
+
+
+def _appended(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
+    """``new`` rows after ``old`` ones, in the stored dtypes: a coded column's categories become the
+    sorted union of both (as a whole read would sort them); text columns only gain a piece."""
+    columns = {}
+    for column in old.columns:
+        before, added = old[column], new[column]
+        if isinstance(before.dtype, pd.CategoricalDtype):
+            categories = before.cat.categories.union(added.cat.categories)
+            before = before.cat.set_categories(categories)
+            added = added.cat.set_categories(categories)
+        columns[column] = pd.concat([before, added], ignore_index=True)
+    return pd.DataFrame(columns, copy=False)
+
+
 def _unique_columns(table: str) -> tuple[str, ...]:
     # What makes a write idempotent (schema.row_key), as a unique index SQLite enforces.
     if table in schema.EVENT_TABLES:
@@ -94,6 +123,8 @@ class SqliteStore(Store):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
+        self._read_lock = threading.Lock()
+        self._last: dict[str, _LastRead] = {}
         self._create_tables()
 
     def _connection(self) -> sqlite3.Connection:
@@ -161,30 +192,72 @@ class SqliteStore(Store):
             raise StoreUnavailable(f"The database is busy or unavailable: {error}") from error
 
     def read(self, table: str) -> pd.DataFrame:
+        """Every row of ``table``. After the first read only the rows added since are fetched (the app
+        only ever appends), unless something before them changed: a row deleted or replaced by hand
+        (then the whole table is read, as the first time)."""
+        key_columns = _unique_columns(table)
+        try:
+            with self._read_lock:
+                connection = self._connection()
+                connection.execute("BEGIN")  # one snapshot for the checks and the rows (WAL)
+                try:
+                    if not self._keys_are_unique(table):
+                        return drop_repeated_keys(table, self._rows(table, 0)[0])
+                    last = self._last.get(table)
+                    if last is not None and last.reads_of_new_rows < MAX_READS_OF_NEW_ROWS:
+                        (rows,) = connection.execute(f'SELECT count(*) FROM "{table}"').fetchone()
+                        names = ", ".join(f'"{column}"' for column in key_columns)
+                        key = connection.execute(
+                            f'SELECT {names} FROM "{table}" WHERE rowid = ?', (last.rowid,)
+                        ).fetchone()
+                        if key is not None and tuple(map(_text, key)) == last.key:
+                            new, rowid, new_key, count = self._rows(table, last.rowid)
+                            if last.rows + count == rows:  # nothing before the last row deleted
+                                if count:
+                                    last = _LastRead(
+                                        _appended(last.frame, new),
+                                        rowid,
+                                        new_key,
+                                        rows,
+                                        last.reads_of_new_rows + 1,
+                                    )
+                                    self._last[table] = last
+                                return last.frame.copy(deep=False)
+                    frame, rowid, key, rows = self._rows(table, 0)
+                    self._last[table] = _LastRead(frame, rowid, key, rows, 0)
+                    return frame.copy(deep=False)
+                finally:
+                    connection.execute("COMMIT")
+        except sqlite3.OperationalError as error:
+            raise StoreUnavailable(f"The database is busy or unavailable: {error}") from error
+
+    def _rows(self, table: str, after: int) -> tuple[pd.DataFrame, int, tuple, int]:
+        """The rows after rowid ``after``, in order, as a frame in the stored dtypes; with the last one's
+        rowid and key, and how many there are."""
         columns = schema.COLUMNS[table]
         names = ", ".join(f'"{column}"' for column in columns)
+        key_at = [columns.index(column) for column in _unique_columns(table)]
         # Read in chunks straight into the stored dtypes (storage.base.CODED_COLUMNS): codes for the
         # repeating columns, Arrow strings for the rest. A Python string per cell would take several
         # times the memory (about 3 GB for a million reports and responses), and so would holding all
         # the rows before converting them.
         coded = CODED_COLUMNS[table]
         builders = [_CodedColumn() if column in coded else _TextColumn() for column in columns]
-        try:
-            cursor = self._connection().execute(f'SELECT {names} FROM "{table}" ORDER BY rowid')
-            while rows := cursor.fetchmany(READ_CHUNK_ROWS):
-                for builder, values in zip(builders, zip(*rows, strict=True), strict=True):
-                    builder.add(values)
-                del rows
-        except sqlite3.OperationalError as error:
-            raise StoreUnavailable(f"The database is busy or unavailable: {error}") from error
+        rowid, key = after, ()
+        cursor = self._connection().execute(
+            f'SELECT rowid, {names} FROM "{table}" WHERE rowid > ? ORDER BY rowid', (after,)
+        )
+        while rows := cursor.fetchmany(READ_CHUNK_ROWS):
+            rowid, key = rows[-1][0], tuple(_text(rows[-1][1 + at]) for at in key_at)
+            for builder, values in zip(builders, list(zip(*rows, strict=True))[1:], strict=True):
+                builder.add(values)
+            del rows
         if not builders[0].rows:
-            return with_stored_dtypes(table, to_frame(table, []))
+            return with_stored_dtypes(table, to_frame(table, [])), rowid, key, 0
         frame = pd.DataFrame(
             {column: builder.series() for column, builder in zip(columns, builders, strict=True)}, copy=False
         )
-        if self._keys_are_unique(table):
-            return frame  # SQLite refused every repeated key on writing: no need to look again
-        return drop_repeated_keys(table, frame)
+        return frame, rowid, key, builders[0].rows
 
     def _keys_are_unique(self, table: str) -> bool:
         """Whether a unique index on the table's key columns (as ``_create_tables`` makes) is there."""
