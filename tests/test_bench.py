@@ -161,6 +161,7 @@ def test_bench_command_prints_one_json_object_with_every_figure(tmp_path):
     }
     assert size["aggregate"]["same_counts"] is True
     assert size["load_sqlite"]["seconds"] > 0
+    assert size["load_sqlite"]["new_rows_only"]["seconds"] > 0
     assert size["load_sheets"]["api_calls_per_read"] == 1
     assert size["maps"]["community"]["html_bytes"] > 0
     assert size["maps"]["naive_markers"]["html_bytes"] > size["maps"]["community"]["html_bytes"]
