@@ -193,8 +193,9 @@ class SqliteStore(Store):
 
     def read(self, table: str) -> pd.DataFrame:
         """Every row of ``table``. After the first read only the rows added since are fetched (the app
-        only ever appends), unless something before them changed: a row deleted or replaced by hand
-        (then the whole table is read, as the first time)."""
+        only ever appends), unless a row before them was deleted or the last one read is not what it
+        was: then the whole table is read, as the first time. (A cell changed in place by hand shows
+        at the next whole read: after ``MAX_READS_OF_NEW_ROWS`` reads that found new rows, or a restart.)"""
         key_columns = _unique_columns(table)
         try:
             with self._read_lock:
