@@ -276,7 +276,9 @@ with st.form("hs_status_form", clear_on_submit=True):
         "New status",
         schema.REPORT_STATUSES,
         index=schema.REPORT_STATUSES.index(current_status),
-        key=f"hs_new_status_{reference}",  # each report starts from its own status
+        # Each report, and each new status of it, starts the box afresh from the status it has now: a
+        # box kept across a save would show the old status and put it back on the next press.
+        key=f"hs_new_status_{reference}_{schema.REPORT_STATUSES.index(current_status)}",
     )
     note = st.text_area(
         "Note (optional, no names or contact details)", max_chars=schema.MAX_NOTE, key="hs_note"

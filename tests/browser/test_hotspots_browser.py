@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pandas as pd
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from hcsp_engage import records, schema, synthetic
 from hcsp_engage.storage import SqliteStore
@@ -145,3 +146,27 @@ def test_the_signed_in_page_has_no_serious_or_critical_accessibility_violations(
     violations = axe_violations(page)
 
     assert violations == [], support.describe(violations)
+
+
+def test_after_a_status_is_saved_the_form_starts_from_the_saved_status(officer_app, page):
+    # Otherwise a second press of "Save status" would quietly put the report back to its old status.
+    signed_in(page, officer_app.url)
+    # The map reports back once it has drawn, which reruns the page: choose only after that settles.
+    page.frame_locator(support.FOLIUM_FRAME).locator(support.LEAFLET_MAP).wait_for(timeout=30_000)
+    support.wait_for_app(page)
+    form = page.locator('[data-testid="stForm"]').filter(has_text="Save status")
+    choice = form.get_by_role("combobox")
+    option = page.get_by_role("option", name="Referred to MATAC")
+    for _ in range(3):  # a rerun while the list is open closes it: open it again
+        choice.click()
+        choice.press_sequentially("Referred")  # the box filters its options as one types
+        try:
+            option.wait_for(timeout=5_000)
+            break
+        except PlaywrightTimeout:
+            support.wait_for_app(page)
+    option.click()
+    support.press(page, "Save status")
+
+    page.get_by_text("is now “Referred to MATAC”").wait_for()
+    assert form.get_by_role("combobox").input_value() == "Referred to MATAC"
