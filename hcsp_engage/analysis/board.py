@@ -229,9 +229,8 @@ class BoardData:
     """The stored tables parsed once: submission days, report locations, the current register."""
 
     responses: pd.DataFrame  # RESPONSE_COLUMNS of survey_responses + day (datetime of submission, midnight)
-    reports: (
-        pd.DataFrame
-    )  # hotspots.parse_reports of REPORT_COLUMNS (date = last happened) + day (submission)
+    # hotspots.parse_reports of REPORT_COLUMNS (date = last happened) + day (submission)
+    reports: pd.DataFrame
     pins: pd.DataFrame  # unsafe-place pins: lat, lon, date (submission)
     register: pd.DataFrame  # current interventions
     first_day: date | None
