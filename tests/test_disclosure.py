@@ -1,0 +1,136 @@
+"""The disclosure-control layer (docs/disclosure-control.md): a solver that uses every relation a reader
+can see learns nothing about a hidden count beyond its label."""
+
+import math
+
+import pytest
+
+from hcsp_engage import disclosure
+from hcsp_engage.disclosure import Band, Release
+
+PUBLIC_BANDS = (Band(10, 24, "10–24"), Band(25, 49, "25–49"), Band(50, None, "50 or more"))
+
+
+def row(values: dict[str, int], total: str = "total") -> Release:
+    release = Release()
+    for key, value in values.items():
+        release.count(key, value)
+    release.add_sum(total, [key for key in values if key != total])
+    return release
+
+
+def test_a_row_total_less_its_shown_part_gives_a_small_count_back_without_secondary_suppression():
+    release = row({"total": 12, "safe": 9, "unsafe": 3})
+    findings = release.primary_only().audit()
+    assert [(f.key, f.low, f.high) for f in findings] == [("unsafe", 3, 3)]
+
+
+def test_the_complementary_count_is_not_shown_so_the_small_one_stays_anywhere_from_1_to_4():
+    published = row({"total": 12, "safe": 9, "unsafe": 3}).protect()
+    assert published.text("unsafe") == "fewer than 5"
+    assert published.text("safe") == disclosure.NOT_SHOWN
+    assert published.text("total") == "12"
+    assert published.audit() == []
+
+
+def test_two_small_counts_whose_sum_is_known_are_protected_together():
+    # 10 = 8 + 1 + 1: with 8 shown the two hidden counts must be 1 each.
+    release = row({"total": 10, "a": 8, "b": 1, "c": 1})
+    assert {f.key for f in release.primary_only().audit()} == {"b", "c"}
+    published = release.protect()
+    assert published.audit() == []
+    assert published.text("a") == disclosure.NOT_SHOWN
+
+
+def test_zero_is_shown_and_large_counts_are_exact():
+    published = row({"total": 30, "a": 30, "b": 0}).protect()
+    assert (published.text("total"), published.text("a"), published.text("b")) == ("30", "30", "0")
+    assert published.exact("a") == 30
+
+
+def test_a_financial_year_less_three_shown_quarters_gives_the_fourth_back_unless_protected():
+    release = Release()
+    quarters = {"Q1": 3, "Q2": 10, "Q3": 12, "Q4": 8}
+    for key, value in quarters.items():
+        release.count(key, value)
+    release.count("FY", sum(quarters.values()))
+    release.add_sum("FY", quarters)
+    assert [f.key for f in release.primary_only().audit()] == ["Q1"]
+    published = release.protect()
+    assert published.audit() == []
+    assert published.text("FY") == "33"  # the smallest other quarter goes instead of the year
+    assert published.text("Q4") == disclosure.NOT_SHOWN
+
+
+def test_a_two_way_table_with_margins_is_protected_in_both_directions():
+    cells = {(r, c): v for (r, c), v in zip([(r, c) for r in range(3) for c in range(3)], [2, 7, 9, 8, 3, 6, 11, 12, 1])}
+    release = Release()
+    for key, value in cells.items():
+        release.count(key, value)
+    for r in range(3):
+        release.count(("row", r), sum(cells[(r, c)] for c in range(3)))
+        release.add_sum(("row", r), [(r, c) for c in range(3)])
+    for c in range(3):
+        release.count(("column", c), sum(cells[(r, c)] for r in range(3)))
+        release.add_sum(("column", c), [(r, c) for r in range(3)])
+    assert release.primary_only().audit()
+    assert release.protect().audit() == []
+
+
+def test_an_option_at_most_those_who_answered_cannot_pin_a_hidden_count():
+    release = Release()
+    release.count("answered", 4)  # hidden itself
+    release.count("option", 4)
+    release.add_at_most("option", "answered")
+    assert release.protect().audit() == []
+
+
+def test_public_bands_with_an_unpublished_remainder_leave_small_towns_hidden():
+    release = Release(minimum=10, zero_shown=False, bands=PUBLIC_BANDS)
+    values = {"county": 30, "Hereford": 22, "Leominster": 3, "Ross-on-Wye": 0}
+    for key, value in values.items():
+        release.count(key, value)
+    release.count("Elsewhere", 5, published=False)
+    release.add_sum("county", ["Hereford", "Leominster", "Ross-on-Wye", "Elsewhere"])
+    published = release.protect()
+    assert published.text("county") == "25–49"
+    assert published.text("Hereford") == "10–24"
+    assert not published.shown("Leominster") and not published.shown("Ross-on-Wye")
+    assert published.audit() == []
+
+
+def test_protection_is_the_same_every_time():
+    def build() -> Release:
+        release = Release()
+        for q in range(4):
+            for a in range(3):
+                release.count((q, a), (q * 7 + a * 3) % 11)
+            release.count((q, "total"), sum((q * 7 + a * 3) % 11 for a in range(3)))
+            release.add_sum((q, "total"), [(q, a) for a in range(3)])
+        return release
+
+    assert build().protect().labels == build().protect().labels
+
+
+def test_relations_that_do_not_hold_for_the_raw_counts_are_refused():
+    release = Release()
+    release.count("total", 5)
+    release.count("part", 6)
+    release.add_sum("total", ["part"])
+    with pytest.raises(ValueError, match="does not hold"):
+        release.protect()
+
+
+def test_a_key_registered_twice_must_keep_its_value():
+    release = Release()
+    release.count("x", 3)
+    release.count("x", 3)
+    with pytest.raises(ValueError):
+        release.count("x", 4)
+
+
+def test_percentages_come_only_from_shown_counts():
+    assert disclosure.percent(3, 12) == 25.0
+    assert disclosure.percent(None, 12) is None
+    assert disclosure.percent(3, 0) is None
+    assert math.isinf(Release().primary_label().high) is False
