@@ -1,4 +1,4 @@
-"""Storage: one interface (``Store``), two backends (SQLite, Google Sheets) and the outbox."""
+"""Storage: one interface (``Store``), three backends (SQLite, Google Sheets, PostgreSQL) and the outbox."""
 
 from __future__ import annotations
 
@@ -25,6 +25,10 @@ def open_store(settings: Settings) -> Store:
         from hcsp_engage.storage.sheets import SheetsStore
 
         return SheetsStore.from_settings(settings)
+    if settings.storage == "postgres":
+        from hcsp_engage.storage.postgres import PostgresStore
+
+        return PostgresStore(settings.database_url)
     return SqliteStore(settings.sqlite_path)
 
 

@@ -1,0 +1,182 @@
+"""A throwaway PostgreSQL server for tests, from Debian's ``postgresql`` package.
+
+``initdb`` makes a cluster in a temporary folder and ``pg_ctl`` runs it, listening only on a unix
+socket in that folder (no port to collide with another test run). PostgreSQL refuses to run as root,
+and CI runs as root: then the cluster belongs to, and runs as, the ``postgres`` user the package
+creates (``nobody`` without it), through ``runuser``. Its folder is made in /tmp (not pytest's own
+temporary folder, which only root may enter) and handed to that user.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import pwd
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import psycopg
+
+SUPERUSER = "hcsp"
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def find_bindir() -> Path | None:
+    """Where initdb and pg_ctl are: ``pg_config --bindir`` (which on Debian names /usr/bin, without
+    them, when only libpq-dev is installed), else the newest /usr/lib/postgresql/<version>/bin."""
+    candidates: list[Path] = []
+    if shutil.which("pg_config"):
+        found = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True, check=False)
+        if found.returncode == 0:
+            candidates.append(Path(found.stdout.strip()))
+    versions = Path("/usr/lib/postgresql").glob("*/bin")
+    candidates += sorted(
+        versions, key=lambda path: int(path.parent.name) if path.parent.name.isdigit() else 0, reverse=True
+    )
+    for folder in candidates:
+        if (folder / "initdb").exists() and (folder / "pg_ctl").exists():
+            return folder
+    return None
+
+
+def unprivileged_user() -> str | None:
+    """The user to run the server as when the tests run as root; None when they do not."""
+    if os.geteuid() != 0:
+        return None
+    for name in ("postgres", "nobody"):
+        try:
+            pwd.getpwnam(name)
+        except KeyError:
+            continue
+        return name
+    raise RuntimeError(
+        "Running as root, and neither a 'postgres' nor a 'nobody' user exists to run PostgreSQL."
+    )
+
+
+class PostgresCluster:
+    """One PostgreSQL server in a temporary folder; ``database()`` gives each test a fresh database."""
+
+    def __init__(self, bindir: Path):
+        self.bindir = bindir
+        self.run_as = unprivileged_user()
+        # Short: a unix socket's path may be at most 107 bytes.
+        self.folder = Path(tempfile.mkdtemp(prefix="hcsp-pg-", dir="/tmp"))
+        self.data = self.folder / "data"
+        self.log = self.folder / "server.log"
+        self._names = itertools.count(1)
+        if self.run_as is not None:
+            entry = pwd.getpwnam(self.run_as)
+            os.chown(self.folder, entry.pw_uid, entry.pw_gid)
+
+    def _run(self, *command: str, check: bool = True) -> subprocess.CompletedProcess:
+        prefix = ["runuser", "-u", self.run_as, "--"] if self.run_as else []
+        done = subprocess.run(
+            [*prefix, *command], cwd=self.folder, capture_output=True, text=True, check=False, timeout=120
+        )
+        if check and done.returncode != 0:
+            raise RuntimeError(
+                f"{' '.join(command)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}\n{self.server_log()}"
+            )
+        return done
+
+    def server_log(self) -> str:
+        try:
+            return self.log.read_text(errors="replace")[-4000:]
+        except OSError:
+            return ""
+
+    def init(self) -> None:
+        # Trust on the socket alone: the folder is readable only by its owner (and root).
+        self._run(
+            str(self.bindir / "initdb"),
+            "-D",
+            str(self.data),
+            "-U",
+            SUPERUSER,
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--locale=C.UTF-8",
+            "--no-sync",
+        )
+
+    def start(self) -> None:
+        # fsync off: a test server need not survive the machine crashing, only its own processes (an
+        # immediate stop loses nothing committed: the WAL is in the operating system's cache).
+        options = (
+            f"-c listen_addresses='' -c unix_socket_directories='{self.folder}' -c fsync=off "
+            "-c full_page_writes=off -c max_connections=200"
+        )
+        self._run(
+            str(self.bindir / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.log),
+            "-w",
+            "-t",
+            "60",
+            "-o",
+            options,
+            "start",
+        )
+
+    def stop(self, mode: str = "fast") -> None:
+        """Stop the server; ``immediate`` ends it as a crash would, without a checkpoint."""
+        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop")
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql://{SUPERUSER}@/{database}?host={self.folder}"
+
+    def execute(self, statement: str, database: str = "postgres", params: tuple = ()) -> list[tuple]:
+        with psycopg.connect(self.url(database), autocommit=True) as connection:
+            cursor = connection.execute(statement, params)
+            return cursor.fetchall() if cursor.description else []
+
+    def database(self) -> str:
+        """A new empty database; its URL."""
+        name = f"test_{next(self._names)}"
+        # FILE_COPY: with fsync off, copying the template's files is quicker than logging every page.
+        self.execute(f'CREATE DATABASE "{name}" STRATEGY = FILE_COPY')
+        return self.url(name)
+
+    def drop(self, url: str) -> None:
+        name = url.split("/")[-1].split("?")[0]
+        self.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def destroy(self) -> None:
+        if (self.data / "postmaster.pid").exists():
+            self._run(
+                str(self.bindir / "pg_ctl"),
+                "-D",
+                str(self.data),
+                "-m",
+                "immediate",
+                "-w",
+                "stop",
+                check=False,
+            )
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def start_cluster() -> PostgresCluster | str:
+    """A running cluster, or why there cannot be one here."""
+    bindir = find_bindir()
+    if bindir is None:
+        return (
+            "PostgreSQL is not installed (sudo apt-get install postgresql; scripts/run-tests installs it "
+            "when run as root)"
+        )
+    cluster = PostgresCluster(bindir)
+    try:
+        cluster.init()
+        cluster.start()
+    except BaseException:
+        cluster.destroy()
+        raise
+    return cluster
