@@ -9,15 +9,19 @@ temporary folder, which only root may enter) and handed to that user.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import pwd
 import shutil
+import socket
 import subprocess
 import tempfile
+import threading
 from pathlib import Path
 
 import psycopg
+from psycopg.conninfo import conninfo_to_dict
 
 SUPERUSER = "hcsp"
 
@@ -146,8 +150,7 @@ class PostgresCluster:
         return self.url(name)
 
     def drop(self, url: str) -> None:
-        name = url.split("/")[-1].split("?")[0]
-        self.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        self.execute(f'DROP DATABASE IF EXISTS "{database_name(url)}" WITH (FORCE)')
 
     def destroy(self) -> None:
         if (self.data / "postmaster.pid").exists():
@@ -162,6 +165,93 @@ class PostgresCluster:
                 check=False,
             )
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def database_name(url: str) -> str:
+    return conninfo_to_dict(url)["dbname"]
+
+
+class CommitCutter:
+    """A proxy in front of the server that, when armed, lets a COMMIT through and then cuts the client's
+    connection as the server's answer arrives: the row is committed, and the client cannot know.
+
+    Listens on a unix socket in its own folder; ``url(database)`` connects through it.
+    """
+
+    # psycopg ends a transaction with a simple-protocol query: 'Q', its length, "COMMIT" and a NUL.
+    COMMIT = b"Q\x00\x00\x00\x0bCOMMIT\x00"
+
+    def __init__(self, cluster: PostgresCluster):
+        self.target = str(cluster.folder / ".s.PGSQL.5432")
+        self.folder = Path(tempfile.mkdtemp(prefix="hcsp-cut-", dir="/tmp"))
+        self.cuts = 0  # connections cut so far
+        self._armed = 0
+        self._lock = threading.Lock()
+        self._listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self._listener.bind(str(self.folder / ".s.PGSQL.5432"))
+        self._listener.listen()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def url(self, database: str) -> str:
+        return f"postgresql://{SUPERUSER}@/{database}?host={self.folder}"
+
+    def arm(self, times: int = 1) -> None:
+        """Cut the connection after each of the next ``times`` commits."""
+        with self._lock:
+            self._armed += times
+
+    def close(self) -> None:
+        self._listener.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def _take_cut(self) -> bool:
+        with self._lock:
+            if self._armed:
+                self._armed -= 1
+                self.cuts += 1
+                return True
+            return False
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return  # closed
+            server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            server.connect(self.target)
+            committing = threading.Event()
+            threading.Thread(target=self._upstream, args=(client, server, committing), daemon=True).start()
+            threading.Thread(target=self._downstream, args=(client, server, committing), daemon=True).start()
+
+    def _upstream(self, client: socket.socket, server: socket.socket, committing: threading.Event) -> None:
+        try:
+            while data := client.recv(65536):
+                # The client waits for each answer before its next query, so the server's next bytes
+                # after this COMMIT are its answer to it.
+                if self.COMMIT in data and self._take_cut():
+                    committing.set()
+                server.sendall(data)
+        except OSError:
+            pass
+        _close(server)
+
+    def _downstream(self, client: socket.socket, server: socket.socket, committing: threading.Event) -> None:
+        try:
+            while data := server.recv(65536):
+                if committing.is_set():
+                    break  # the server has committed; the client never hears so
+                client.sendall(data)
+        except OSError:
+            pass
+        _close(client)
+        _close(server)
+
+
+def _close(connection: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        connection.shutdown(socket.SHUT_RDWR)
+    connection.close()
 
 
 def start_cluster() -> PostgresCluster | str:

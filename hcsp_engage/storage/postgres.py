@@ -420,7 +420,7 @@ class PostgresStore(Store):
         time. A cell changed in place by hand shows at the next whole read: after
         ``MAX_READS_OF_NEW_ROWS`` reads that found new rows, or a restart."""
         if table in self._without_key_index:
-            return drop_repeated_keys(table, self._rows(connection, table, 0)[0])
+            return drop_repeated_keys(table, self._rows(connection, table, None)[0])
         last = self._last.get(table)
         if last is not None and last.reads_of_new_rows < MAX_READS_OF_NEW_ROWS:
             name = sql.Identifier(table)
@@ -442,15 +442,15 @@ class PostgresStore(Store):
                         )
                         self._last[table] = last
                     return last.frame.copy(deep=False)
-        frame, seq, key, rows = self._rows(connection, table, 0)
+        frame, seq, key, rows = self._rows(connection, table, None)
         self._last[table] = _LastRead(frame, seq, key, rows, 0)
         return frame.copy(deep=False)
 
     def _rows(
-        self, connection: psycopg.Connection, table: str, after: int
+        self, connection: psycopg.Connection, table: str, after: int | None
     ) -> tuple[pd.DataFrame, int, tuple, int]:
-        """The rows after seq ``after``, in order, as a frame in the stored dtypes; with the last one's
-        seq and key, and how many there are.
+        """The rows after seq ``after`` (None: every row), in order, as a frame in the stored dtypes;
+        with the last one's seq and key, and how many there are.
 
         Sent as CSV by ``COPY`` and parsed by Arrow: no Python object per cell, so a million reports
         and responses fit in memory as they do from SQLite. Repeating columns are dictionary-encoded
@@ -458,20 +458,25 @@ class PostgresStore(Store):
         columns = schema.COLUMNS[table]
         coded = CODED_COLUMNS[table]
         key_at = [columns.index(column) for column in _unique_columns(table)]
+        where = (
+            sql.SQL("")
+            if after is None
+            else sql.SQL("WHERE {} > {}").format(sql.Identifier(SEQ), sql.Literal(int(after)))
+        )
         query = sql.SQL(
-            "COPY (SELECT {seq}, {names} FROM {table} WHERE {seq} > {after} ORDER BY {seq}) TO STDOUT (FORMAT csv)"
+            "COPY (SELECT {seq}, {names} FROM {table} {where} ORDER BY {seq}) TO STDOUT (FORMAT csv)"
         ).format(
             seq=sql.Identifier(SEQ),
             names=sql.SQL(", ").join(sql.Identifier(column) for column in columns),
             table=sql.Identifier(table),
-            after=sql.Literal(int(after)),
+            where=where,
         )
         chunks: list[list[pa.Array]] = [[] for _ in columns]
-        seq, key, count = after, (), 0
+        seq, key, count = after or 0, (), 0
         with connection.cursor() as cursor, cursor.copy(query) as copy:
             stream = _CopyStream(copy)
             if stream.is_empty():
-                return with_stored_dtypes(table, to_frame(table, [])), after, (), 0
+                return with_stored_dtypes(table, to_frame(table, [])), after or 0, (), 0
             reader = pa_csv.open_csv(
                 io.BufferedReader(stream, buffer_size=1 << 20),
                 read_options=pa_csv.ReadOptions(
