@@ -279,14 +279,18 @@ class PostgresStore(Store):
             changes: list[str] = []
             with connection.transaction():
                 connection.execute("SELECT pg_advisory_xact_lock(%s, %s)", (LOCK_SPACE, SCHEMA_LOCK))
-                connection.execute(
-                    "CREATE TABLE IF NOT EXISTS schema_version (id integer GENERATED ALWAYS AS IDENTITY "
-                    "PRIMARY KEY, version text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now(), "
-                    "changes text NOT NULL)"
-                )
-                (function,) = connection.execute(
-                    "SELECT to_regprocedure(%s) IS NOT NULL", (f"{ROW_HASH_FUNCTION}(text)",)
+                # Looked up before anything is made: a user allowed only to read and append can run
+                # the app once the schema is in place (CREATE ... IF NOT EXISTS would need more).
+                versions, function = connection.execute(
+                    "SELECT to_regclass('schema_version') IS NOT NULL, to_regprocedure(%s) IS NOT NULL",
+                    (f"{ROW_HASH_FUNCTION}(text)",),
                 ).fetchone()
+                if not versions:
+                    connection.execute(
+                        "CREATE TABLE schema_version (id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "
+                        "version text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now(), "
+                        "changes text NOT NULL)"
+                    )
                 if not function:
                     # convert_to is only "stable" (it could follow the client's encoding); with the
                     # encoding named it is fixed, so this wrapper may be used in an index.

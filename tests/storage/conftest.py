@@ -72,8 +72,8 @@ def postgres_cluster() -> Iterator[postgres_support.PostgresCluster]:
 
 @pytest.fixture
 def postgres_url(postgres_cluster) -> Iterator[str]:
-    """A new empty database on the test server, dropped after the test."""
-    url = postgres_cluster.database()
+    """The URL of a new empty database (a schema of its own) on the test server, dropped after the test."""
+    url = postgres_cluster.fresh_url()
     yield url
     postgres_cluster.drop(url)
 

@@ -14,7 +14,6 @@ from hcsp_engage import schema
 from hcsp_engage.storage import SqliteStore
 from hcsp_engage.storage.copy import main
 from hcsp_engage.testing.sheets_emulator import SheetsEmulator
-from tests import postgres_support
 from tests.conftest import ROOT
 from tests.storage.test_dtypes import rows_of, sample_tables
 
@@ -121,17 +120,18 @@ def test_a_target_that_does_not_keep_every_row_fails_and_names_them(
     target = ["--to", "postgres", "--to-location", postgres_url]
     assert copy("--from", "sqlite", "--from-location", str(original.path), *target) == 0
     # Someone's trigger on the target silently throws away reports from Leominster.
-    database = postgres_support.database_name(postgres_url)
-    postgres_cluster.execute(f'DELETE FROM "{schema.ASB_REPORTS}" WHERE area = %s', database, ("Leominster",))
+    postgres_cluster.execute(
+        f'DELETE FROM "{schema.ASB_REPORTS}" WHERE area = %s', ("Leominster",), url=postgres_url
+    )
     postgres_cluster.execute(
         "CREATE FUNCTION drop_leominster() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
         "IF NEW.area = 'Leominster' THEN RETURN NULL; END IF; RETURN NEW; END $$",
-        database,
+        url=postgres_url,
     )
     postgres_cluster.execute(
         f'CREATE TRIGGER drop_leominster BEFORE INSERT ON "{schema.ASB_REPORTS}" '
         "FOR EACH ROW EXECUTE FUNCTION drop_leominster()",
-        database,
+        url=postgres_url,
     )
     capsys.readouterr()
 

@@ -25,7 +25,7 @@ TABLE = schema.SURVEY_RESPONSES
 def stored_ids(cluster: postgres_support.PostgresCluster, url: str, table: str = TABLE) -> list[str]:
     """Every id in the table as the server holds it, repeats included (a read would drop them)."""
     id_column = schema.ID_COLUMN[table]
-    rows = cluster.execute(f'SELECT "{id_column}" FROM "{table}"', postgres_support.database_name(url))
+    rows = cluster.execute(f'SELECT "{id_column}" FROM "{table}"', url=url)
     return [value for (value,) in rows]
 
 
@@ -120,9 +120,7 @@ def test_a_row_deleted_by_hand_is_noticed(postgres_cluster, postgres_url, rows):
     store.append_many(TABLE, rows[:60])
     store.read(TABLE)
     postgres_cluster.execute(
-        f'DELETE FROM "{TABLE}" WHERE response_id = %s',
-        postgres_support.database_name(postgres_url),
-        (rows[10]["response_id"],),
+        f'DELETE FROM "{TABLE}" WHERE response_id = %s', (rows[10]["response_id"],), url=postgres_url
     )
     store.append_many(TABLE, rows[60:61])  # as many rows as were deleted: the count alone looks right
 
@@ -142,8 +140,8 @@ def test_a_row_that_commits_behind_one_already_read_is_not_missed(postgres_clust
     marks = ", ".join(["%s"] * len(schema.COLUMNS[TABLE]))
     postgres_cluster.execute(
         f'INSERT INTO "{TABLE}" (seq, {columns}) OVERRIDING SYSTEM VALUE VALUES (-1, {marks})',
-        postgres_support.database_name(postgres_url),
         tuple(rows[5][column] for column in schema.COLUMNS[TABLE]),
+        url=postgres_url,
     )
 
     later = store.read(TABLE)
@@ -168,22 +166,24 @@ def test_after_many_reads_of_new_rows_the_whole_table_is_read_again(postgres_url
 
 
 def test_the_schema_is_made_on_first_use_and_recorded(postgres_cluster, postgres_url):
-    database = postgres_support.database_name(postgres_url)
     store = PostgresStore(postgres_url)
-    assert postgres_cluster.execute("SELECT to_regclass('survey_responses')", database) == [(None,)]
+    assert postgres_cluster.execute("SELECT to_regclass('survey_responses')", url=postgres_url) == [(None,)]
 
     store.read_all()
     PostgresStore(postgres_url).read_all()  # a second server finds it made
 
-    versions = postgres_cluster.execute("SELECT version, changes FROM schema_version ORDER BY id", database)
+    versions = postgres_cluster.execute(
+        "SELECT version, changes FROM schema_version ORDER BY id", url=postgres_url
+    )
     assert versions == [
         (schema.SCHEMA_VERSION, "; ".join(f"created {table}" for table in schema.TABLES)),
     ]
     for table, columns in schema.COLUMNS.items():
         found = postgres_cluster.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = %s ORDER BY ordinal_position",
-            database,
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
+            "AND table_name = %s ORDER BY ordinal_position",
             (table,),
+            url=postgres_url,
         )
         assert [name for (name,) in found] == ["seq", *columns]
 
@@ -211,14 +211,43 @@ def test_a_column_added_by_a_later_version_is_added_by_the_app_itself(
     assert tables[schema.ASB_REPORTS]["language"].tolist() == [""]
     assert tables[schema.REPORT_STATUS]["language"].tolist() == ["", "ro"]
     versions = postgres_cluster.execute(
-        "SELECT version, changes FROM schema_version ORDER BY id",
-        postgres_support.database_name(postgres_url),
+        "SELECT version, changes FROM schema_version ORDER BY id", url=postgres_url
     )
     assert versions[-1] == (
         "2",
         "added survey_responses.language; added asb_reports.language; added report_status.language; "
         "indexed report_status on its key",
     )
+
+
+def test_a_user_allowed_only_to_read_and_append_can_run_the_app(postgres_cluster, postgres_url):
+    PostgresStore(postgres_url).read_all()  # the schema made by its owner
+    tables = ", ".join(f'"{table}"' for table in schema.TABLES)
+    postgres_cluster.execute("CREATE ROLE app_server LOGIN")
+    # Its own schema's USAGE, the tables' SELECT and INSERT: no CREATE, UPDATE or DELETE.
+    postgres_cluster.execute(
+        f'GRANT USAGE ON SCHEMA "{postgres_support.schema_name(postgres_url)}" TO app_server'
+    )
+    postgres_cluster.execute(
+        f"GRANT SELECT, INSERT ON {tables}, schema_version TO app_server", url=postgres_url
+    )
+    url = postgres_support.with_params(postgres_url, user="app_server")
+    store = PostgresStore(url)
+    try:
+        assert store.append(TABLE, survey(1)) is True
+        assert store.append(TABLE, survey(1)) is False
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):  # and it cannot rewrite history
+            execute_as(url, f'DELETE FROM "{TABLE}"')
+        assert store.read(TABLE)["response_id"].tolist() == [survey(1)["response_id"]]
+    finally:
+        store.close()
+        postgres_cluster.execute("DROP OWNED BY app_server")
+        postgres_cluster.execute("DROP ROLE app_server")
+
+
+def execute_as(url: str, statement: str) -> None:
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute(statement)
 
 
 # --- faults -------------------------------------------------------------------------------------------
@@ -254,7 +283,7 @@ def test_a_server_stopped_mid_write_loses_and_doubles_nothing(postgres_cluster, 
 def test_a_connection_cut_after_its_commit_stores_the_row_once(postgres_cluster, postgres_url, tmp_path):
     cutter = postgres_support.CommitCutter(postgres_cluster)
     try:
-        store = PostgresStore(cutter.url(postgres_support.database_name(postgres_url)), timeouts=PG_FAST)
+        store = PostgresStore(cutter.route(postgres_url), timeouts=PG_FAST)
         outbox = Outbox(tmp_path / "outbox.sqlite3")
         store.read_all()  # a kept connection, as on a server that has been up a while
 
@@ -279,7 +308,6 @@ def test_a_connection_cut_after_its_commit_stores_the_row_once(postgres_cluster,
 def test_a_statement_past_its_timeout_is_abandoned_and_the_row_sent_once_later(
     postgres_cluster, postgres_url, tmp_path
 ):
-    database = postgres_support.database_name(postgres_url)
     store = PostgresStore(postgres_url, timeouts=Timeouts(statement_ms=300, rest_seconds=0))
     outbox = Outbox(tmp_path / "outbox.sqlite3")
     store.read_all()
@@ -287,17 +315,18 @@ def test_a_statement_past_its_timeout_is_abandoned_and_the_row_sent_once_later(
     postgres_cluster.execute(
         "CREATE FUNCTION slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(2); "
         "RETURN NEW; END $$",
-        database,
+        url=postgres_url,
     )
     postgres_cluster.execute(
-        f'CREATE TRIGGER slow BEFORE INSERT ON "{TABLE}" FOR EACH ROW EXECUTE FUNCTION slow()', database
+        f'CREATE TRIGGER slow BEFORE INSERT ON "{TABLE}" FOR EACH ROW EXECUTE FUNCTION slow()',
+        url=postgres_url,
     )
 
     started = time.monotonic()
     assert storage.submit(store, outbox, TABLE, survey(1)) is Submitted.QUEUED
     assert time.monotonic() - started < 1.5  # abandoned at the timeout, not waited out
 
-    postgres_cluster.execute(f'DROP TRIGGER slow ON "{TABLE}"', database)
+    postgres_cluster.execute(f'DROP TRIGGER slow ON "{TABLE}"', url=postgres_url)
     assert outbox.flush(store) == 1
     assert stored_ids(postgres_cluster, postgres_url) == [survey(1)["response_id"]]
 
