@@ -14,7 +14,7 @@ import pytest
 from hcsp_engage.storage import Outbox
 from hcsp_engage.testing.sheets_emulator import SheetsEmulator
 from tests.conftest import open_page
-from tests.pages.test_survey import fill_required, submit
+from tests.pages import test_report, test_survey
 
 
 @pytest.fixture
@@ -28,10 +28,19 @@ def sheets_refusing(monkeypatch):
         yield emulator
 
 
-def queued_survey():
-    at = open_page("views/survey.py")
-    reference = at.session_state["survey_reference"]
-    fill_required(at)
+# page, fill in its required answers, press its button, where the page keeps its reference
+FORMS = {
+    "survey": ("views/survey.py", test_survey.fill_required, test_survey.submit, "survey_reference"),
+    "report": ("views/report.py", test_report.fill_valid, test_report.submit, "report_reference"),
+}
+
+
+def queued(form: str):
+    """Send a form while Google Sheets refuses: (reference, alerts shown, captions shown)."""
+    page, fill, submit, reference_key = FORMS[form]
+    at = open_page(page)
+    reference = at.session_state[reference_key]
+    fill(at)
     submit(at)
     assert len(Outbox(os.environ["HCSP_OUTBOX_PATH"])) == 1  # the answers did go to the outbox
     shown = [message.value for message in (*at.success, *at.warning)]
@@ -39,17 +48,19 @@ def queued_survey():
     return reference, shown, notes
 
 
-def test_a_queued_survey_on_a_lasting_disk_is_called_saved(sheets_refusing):
-    reference, shown, notes = queued_survey()
+@pytest.mark.parametrize("form", FORMS)
+def test_queued_answers_on_a_lasting_disk_are_called_saved(sheets_refusing, form):
+    reference, shown, notes = queued(form)
 
     assert f"Saved. We will send it shortly. Your reference is {reference}" in shown
     assert "safely saved here" in notes
 
 
-def test_a_queued_survey_on_a_disk_a_restart_wipes_is_not_called_saved(sheets_refusing, monkeypatch):
+@pytest.mark.parametrize("form", FORMS)
+def test_queued_answers_on_a_disk_a_restart_wipes_are_not_called_saved(sheets_refusing, monkeypatch, form):
     monkeypatch.setenv("HCSP_OUTBOX_DURABLE", "false")
 
-    reference, shown, notes = queued_survey()
+    reference, shown, notes = queued(form)
 
     assert (
         f"Not sent yet: your answers will be sent when our records system answers. Your reference is {reference}"
