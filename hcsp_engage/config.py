@@ -55,6 +55,9 @@ class Settings:
     min_fill_seconds: float = 8.0
     # Outbox for submissions the store could not take yet.
     outbox_path: Path = Path("data/outbox.sqlite3")
+    # Whether the outbox's disk survives a restart. False where it does not (Streamlit Community
+    # Cloud wipes its disk): a resident is then told their waiting answers could be lost.
+    outbox_durable: bool = True
     # Staff sessions end after this long without activity.
     staff_idle_minutes: int = 30
     community_trigger: CommunityTriggerRule = field(default_factory=CommunityTriggerRule)
@@ -167,6 +170,7 @@ def load_settings(secrets: Mapping[str, Any] | None = None, env: Mapping[str, st
         submission_window_seconds=int(app.get("submission_window_seconds", 600)),
         min_fill_seconds=float(pick("HCSP_MIN_FILL_SECONDS", app, "min_fill_seconds", 8.0)),
         outbox_path=Path(str(pick("HCSP_OUTBOX_PATH", app, "outbox_path", outbox_default))),
+        outbox_durable=_truthy(pick("HCSP_OUTBOX_DURABLE", app, "outbox_durable", "true")),
         staff_idle_minutes=int(app.get("staff_idle_minutes", 30)),
         community_trigger=load_community_trigger(),
         auth_configured="auth" in secrets,

@@ -435,8 +435,21 @@ def start_again(form: Form) -> None:
 
 def show_confirmation(form: Form, what: str) -> None:
     """The success panel: the reference, and whether it is stored or waiting to be sent."""
+    from hcsp_engage import cached
+
     reference, outcome = confirmation(form)
-    if outcome is Submitted.QUEUED:
+    if outcome is Submitted.QUEUED and not cached.settings().outbox_durable:
+        # The outbox is on a disk a restart wipes (Streamlit Community Cloud): "saved" would be untrue.
+        st.warning(
+            f"Not sent yet: your answers will be sent when our records system answers. "
+            f"Your reference is {reference}",
+            icon=":material/schedule_send:",
+        )
+        st.caption(
+            "Our records system (a Google spreadsheet) is not answering just now, so your answers are "
+            "waiting on this web server. If the server restarts before they are sent, they may be lost."
+        )
+    elif outcome is Submitted.QUEUED:
         st.success(
             f"Saved. We will send it shortly. Your reference is {reference}", icon=":material/schedule_send:"
         )

@@ -1,7 +1,8 @@
 """A durable local outbox: submissions the store could not take yet, sent on later requests.
 
-A resident's answers are never lost: when Google Sheets is down the row waits here (a SQLite file on
-local disk) and is sent again later. Because every append is idempotent on the row's key, sending a
+A resident's answers are not lost: when Google Sheets is down the row waits here (a SQLite file on
+local disk) and is sent again later, as long as that disk survives a restart (Streamlit Community Cloud's
+does not: ``Settings.outbox_durable``, docs/deploy.md). Because every append is idempotent on the row's key, sending a
 row that did in fact reach the sheet before the failure stores nothing twice.
 
 Waiting rows go out in batches: each table's rows, up to ``BATCH_ROWS`` at a time, in one
