@@ -111,13 +111,13 @@ class PostgresCluster:
             "--no-sync",
         )
 
-    def start(self) -> None:
-        # fsync off: a test server need not survive the machine crashing, only its own processes (an
-        # immediate stop loses nothing committed: the WAL is in the operating system's cache).
-        options = (
-            f"-c listen_addresses='' -c unix_socket_directories='{self.folder}' -c fsync=off "
-            "-c full_page_writes=off -c max_connections=200"
-        )
+    def start(self, durable: bool = False) -> None:
+        """Start the server. Not ``durable`` (for tests): fsync off, as a test server need not survive
+        the machine crashing, only its own processes (an immediate stop loses nothing committed: the
+        WAL is in the operating system's cache). ``durable`` (for figures): PostgreSQL's defaults."""
+        options = f"-c listen_addresses='' -c unix_socket_directories='{self.folder}' -c max_connections=200"
+        if not durable:
+            options += " -c fsync=off -c full_page_writes=off"
         self._run(
             str(self.bindir / "pg_ctl"),
             "-D",
@@ -142,7 +142,7 @@ class PostgresCluster:
     def execute(self, statement: str, params: tuple = (), url: str | None = None) -> list[tuple]:
         """Run one statement (as the superuser, on ``url`` or the test database) and fetch its rows."""
         with psycopg.connect(url or self.url(), autocommit=True) as connection:
-            cursor = connection.execute(statement, params)
+            cursor = connection.execute(statement, params or None)
             return cursor.fetchall() if cursor.description else []
 
     def fresh_url(self) -> str:

@@ -11,7 +11,7 @@ import pandas as pd
 import psycopg
 import pytest
 
-from hcsp_engage import schema, storage
+from hcsp_engage import bench, schema, storage
 from hcsp_engage.config import ConfigError, load_settings
 from hcsp_engage.storage import Outbox, SqliteStore, Submitted, postgres
 from hcsp_engage.storage.postgres import PostgresStore, Timeouts
@@ -388,3 +388,13 @@ def test_the_store_connects_through_psycopg_with_its_timeouts(postgres_url):
 
     assert settings == {"statement_timeout": "1234", "lock_timeout": "567"}
     assert isinstance(connection, psycopg.Connection)
+
+
+def test_the_benchmark_measures_postgres_and_leaves_nothing_behind(postgres_cluster, postgres_url, tmp_path):
+    load = bench.bench_postgres_load(bench.dataset(200), 1, postgres_url)
+    residents = bench.load_postgres(tmp_path, 1.0, postgres_url)
+
+    assert load["seconds"] > 0 and load["new_rows_only"]["seconds"] > 0
+    assert residents["submitted"] > 0
+    assert (residents["lost"], residents["doubled"], residents["left_in_outbox"]) == (0, 0, 0)
+    assert postgres_cluster.execute("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'hcsp_bench%'") == []
