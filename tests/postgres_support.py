@@ -18,6 +18,7 @@ import socket
 import subprocess
 import tempfile
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
@@ -281,3 +282,17 @@ def start_cluster() -> PostgresCluster | str:
         cluster.destroy()
         raise
     return cluster
+
+
+def running_cluster() -> Iterator[PostgresCluster]:
+    """For a session or module fixture: a running cluster, removed afterwards. Skips where PostgreSQL is
+    not installed, except in CI (CI=true), where that fails."""
+    import pytest
+
+    cluster = start_cluster()
+    if isinstance(cluster, str):
+        if in_ci():
+            pytest.fail(f"{cluster} (CI=true: the PostgreSQL tests must run)", pytrace=False)
+        pytest.skip(cluster)
+    yield cluster
+    cluster.destroy()

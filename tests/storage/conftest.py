@@ -61,13 +61,7 @@ class Backend:
 def postgres_cluster() -> Iterator[postgres_support.PostgresCluster]:
     """One throwaway PostgreSQL server for the whole run (postgres_support), removed at the end.
     Skipped where PostgreSQL is not installed, except in CI (CI=true), where that fails."""
-    cluster = postgres_support.start_cluster()
-    if isinstance(cluster, str):
-        if postgres_support.in_ci():
-            pytest.fail(f"{cluster} (CI=true: the PostgreSQL tests must run)", pytrace=False)
-        pytest.skip(cluster)
-    yield cluster
-    cluster.destroy()
+    yield from postgres_support.running_cluster()
 
 
 @pytest.fixture
