@@ -63,10 +63,7 @@ def test_a_financial_year_less_three_shown_quarters_gives_the_fourth_back_unless
 
 
 def test_a_two_way_table_with_margins_is_protected_in_both_directions():
-    cells = {
-        (r, c): v
-        for (r, c), v in zip([(r, c) for r in range(3) for c in range(3)], [2, 7, 9, 8, 3, 6, 11, 12, 1])
-    }
+    cells = {(r, c): v for (r, c), v in zip([(r, c) for r in range(3) for c in range(3)], [2, 7, 9, 8, 3, 6, 11, 12, 1])}
     release = Release()
     for key, value in cells.items():
         release.count(key, value)
