@@ -130,7 +130,7 @@ def test_a_new_session_gets_no_new_guesses_when_the_client_address_is_unknown():
     reloaded = open_page("views/interventions.py", secrets=SECRETS)
     assert "staff_signin_passcode" not in [widget.key for widget in reloaded.text_input]
     assert any("Too many wrong passcodes" in error.value for error in reloaded.error)
-    assert any(re.search(r"try again in about [12]?\d seconds", error.value) for error in reloaded.error)
+    assert any(re.search(r"try again in about \d+ seconds", error.value) for error in reloaded.error)
 
 
 def test_guesses_at_the_officer_passcode_do_not_lock_board_members_out():
