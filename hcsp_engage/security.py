@@ -237,7 +237,14 @@ class ClientAddress:
 
     @property
     def key(self) -> str | None:
-        return f"client:{self.address}" if self.address else None
+        """The limiter key: the address, or for IPv6 its /64 network, since one home or phone is
+        given a whole /64 and could otherwise take a new address for every submission."""
+        if not self.address:
+            return None
+        address = ipaddress.ip_address(self.address)
+        if isinstance(address, ipaddress.IPv6Address):
+            return f"client:{ipaddress.IPv6Network((address, 64), strict=False)}"
+        return f"client:{address}"
 
 
 def parse_address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:

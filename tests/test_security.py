@@ -207,7 +207,17 @@ def test_client_address_is_the_peer_or_the_entry_added_by_the_nearest_trusted_pr
     peer_from_header = peer == "6.6.6.6"
     found = security.client_address(peer, headers, hops, peer_from_header=peer_from_header)
     assert (found.address, found.problem) == (expected, "")
-    assert found.key == f"client:{expected}"
+    if ":" not in expected:  # IPv6 keys are per /64 network: the next test
+        assert found.key == f"client:{expected}"
+
+
+def test_ipv6_clients_are_limited_per_64_network_as_each_home_has_a_whole_one():
+    first = security.client_address("2a00:23c5:a1b2:c3d4::1", {})
+    other_in_same_home = security.client_address("2a00:23c5:a1b2:c3d4:aaaa:bbbb:cccc:dddd", {})
+    neighbour = security.client_address("2a00:23c5:a1b2:c3d5::1", {})
+    assert first.address == "2a00:23c5:a1b2:c3d4::1"
+    assert first.key == other_in_same_home.key == "client:2a00:23c5:a1b2:c3d4::/64"
+    assert neighbour.key != first.key
 
 
 @pytest.mark.parametrize(
