@@ -46,3 +46,16 @@ def test_with_one_trusted_proxy_the_address_it_adds_is_the_client(start_app, mak
     server = start_app(env={"HCSP_SUBMISSIONS_PER_WINDOW": str(LIMIT), "HCSP_TRUSTED_PROXY_HOPS": "1"})
     said = [send_survey(make_page, server, f"198.51.100.{n}") for n in range(1, LIMIT + 2)]
     assert all("Thank you" in message for message in said), said
+
+
+def test_a_proxy_setting_that_cannot_be_right_falls_back_to_sessions_and_says_so_in_the_log(
+    start_app, make_page
+):
+    # Two proxies configured, but requests arrive with one X-Forwarded-For entry: no address can be
+    # trusted, so each session is limited on its own rather than everyone sharing one bucket.
+    server = start_app(env={"HCSP_SUBMISSIONS_PER_WINDOW": "1", "HCSP_TRUSTED_PROXY_HOPS": "2"})
+    said = [send_survey(make_page, server, "198.51.100.7") for _ in range(2)]
+    assert all("Thank you" in message for message in said), said
+    log = server.log()
+    assert log.count("Abuse limits fall back to counting per browser session") == 1, log
+    assert "HCSP_TRUSTED_PROXY_HOPS" in log
