@@ -92,7 +92,7 @@ def _peer(headers: Mapping[str, str]) -> tuple[str | None, bool]:
     connection = getattr(getattr(client, "_websocket", None), "client", None)
     port = getattr(connection, "port", None)
     if port is None:  # a Streamlit without that detail: assume the worst, a header-made peer
-        return peer, peer in {str(security.parse_address(entry)) for entry in entries}
+        return peer, security.parse_address(peer) in {security.parse_address(entry) for entry in entries}
     return peer, port == 0
 
 
