@@ -77,6 +77,7 @@ def test_secrets_example_documents_every_setting():
         "submissions_per_window",
         "submission_window_seconds",
         "min_fill_seconds",
+        "trusted_proxy_hops",
         "outbox_path",
         "outbox_durable",
         "staff_idle_minutes",
@@ -88,8 +89,8 @@ def test_secrets_example_documents_every_setting():
         secrets["gsheets"]["service_account"]
     )
     assert set(secrets["staff_passcodes"]) == {"officer", "board"}
-    assert set(secrets["staff_roles"]) == {"officer", "board"}
-    assert all(isinstance(emails, list) for emails in secrets["staff_roles"].values())
+    assert set(secrets["staff_roles"]) == {"officer", "board", "issuer"}
+    assert all(isinstance(secrets["staff_roles"][role], list) for role in ("officer", "board"))
     assert {"redirect_uri", "cookie_secret", "client_id", "client_secret", "server_metadata_url"} <= set(
         secrets["auth"]
     )

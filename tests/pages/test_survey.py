@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import html
 import os
+import time
 
 import pandas as pd
+import pytest
 import streamlit_folium
 
-from hcsp_engage import schema
+from hcsp_engage import schema, security
 from hcsp_engage.storage import SqliteStore
 from tests.conftest import open_page
 
@@ -225,15 +227,56 @@ def test_the_sixth_quick_submission_is_refused_politely():
     assert len(stored()) == 5
 
 
+def warnings(at) -> list[str]:
+    return [warning.value for warning in at.warning]
+
+
 def test_a_form_sent_faster_than_a_person_can_fill_it_is_held_back(monkeypatch):
     monkeypatch.setenv("HCSP_MIN_FILL_SECONDS", "3600")
     at = open_page(PAGE)
     fill_required(at)
     submit(at)
-    assert any("quicker than people usually manage" in warning.value for warning in at.warning)
+    assert any("quicker than people usually manage" in warning for warning in warnings(at))
     assert stored().empty
-    submit(at)  # the resident checks and presses again: accepted
+    submit(at)  # pressing again does not restart the clock or get round it
+    assert any("quicker than people usually manage" in warning for warning in warnings(at))
+    assert stored().empty
+    assert at.radio(key="survey_safe_day").value == "Fairly safe"  # nothing typed is lost
+    # An hour after the form was first shown (the token the server signed then), it goes.
+    at.session_state["survey_token"] = security.form_token("survey", shown_at=time.time() - 3601)
+    submit(at)
     assert successes(at)
+    assert len(stored()) == 1
+
+
+@pytest.mark.parametrize("token", ["", "garbage", f"{int(time.time()) - 7200}.{'0' * 64}"])
+def test_a_form_whose_timing_token_is_missing_or_made_up_is_held_back_with_the_answers_kept(
+    monkeypatch, token
+):
+    monkeypatch.setenv("HCSP_MIN_FILL_SECONDS", "8")
+    at = open_page(PAGE)
+    fill_required(at)
+    at.session_state["survey_token"] = token  # a token the server did not sign, claiming two hours
+    submit(at)
+    assert any("could not tell when this form was opened" in warning for warning in warnings(at))
+    assert stored().empty
+    assert at.radio(key="survey_area").value == "Hereford"
+    submit(at)  # the server timed the form afresh: still too soon
+    assert any("quicker than people usually manage" in warning for warning in warnings(at))
+    assert stored().empty
+
+
+def test_the_next_form_after_a_success_is_timed_from_when_it_is_shown(monkeypatch):
+    monkeypatch.setenv("HCSP_MIN_FILL_SECONDS", "3600")
+    at = open_page(PAGE)
+    at.session_state["survey_token"] = security.form_token("survey", shown_at=time.time() - 3601)
+    fill_required(at)
+    submit(at)
+    assert successes(at)
+    at.button[0].click().run()  # "Start again": a new, empty form
+    fill_required(at)
+    submit(at)
+    assert any("quicker than people usually manage" in warning for warning in warnings(at))
     assert len(stored()) == 1
 
 
