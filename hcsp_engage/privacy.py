@@ -89,8 +89,15 @@ _URL = re.compile(
     r"|\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:co\.uk|org\.uk|gov\.uk|com|org|net|uk|io|info)\b(?:/[^\s<>\"]*)?",
     re.IGNORECASE,
 )
-# An email address, also with spaces round the @ ("jo.bloggs @ gmail.com"): the whole address goes.
-_EMAIL = re.compile(r"[\w.+'-]+\s*@\s*[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+# An email address, also with spaces round the @ or a dot ("jo.bloggs @ gmail . com"): the whole
+# address goes. Spaced out, it must end in a mail ending, so "me @ home. Then" and "from @jo.bloggs" (a
+# handle, below) are not taken for addresses.
+_MAIL_ENDINGS = r"(?:com|net|org|uk|io|info|me|co|biz|ie|eu|edu|gov|ac)\b"
+_EMAIL = re.compile(
+    r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+"
+    rf"|[\w.+'-]+\s*@\s*[\w-]+(?:\s*\.\s*[\w-]+)*?\s*\.\s*{_MAIL_ENDINGS}",
+    re.IGNORECASE,
+)
 # An address spelt out to get past filters: "jo dot bloggs at gmail dot com", "jo(at)gmail(dot)com".
 # The @ must be a word ("at", "(at)", "[at]") and the domain must end in a mail ending, joined by a dot
 # with no space or by the word "dot", so "looked at it. Co-op" stays.
@@ -98,7 +105,7 @@ _SPELT_DOT = r"(?:\.|\s*[(\[{]dot[)\]}]\s*|\s+dot\s+)"
 _SPELT_EMAIL = re.compile(
     rf"\b[\w'+-]+(?:{_SPELT_DOT}[\w'+-]+)*"
     r"(?:\s*[(\[{]at[)\]}]\s*|\s+at\s+)"
-    rf"[\w-]+(?:{_SPELT_DOT}[\w-]+)*{_SPELT_DOT}(?:com|net|org|uk|io|info|me|co|biz)\b",
+    rf"[\w-]+(?:{_SPELT_DOT}[\w-]+)*{_SPELT_DOT}{_MAIL_ENDINGS}",
     re.IGNORECASE,
 )
 # Social media handles: "@jo_bloggs87", and after a platform's name "my snap is jo_bloggs87". A time
@@ -220,7 +227,7 @@ def _plate(match: re.Match[str]) -> str:
         # "on 12 May", "by 10 the": spaced out, a plate is written in capitals and holds no word.
         if not text.isupper() or area.upper() in _TWO_LETTER_WORDS or letters.upper() in _PLATE_WORDS:
             return text
-    elif area is None and letters in _PLATE_WORDS:
+    elif letters.upper() in _PLATE_WORDS:  # "AB12 and": a postcode district and a word
         return text
     return REMOVED
 
