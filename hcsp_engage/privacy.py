@@ -255,12 +255,17 @@ _NOT_STREET_WORDS = (
     "outside|behind|past|along|with|for|times|time|lads|kids|youths|people|men|women|boys|girls|"
     "teenagers|cars|car|dogs|dog|bikes|days|weeks|months|years|year|yr|yrs|nights|hours|minutes|mins|am|pm|"
     "o'clock|mph|miles|mile|yards|metres|meters|km|feet|ft|"
-    "every|each|was|were|is|are|have|had|been|who|they|them|we|you|i|it|this|that|other|young|"
-    "old|more|nearly|about|"
-    # Things people count in a street ("smashed 3 windows", "2 broken street lights").
-    "windows|window|doors|houses|homes|shops|lamps|lights|cameras|bins|vans|trees|new|broken|extra|"
-    "different|separate|dark|busy|quiet|main|side|back|same|whole|next|last|first|empty|narrow|long|"
-    "short|small|big|large|local"
+    "every|each|was|were|is|are|have|had|been|who|they|them|we|you|i|it|this|that|other|"
+    "more|nearly|about|"
+    # Things people count in a street ("smashed 3 windows").
+    "windows|window|doors|houses|homes|shops|lamps|lights|cameras|bins|vans|trees"
+)
+# Words that describe what is counted ("2 broken street lights", "9 new street lamps") but also start
+# real street names ("14 New Street", "3 Back Lane"): they stop a match only in text written all in
+# lower case, where the capitals that mark an address are missing anyway.
+_DESCRIBING_WORDS = _words(
+    "new old young broken extra different separate dark busy quiet main side back same whole next last "
+    "first empty narrow long short small big large local"
 )
 # A number straight after these counts something: "the 9 New Street lamps", "all 3 Church Lane shops".
 _COUNT_WORDS = _words("the these those all nearly only some another first last every")
@@ -282,7 +287,7 @@ _THE_ADDRESS = re.compile(r"(?P<number>\b[0-9]{1,3}[a-z]?)(?P<gap>,?\s+)The\s+[A
 _NUMBER_ALONE = re.compile(
     r"\b(?:(?i:number|flat|apartment|apt)\.?|(?i:no)\.|No\b)\s*[0-9]{1,4}[a-z]?\b"
     r"(?!\s*(?i:bus|buses|route|service|platform|stop|stand|bay|reason|priority|problem|issue|concern|"
-    r"fan|one|spot|place|position|thing|seed)\b)"
+    r"fan|spot|place|position|thing|seed)\b)"
 )
 
 
@@ -308,7 +313,7 @@ def _address(match: re.Match[str]) -> str:
         # Road" the 3 counts windows and Holmer Road is only where.
         if not all(word[0].isupper() for word in words):
             return match.group(0)
-    elif suffix.lower() in _AMBIGUOUS_SUFFIXES:
+    elif suffix.lower() in _AMBIGUOUS_SUFFIXES or _DESCRIBING_WORDS.intersection(name):
         return match.group(0)
     return _without_number(match)
 
