@@ -460,7 +460,8 @@ def community_trigger_met(form: Form) -> bool:
 # it cannot remove names.
 REDACTION_NOTE = (
     "We remove phone numbers, email addresses, web links, postcodes, number plates, house numbers, "
-    "dates of birth and card numbers before saving. We cannot remove names, so please leave them out."
+    "dates of birth and bank or card numbers before saving. We cannot remove names, so please leave them "
+    "out."
 )
 
 

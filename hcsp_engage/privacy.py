@@ -154,6 +154,13 @@ _TWO_LETTER_WORDS = _words(
     "AM AN AS AT BE BY DO GO HE HI IF IN IS IT ME MY NO OF OH OK ON OR OW PM SO TO UP US WE YA YE"
 )
 
+# Bank details after the words that announce them: a sort code (12-34-56) and an 8-digit account number.
+_BANK_DETAILS = re.compile(
+    r"\b(?:sort\s?code|account(?:\s+(?:number|no\.?))?|a/c(?:\s+no\.?)?)\s*(?:is\s+)?[:=-]?\s*"
+    r"(?P<number>\d{2}[\s-]?\d{2}[\s-]?\d{2}\b|\d{8}\b)",
+    re.IGNORECASE,
+)
+
 # Payment card numbers: 13 to 19 digits, in groups or not, that pass the Luhn check cards carry.
 _CARD = re.compile(r"(?<![\d])\d(?:[ -]?\d){12,18}(?![\d])")
 
@@ -351,7 +358,7 @@ def redact(text: str) -> str:
     """Free text, normalised, with contact details and other identifying details replaced by "[removed]".
 
     Removes web addresses and short links, email addresses (also "jo @ example.com" and "jo at example
-    dot com"), social media handles, dates of birth, National Insurance numbers, payment card numbers,
+    dot com"), social media handles, dates of birth, National Insurance numbers, bank and card numbers,
     phone numbers, full postcodes and vehicle registrations (also spaced or hyphenated) and house numbers
     ("12 Acacia Avenue" keeps "Acacia Avenue"; "number 6"). Keeps postcode districts ("near HR1"),
     street names, road numbers ("A49"), times, dates and ordinary numbers ("the 9 new street lamps",
@@ -368,6 +375,7 @@ def redact(text: str) -> str:
     text = _NAMED_HANDLE.sub(_remove_group("handle"), text)
     text = _DATE_OF_BIRTH.sub(_remove_group("date"), text)  # before phones: "03/04/1987" has 8 digits
     text = _NI_NUMBER.sub(_national_insurance, text)
+    text = _BANK_DETAILS.sub(_remove_group("number"), text)
     text = _CARD.sub(_card, text)  # before phones, which would take part of a card number
     text = _POSTCODE.sub(REMOVED, text)
     text = _remove_spans(text, _phone_spans(text))

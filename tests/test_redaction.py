@@ -77,6 +77,10 @@ MUST_GO = [
     ("mastercard 5555 5555 5555 4444", "5555 4444", "mastercard"),
     ("debit card 4000 0566 5566 5556 used in the shop", "5566 5556", "used in the shop"),
     ("card 4111 1111 1111 1111 exp 12/27", "1111 1111", ""),
+    # Bank details.
+    ("sort code 12-34-56 account 12345678", "12345678", "sort code"),
+    ("sort code 12-34-56", "34-56", "sort code"),
+    ("account number: 87654321 if you want to pay", "87654321", "if you want to pay"),
     # Dates of birth.
     ("born 03/04/1987", "03/04/1987", "born"),
     ("DOB 3 April 1987", "April 1987", "DOB"),
@@ -247,6 +251,8 @@ MUST_STAY = [
     "in AB12 and KX68",
     "ab12 the",
     "reference S-7KQ4M2XD",
+    "on account of 12 people drinking",
+    "the account 2 weeks ago was different",
     # Words near the ones that trigger a rule.
     "I was born here and feel safe",
     "born and bred in Hereford",

@@ -27,9 +27,9 @@ Worcestershire Integrated Care Board and the Probation Service) see only the sum
   and how many incidents you have reported.
 - **What you write in the free-text boxes.** Before it is stored we remove phone numbers, email
   addresses, web links and social media names, full postcodes, number plates, house numbers (the street
-  name is kept), dates of birth, and National Insurance and card numbers: they become `[removed]`.
-  **We cannot remove names**, because a computer cannot tell a name from other words, so please leave
-  out everyone's name, your own too.
+  name is kept), dates of birth, and National Insurance, bank and card numbers: they become
+  `[removed]`. **We cannot remove names**, because a computer cannot tell a name from other words, so
+  please leave out everyone's name, your own too.
 - **The date and time** you sent your answers, and a **reference** (like S-7KQ4M2XD) so you can mention
   them later.
 
