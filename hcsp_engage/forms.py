@@ -475,16 +475,18 @@ def free_text(
 ) -> str:
     """A free-text box with its length counter, its errors beside it and what redaction removes.
 
-    ``max_chars`` makes the browser stop at ``limit``, and Streamlit cuts anything longer that a
-    client sends over the websocket to ``limit`` before the app sees it; the records still check the
-    length after normalising, which can lengthen text ("㎞" is "km").
+    ``max_chars`` makes the browser stop at ``limit`` (typing stops; a longer paste is not taken), and
+    Streamlit cuts anything longer that a client sends over the websocket to ``limit`` before the app
+    sees it; the records still check the length after normalising, which can lengthen text ("㎞" is
+    "km").
     """
     text = st.text_area(
         label,
         key=form.key(field),
         height=140,
         max_chars=limit,
-        help=f"Up to {limit:,} characters.",
+        # Streamlit's box ignores an edit that would go past max_chars, a paste included.
+        help=f"Up to {limit:,} characters. Longer text will not paste in, so shorten it first.",
     )
     st.caption(characters_used(text, limit))
     ui.field_error(problems, field)
