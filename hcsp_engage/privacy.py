@@ -242,6 +242,18 @@ def _plate(match: re.Match[str]) -> str:
     return REMOVED
 
 
+# A postcode or plate typed one character at a time ("H R 1 2 A B", "K-X-6-8-V-L-T"): a run of single
+# letters and digits, read without its gaps. Ordinary runs ("a 1 2 3") read as neither and stay.
+_SPACED_OUT = re.compile(r"(?<![\w-])(?:[A-Za-z0-9][ -]){4,7}[A-Za-z0-9](?![\w-])")
+
+
+def _spaced_out(match: re.Match[str]) -> str:
+    joined = re.sub(r"[ -]", "", match.group(0))
+    if _POSTCODE.fullmatch(joined) or any(pattern.fullmatch(joined.upper()) for pattern in _PLATES):
+        return REMOVED
+    return match.group(0)
+
+
 # House numbers. "12 Acacia Avenue", "12a High Street", "Flat 3, 14 Eign Street", "27 The Oval",
 # "number 6": the number goes and the street stays, because a street name alone is what the report
 # form asks for and identifies nobody.
@@ -381,6 +393,7 @@ def redact(text: str) -> str:
     text = _remove_spans(text, _phone_spans(text))
     for pattern in _PLATES:
         text = pattern.sub(_plate, text)
+    text = _SPACED_OUT.sub(_spaced_out, text)
     text = _ADDRESS.sub(_address, text)
     text = _THE_ADDRESS.sub(_the_address, text)
     text = _NUMBER_ALONE.sub(_number_alone, text)

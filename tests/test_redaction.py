@@ -52,6 +52,8 @@ MUST_GO = [
     (f"Ross HR9{NBSP}5AA", "5AA", "Ross"),
     (f"HR1{SHY}2AB", "2AB", ""),
     ("B33 8TH in Birmingham", "8TH", "in Birmingham"),
+    ("postcode H R 1 2 A B", "H R 1", "postcode"),
+    ("h-r-4-9-x-x", "9-x-x", ""),
     # Vehicle registrations: spaced, hyphenated, invisible characters inside.
     ("car reg AB 12 CDE", "CDE", "car reg"),
     ("reg AB-12-CDE", "CDE", "reg"),
@@ -63,6 +65,8 @@ MUST_GO = [
     ("plate ABC-123D", "ABC", "plate"),
     (f"van registration WV19{WJ} XYZ", "XYZ", "van registration"),
     (f"AB12{RLO}CDE", "CDE", ""),
+    ("the car was K X 6 8 V L T", "V L T", "the car was"),
+    ("A-B-1-2-C-D-E", "C-D-E", ""),
     # National Insurance numbers.
     ("NI number QQ 12 34 56 C", "34 56", "NI number"),
     ("national insurance AB123456C", "AB123456C", "national insurance"),
@@ -266,6 +270,10 @@ MUST_STAY = [
     "A & E at the County Hospital",
     "Shouting, swearing; fighting (again)",
     "line one\nline two\tindented",
+    "rate it 1 2 3 4 5",
+    "plan A B C or D",
+    "I a m not sure",
+    "x-x-x-x-x",
 ]
 
 
