@@ -103,14 +103,29 @@ _EMAIL = re.compile(
 )
 # An address spelt out to get past filters: "jo dot bloggs at gmail dot com", "jo(at)gmail(dot)com".
 # The @ must be a word ("at", "(at)", "[at]") and the domain must end in a mail ending, joined by a dot
-# with no space or by the word "dot", so "looked at it. Co-op" stays.
+# with no space or by the word "dot", so "looked at it. Co-op" stays. Written with a plain " at " and
+# plain dots it reads like a sentence ("shouting at tesco.com"), so then only a mail provider counts.
 _SPELT_DOT = r"(?:\.|\s*[(\[{]dot[)\]}]\s*|\s+dot\s+)"
 _SPELT_EMAIL = re.compile(
     rf"(?<![\w.'+-])[\w'+-]+(?:{_SPELT_DOT}[\w'+-]+)*"
-    r"(?:\s*[(\[{]at[)\]}]\s*|\s+at\s+)"
-    rf"[\w-]+(?:{_SPELT_DOT}[\w-]+)*{_SPELT_DOT}{_MAIL_ENDINGS}",
+    r"(?P<at>\s*[(\[{]at[)\]}]\s*|\s+at\s+)"
+    rf"(?P<domain>[\w-]+)(?:{_SPELT_DOT}[\w-]+)*{_SPELT_DOT}{_MAIL_ENDINGS}",
     re.IGNORECASE,
 )
+_MAIL_PROVIDERS = _words(
+    "gmail googlemail hotmail outlook live msn yahoo ymail icloud me mac aol btinternet btopenworld sky "
+    "virginmedia talktalk plusnet protonmail proton gmx mail zoho tiscali ntlworld blueyonder"
+)
+
+
+def _spelt_email(match: re.Match[str]) -> str:
+    text = match.group(0)
+    plain = match.group("at").strip().lower() == "at" and not re.search(r"dot|[(\[{]", text, re.IGNORECASE)
+    if plain and match.group("domain").lower() not in _MAIL_PROVIDERS:
+        return text
+    return REMOVED
+
+
 # Social media handles: "@jo_bloggs87", and after a platform's name "my snap is jo_bloggs87". A time
 # written "@10pm" is not a handle.
 _TIME = r"\d{1,2}(?:[:.]\d{2})?\s?(?:am|pm)?"
@@ -381,7 +396,7 @@ def redact(text: str) -> str:
         return text
     text = normalise_text(text)
     text = _EMAIL.sub(REMOVED, text)  # before web addresses, so "jo@example.com" goes whole
-    text = _SPELT_EMAIL.sub(REMOVED, text)
+    text = _SPELT_EMAIL.sub(_spelt_email, text)
     text = _URL.sub(REMOVED, text)
     text = _HANDLE.sub(REMOVED, text)
     text = _NAMED_HANDLE.sub(_remove_group("handle"), text)

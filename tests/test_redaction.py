@@ -379,3 +379,9 @@ def test_normalise_leaves_ordinary_text_alone():
 
 def test_redact_normalises_first():
     assert redact(f"lights{ZWSP} out{RLO}") == "lights out"
+
+
+def test_a_plain_at_before_a_web_address_is_a_sentence_unless_the_address_is_a_mail_provider():
+    assert redact("they were shouting at tesco.com drivers") == "they were shouting at [removed] drivers"
+    assert redact("write to jo at hotmail.co.uk") == "write to [removed]"
+    assert redact("write to jo at example dot com") == "write to [removed]"
