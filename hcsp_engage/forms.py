@@ -22,6 +22,7 @@ from datetime import date
 import streamlit as st
 
 from hcsp_engage import auth, records, schema, security, ui
+from hcsp_engage.privacy import normalise_text
 from hcsp_engage.storage import Submitted
 
 log = logging.getLogger(__name__)
@@ -94,8 +95,12 @@ def report_from_answers(answers: Mapping, location: Location, reference: str) ->
 
 
 def characters_used(text: str | None, limit: int) -> str:
-    """The counter shown under a free-text box: '120 of 1,000 characters used'."""
-    used = len(text or "")
+    """The counter shown under a free-text box: '120 of 1,000 characters used'.
+
+    Counts the text as it will be checked and stored (``privacy.normalise_text``), so the counter and
+    the length check never disagree.
+    """
+    used = len(normalise_text(text or ""))
     note = f"{used:,} of {limit:,} characters used"
     return note + (f" ({used - limit:,} too many)" if used > limit else "")
 
@@ -380,23 +385,39 @@ def community_trigger_met(form: Form) -> bool:
     return bool(st.session_state.get(f"{form.prefix}-trigger"))
 
 
+# Said next to every free-text box, and in the privacy notice: what redaction removes, and plainly that
+# it cannot remove names.
 REDACTION_NOTE = (
-    "Before we store what you write, we remove email addresses, phone numbers, full postcodes, "
-    "vehicle registrations, web links and house addresses."
+    "We remove phone numbers, email addresses, web links, postcodes, number plates, house numbers, "
+    "dates of birth and bank or card numbers before saving. We cannot remove names, so please leave them "
+    "out."
 )
 
 
 def free_text(
-    form: Form, field: str, label: str, problems: Mapping[str, list[str]], privacy_note: str
+    form: Form,
+    field: str,
+    label: str,
+    problems: Mapping[str, list[str]],
+    privacy_note: str,
+    limit: int = schema.MAX_FREE_TEXT,
 ) -> str:
-    """A free-text box with its length counter, its errors beside it and what redaction removes."""
+    """A free-text box with its length counter, its errors beside it and what redaction removes.
+
+    ``max_chars`` makes the browser stop at ``limit`` (typing stops; a longer paste is not taken), and
+    Streamlit cuts anything longer that a client sends over the websocket to ``limit`` before the app
+    sees it; the records still check the length after normalising, which can lengthen text ("㎞" is
+    "km").
+    """
     text = st.text_area(
         label,
         key=form.key(field),
         height=140,
-        help="Up to 1,000 characters. Longer text is not cut off: you will be asked to shorten it.",
+        max_chars=limit,
+        # Streamlit's box ignores an edit that would go past max_chars, a paste included.
+        help=f"Up to {limit:,} characters. Longer text will not paste in, so shorten it first.",
     )
-    st.caption(characters_used(text, schema.MAX_FREE_TEXT))
+    st.caption(characters_used(text, limit))
     ui.field_error(problems, field)
     st.caption(f"{REDACTION_NOTE} {privacy_note}")
     return text

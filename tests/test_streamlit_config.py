@@ -31,6 +31,9 @@ def test_config_is_production_safe():
     assert options["server.enableXsrfProtection"] is True
     assert options["server.enableCORS"] is True
     assert options["server.maxUploadSize"] <= 5  # megabytes; residents upload nothing
+    # Megabytes a browser may send in one message: forms send kilobytes, so a 10 MB comment is refused.
+    assert options["server.maxWidgetStateSize"] == 1
+    assert options["server.maxMessageSize"] <= 10
     assert options["client.toolbarMode"] == "viewer"
     assert options["server.runOnSave"] is False
     assert options["client.allowedOrigins"] == []  # no other site can steer the app from an iframe
