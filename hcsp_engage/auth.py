@@ -3,33 +3,34 @@
 Two ways in, chosen by configuration:
 
 - OIDC (``st.login``) when secrets hold an ``[auth]`` section; a signed-in email gets a role from the
-  email lists under ``[staff_roles]`` (``officer = ["a@herefordshire.gov.uk"]``).
+  email lists under ``[staff_roles]`` (``officer = ["a@herefordshire.gov.uk"]``), only when the identity
+  provider says the email is verified and, when an issuer is configured, only for its tokens.
 - Otherwise per-role passcodes under ``[staff_passcodes]``, kept only as salted scrypt hashes made by
-  ``python -m hcsp_engage.passcode``. Passcodes are compared in constant time and wrong attempts are
-  limited per browser session and per client address.
+  ``python -m hcsp_engage.passcode``. Wrong passcodes are counted per client address (the app's one
+  rule, ``client_address``) and per role, with a wait that doubles after each one beyond a few.
+
+Idle sign-out is decided by the server: a passcode session's last activity lives in its session state
+(which the server holds), and single sign-on identities in a process-wide record, because their
+sign-in cookie lasts 30 days and outlives any session.
 
 A page calls ``require_staff({"officer"})`` first and ``st.stop()`` when it returns None, before it
 reads any data. Tests may sign in by setting ``at.session_state[ROLE_KEY]``, ``[NAME_KEY]`` and
-``[SEEN_KEY]`` (a ``time.time()``), or through the form with a hash from ``hash_passcode``.
+``[SEEN_KEY]`` (a ``time.time()``), or through the form with a hash from ``security.hash_passcode``.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import hmac
-import secrets
-import threading
 import time
-from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import streamlit as st
 
-from hcsp_engage import config
+from hcsp_engage import config, security
+from hcsp_engage.security import ROLES
 
-ROLES = ("officer", "board")
 ROLE_LABELS = {"officer": "Community safety officer", "board": "HCSP Board member"}
 ROLE_PLURALS = {"officer": "community safety officers", "board": "HCSP Board members"}
 MAX_NAME = 40
@@ -38,16 +39,10 @@ ROLE_KEY = "hcsp_staff_role"
 NAME_KEY = "hcsp_staff_name"
 SEEN_KEY = "hcsp_staff_seen"
 DEMO_KEY = "hcsp_staff_demo"
-_ATTEMPTS_KEY = "hcsp_staff_failed_attempts"
+TIMED_OUT_KEY = "hcsp_staff_timed_out"
 
-# Wrong passcodes: this many in this window locks the session (and the client address) out.
-MAX_ATTEMPTS = 5
-ATTEMPT_WINDOW_SECONDS = 15 * 60
-
-# scrypt cost: about 16 MB and a few tens of milliseconds per check, fine for a sign-in form.
-SCRYPT_N = 2**14
-SCRYPT_R = 8
-SCRYPT_P = 1
+# Wrong passcodes that cost nothing; after them each one doubles the wait (security.SignInThrottle).
+MAX_ATTEMPTS = security.FREE_SIGN_IN_ATTEMPTS
 
 
 @dataclass(frozen=True)
@@ -58,85 +53,80 @@ class StaffUser:
     name: str
 
 
-# --- Passcode hashes (no Streamlit) ------------------------------------------------------------------
-
-
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
-
-
-def hash_passcode(passcode: str, *, salt: bytes | None = None) -> str:
-    """A salted scrypt hash in one string: ``scrypt$n$r$p$salt_b64$hash_b64``."""
-    if not passcode:
-        raise ValueError("A passcode cannot be empty.")
-    salt = salt or secrets.token_bytes(16)
-    digest = hashlib.scrypt(
-        passcode.encode("utf-8"), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, maxmem=64 * 1024 * 1024
-    )
-    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${_b64(salt)}${_b64(digest)}"
-
-
-def verify_passcode(passcode: str, encoded: str) -> bool:
-    """True when ``passcode`` matches ``encoded``; a malformed hash never matches."""
-    try:
-        scheme, n, r, p, salt_b64, hash_b64 = encoded.strip().split("$")
-        if scheme != "scrypt":
-            return False
-        salt = base64.b64decode(salt_b64, validate=True)
-        expected = base64.b64decode(hash_b64, validate=True)
-        digest = hashlib.scrypt(
-            passcode.encode("utf-8"),
-            salt=salt,
-            n=int(n),
-            r=int(r),
-            p=int(p),
-            dklen=len(expected),
-            maxmem=64 * 1024 * 1024,
-        )
-    except (ValueError, TypeError):
-        return False
-    return hmac.compare_digest(digest, expected)
-
-
 def roles_for_email(email: str, staff_emails: Mapping[str, Iterable[str]]) -> list[str]:
     """The roles an OIDC email holds, officer first."""
     email = email.strip().lower()
     return [role for role in ROLES if email and email in {e.lower() for e in staff_emails.get(role, ())}]
 
 
-class AttemptLimiter:
-    """Wrong attempts per key (session or client address) within a sliding window."""
+# --- The client's address (the one rule, for forms and sign-in) ------------------------------------------
 
-    def __init__(self, limit: int = MAX_ATTEMPTS, window_seconds: float = ATTEMPT_WINDOW_SECONDS) -> None:
-        self.limit = limit
-        self.window = window_seconds
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
 
-    def _recent(self, key: str, now: float) -> deque[float]:
-        failures = self._failures.setdefault(key, deque())
-        while failures and failures[0] <= now - self.window:
-            failures.popleft()
-        return failures
+def _request_headers() -> dict[str, str]:
+    headers = st.context.headers
+    return {name: ", ".join(headers.get_all(name)) for name in headers}
 
-    def locked(self, keys: Iterable[str], now: float | None = None) -> bool:
-        now = time.time() if now is None else now
-        with self._lock:
-            return any(len(self._recent(key, now)) >= self.limit for key in keys)
 
-    def fail(self, keys: Iterable[str], now: float | None = None) -> None:
-        now = time.time() if now is None else now
-        with self._lock:
-            for key in keys:
-                self._recent(key, now).append(now)
+def _peer(headers: Mapping[str, str]) -> tuple[str | None, bool]:
+    """The connection's peer address as the server saw it, and whether the server replaced it with an
+    X-Forwarded-For entry.
+
+    ``st.context.ip_address`` hides loopback peers (None), so the session's client context is read
+    instead. Uvicorn, Streamlit's server, replaces the peer with the right-most X-Forwarded-For entry
+    when the connection comes from an address in FORWARDED_ALLOW_IPS (loopback by default), leaving
+    port 0 where a real connection has its own port: that is how a forged header is told apart.
+    """
+    from streamlit import runtime
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    if ctx is None or not runtime.exists():
+        return None, False
+    client = runtime.get_instance().get_client(ctx.session_id)
+    peer = getattr(getattr(client, "client_context", None), "remote_ip", None)
+    if peer is None:
+        return None, False
+    entries = security.forwarded_for(headers)
+    if not entries:
+        return peer, False
+    connection = getattr(getattr(client, "_websocket", None), "client", None)
+    port = getattr(connection, "port", None)
+    if port is None:  # a Streamlit without that detail: assume the worst, a header-made peer
+        return peer, security.parse_address(peer) in {security.parse_address(entry) for entry in entries}
+    return peer, port == 0
+
+
+def client_address() -> security.ClientAddress:
+    """This request's client address for the abuse limits (``security.client_address``); a
+    misconfigured proxy setting is logged once and the limits count per session instead."""
+    from streamlit import runtime
+
+    try:
+        headers = _request_headers()
+    except Exception:  # outside a browser session (AppTest, scripts) there is no request to read
+        headers = {}
+    peer, from_header = _peer(headers)
+    found = security.client_address(
+        peer, headers, _settings().trusted_proxy_hops, peer_from_header=from_header
+    )
+    if found.problem and runtime.exists():  # AppTest runs without a server: nothing to fix there
+        security.warn_once(found.problem)
+    return found
 
 
 # --- Streamlit side -----------------------------------------------------------------------------------
 
 
 @st.cache_resource(show_spinner=False)
-def _limiter() -> AttemptLimiter:
-    return AttemptLimiter()
+def _throttle() -> security.SignInThrottle:
+    """Wrong passcodes of the whole process, per client address and per role."""
+    return security.SignInThrottle()
+
+
+@st.cache_resource(show_spinner=False)
+def _activity() -> security.StaffActivity:
+    """When each single sign-on identity was last active, for the whole process."""
+    return security.StaffActivity()
 
 
 def _settings() -> config.Settings:
@@ -145,13 +135,68 @@ def _settings() -> config.Settings:
     return settings()
 
 
-def _oidc_user_email() -> str | None:
+def _oidc_claims() -> dict[str, Any]:
+    """The signed-in identity's claims from the identity provider, or {} when nobody is signed in."""
     try:
         if not st.user.is_logged_in:
-            return None
-        return str(st.user.to_dict().get("email") or "") or None
+            return {}
+        return dict(st.user.to_dict())
     except Exception:  # st.user is unavailable when [auth] is incomplete
-        return None
+        return {}
+
+
+def _oidc_identity(claims: Mapping[str, Any]) -> str:
+    subject = claims.get("sub") or str(claims.get("email", "")).lower()
+    return f"{claims.get('iss', '')}|{subject}"
+
+
+def _signed_in_at(claims: Mapping[str, Any]) -> float | None:
+    issued = claims.get("iat")
+    return float(issued) if isinstance(issued, int | float) else None
+
+
+def _oidc_refusal(claims: Mapping[str, Any], current: config.Settings) -> str:
+    """Why a signed-in identity gets no role ('' when it may have one)."""
+    email = str(claims.get("email") or "")
+    if not email:
+        return "Your organisation's sign-in did not give an email address, so no staff role can be given."
+    if not security.issuer_accepted(claims, current.staff_issuers):
+        return (
+            f"You signed in as {email} through {claims.get('iss') or 'an unnamed identity provider'}, "
+            "which is not the organisation's sign-in this app trusts, so no staff role is given."
+        )
+    if not security.email_is_verified(claims):
+        return (
+            f"Your organisation's sign-in did not confirm that {email} is a verified address, so no "
+            "staff role is given. Ask the administrator to check the identity provider's settings."
+        )
+    return ""
+
+
+@st.cache_resource(show_spinner=False)
+def _timed_out_browsers() -> security.StaffActivity:
+    """Browsers just signed out for inactivity: ``st.logout()`` starts a new session, so the reason
+    is kept here, by the browser's XSRF cookie, for the page it lands on."""
+    return security.StaffActivity()
+
+
+def _browser_key() -> str:
+    try:
+        cookie = st.context.cookies.get("_streamlit_xsrf", "")
+    except Exception:  # no request (AppTest)
+        return ""
+    return hashlib.sha256(cookie.encode()).hexdigest() if isinstance(cookie, str) and cookie else ""
+
+
+def _timed_out_here() -> bool:
+    """True (once) when this browser was just signed out for inactivity in an earlier session."""
+    browser = _browser_key()
+    if not browser:
+        return False
+    notes = _timed_out_browsers()
+    recent = not notes.idle_too_long(browser, 10 * 60)  # idle_too_long also forgets the note
+    notes.forget(browser)
+    return recent
 
 
 def _forget_session() -> None:
@@ -168,23 +213,37 @@ def _idle_expired(current: config.Settings) -> bool:
 
 def _signed_in(current: config.Settings) -> StaffUser | None:
     """The staff member signed in to this session, ending the session after inactivity."""
-    if _idle_expired(current):
-        _forget_session()
-        st.session_state["hcsp_staff_timed_out"] = True
-        if current.auth_configured and _oidc_user_email():
-            st.logout()
-        return None
     role = st.session_state.get(ROLE_KEY)
-    if role in ROLES:
+    if role in ROLES:  # passcode or demo: the session state is kept by the server
+        if _idle_expired(current):
+            _forget_session()
+            st.session_state[TIMED_OUT_KEY] = True
+            return None
         st.session_state[SEEN_KEY] = time.time()
         return StaffUser(role, str(st.session_state.get(NAME_KEY) or role))
-    if current.auth_configured:
-        email = _oidc_user_email()
-        roles = roles_for_email(email or "", current.staff_emails)
-        if roles:
-            st.session_state[SEEN_KEY] = time.time()
-            return StaffUser(roles[0], email or "")
-    return None
+    if not current.auth_configured:
+        return None
+    claims = _oidc_claims()
+    if not claims:
+        return None
+    identity = _oidc_identity(claims)
+    activity = _activity()
+    if activity.idle_too_long(identity, current.staff_idle_minutes * 60, _signed_in_at(claims)):
+        # A tab coming back after the idle time, or a sign-in this process never saw (a restart):
+        # the 30-day cookie alone is not enough.
+        st.session_state[TIMED_OUT_KEY] = True
+        if _browser_key():
+            _timed_out_browsers().touch(_browser_key())
+        st.logout()
+        return None
+    if _oidc_refusal(claims, current):
+        return None
+    email = str(claims["email"])
+    roles = roles_for_email(email, current.staff_emails)
+    if not roles:
+        return None
+    activity.touch(identity)
+    return StaffUser(roles[0], email)
 
 
 def staff_role() -> str | None:
@@ -206,16 +265,19 @@ def _describe(roles: set[str]) -> str:
     return " and ".join(ROLE_PLURALS[role] for role in ROLES if role in roles)
 
 
-def _client_keys() -> list[str]:
-    session_id = st.session_state.setdefault("hcsp_staff_session_id", secrets.token_hex(8))
-    keys = [f"session:{session_id}"]
-    try:
-        address = st.context.ip_address
-    except Exception:
-        address = None
-    if address:
-        keys.append(f"client:{address}")
-    return keys
+def _wait_text(seconds: float) -> str:
+    if seconds < 90:
+        return f"{max(1, round(seconds))} seconds"
+    minutes = round(seconds / 60)
+    return f"{minutes} minutes"
+
+
+def _paused(seconds: float) -> None:
+    st.error(
+        "Too many wrong passcodes. For security, sign-in is paused: please try again in about "
+        f"{_wait_text(seconds)}, or ask your administrator if you have forgotten the passcode.",
+        icon=":material/lock_clock:",
+    )
 
 
 def _how_to_configure() -> None:
@@ -255,14 +317,10 @@ def _passcode_form(roles: set[str], current: config.Settings) -> None:
             "ask the administrator to add one under `[staff_passcodes]`."
         )
         return
-    limiter = _limiter()
-    keys = _client_keys()
-    if limiter.locked(keys):
-        st.error(
-            "Too many wrong passcodes. For security, sign-in is paused for 15 minutes. "
-            "Please try again later, or ask your administrator if you have forgotten the passcode.",
-            icon=":material/lock_clock:",
-        )
+    client = client_address()
+    wait = min(_throttle().wait(role, client.key) for role in configured)
+    if wait > 0:
+        _paused(wait)
         return
     with st.form("staff_signin", enter_to_submit=True):
         role = st.radio(
@@ -289,32 +347,38 @@ def _passcode_form(roles: set[str], current: config.Settings) -> None:
     if len(name) > MAX_NAME:
         st.error(f"Your name or initials must be {MAX_NAME} characters or fewer.")
         return
-    if passcode and verify_passcode(passcode, current.staff_passcodes.get(role, "")):
+    wait = _throttle().wait(role, client.key)
+    if wait > 0:  # another role's form was open while this one paused
+        _paused(wait)
+        return
+    if passcode and security.verify_passcode(passcode, current.staff_passcodes.get(role, "")):
+        _throttle().succeeded(client.key)
         st.session_state[ROLE_KEY] = role
         st.session_state[NAME_KEY] = name
         st.session_state[SEEN_KEY] = time.time()
-        st.session_state.pop("hcsp_staff_timed_out", None)
+        st.session_state.pop(TIMED_OUT_KEY, None)
         st.rerun()
-    limiter.fail(keys)
-    if limiter.locked(keys):
-        st.error(
-            "Too many wrong passcodes. For security, sign-in is paused for 15 minutes. "
-            "Please try again later.",
-            icon=":material/lock_clock:",
-        )
+    _throttle().failed(role, client.key)
+    wait = _throttle().wait(role, client.key)
+    if wait > 0:
+        _paused(wait)
     else:
         st.error("That passcode is not right. Check it and try again.")
 
 
 def _oidc_login(roles: set[str], current: config.Settings) -> None:
-    email = _oidc_user_email()
-    if email:
-        st.warning(
-            f"You are signed in as {email}, which is not on the staff list for this page "
-            f"(it is for {_describe(roles)}). Ask the administrator to add you under `[staff_roles]`."
-        )
+    claims = _oidc_claims()
+    if claims:
+        refusal = _oidc_refusal(claims, current)
+        if refusal:
+            st.warning(refusal, icon=":material/block:")
+        else:
+            st.warning(
+                f"You are signed in as {claims['email']}, which is not on the staff list for this page "
+                f"(it is for {_describe(roles)}). Ask the administrator to add you under `[staff_roles]`."
+            )
         if st.button("Sign out", key="staff_oidc_signout"):
-            st.logout()
+            sign_out()
         return
     st.write(f"This page is for {_describe(roles)}. Sign in with your organisation account.")
     if st.button("Sign in", type="primary", key="staff_oidc_login", icon=":material/login:"):
@@ -349,7 +413,7 @@ def require_staff(roles: set[str]) -> StaffUser | None:
         )
         return None
 
-    if st.session_state.pop("hcsp_staff_timed_out", False):
+    if st.session_state.pop(TIMED_OUT_KEY, False) or _timed_out_here():
         st.info(f"You were signed out after {current.staff_idle_minutes} minutes without activity.")
     st.subheader("Staff sign-in")
     if current.demo:
@@ -370,6 +434,9 @@ def sign_out() -> None:
     oidc = current.auth_configured and not st.session_state.get(ROLE_KEY)
     _forget_session()
     if oidc:
+        claims = _oidc_claims()
+        if claims:
+            _activity().forget(_oidc_identity(claims))  # other tabs of this identity are signed out too
         st.logout()
 
 

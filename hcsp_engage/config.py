@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from hcsp_engage.geography import DATA
+from hcsp_engage.security import issuer_from_metadata_url
 
 DEFAULT_SQLITE_PATH = "data/hcsp_engage.sqlite3"
 DEFAULT_DEMO_SQLITE_PATH = "data/hcsp_engage_demo.sqlite3"
@@ -53,6 +54,8 @@ class Settings:
     submissions_per_window: int = 5
     submission_window_seconds: int = 600
     min_fill_seconds: float = 8.0
+    # How many reverse proxies of ours append to X-Forwarded-For (security.client_address).
+    trusted_proxy_hops: int = 0
     # Outbox for submissions the store could not take yet.
     outbox_path: Path = Path("data/outbox.sqlite3")
     # Whether the outbox's disk survives a restart. False where it does not (Streamlit Community
@@ -65,6 +68,8 @@ class Settings:
     auth_configured: bool = False
     staff_passcodes: Mapping[str, str] = field(default_factory=dict)
     staff_emails: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Single sign-on roles only for tokens from these issuers (none configured: any issuer).
+    staff_issuers: tuple[str, ...] = ()
 
     @property
     def uses_emulator(self) -> bool:
@@ -150,10 +155,17 @@ def load_settings(secrets: Mapping[str, Any] | None = None, env: Mapping[str, st
         )
 
     passcodes = {str(role): str(value) for role, value in (secrets.get("staff_passcodes") or {}).items()}
-    roles = secrets.get("staff_roles") or {}
+    roles = dict(secrets.get("staff_roles") or {})
+    issuer = str(roles.pop("issuer", "") or "").strip()
     staff_emails = {
         str(role): tuple(str(email).strip().lower() for email in emails) for role, emails in roles.items()
     }
+    hops_text = str(pick("HCSP_TRUSTED_PROXY_HOPS", app, "trusted_proxy_hops", 0)).strip()
+    if not hops_text.isdigit():
+        raise ConfigError(
+            "HCSP_TRUSTED_PROXY_HOPS must be the number of reverse proxies in front of the app "
+            f"(0 when browsers connect to it directly), not {hops_text!r}."
+        )
     outbox_default = sqlite_path.with_name("outbox.sqlite3") if demo else Path("data/outbox.sqlite3")
     return Settings(
         storage=storage,
@@ -169,6 +181,7 @@ def load_settings(secrets: Mapping[str, Any] | None = None, env: Mapping[str, st
         submissions_per_window=int(pick("HCSP_SUBMISSIONS_PER_WINDOW", app, "submissions_per_window", 5)),
         submission_window_seconds=int(app.get("submission_window_seconds", 600)),
         min_fill_seconds=float(pick("HCSP_MIN_FILL_SECONDS", app, "min_fill_seconds", 8.0)),
+        trusted_proxy_hops=int(hops_text),
         outbox_path=Path(str(pick("HCSP_OUTBOX_PATH", app, "outbox_path", outbox_default))),
         outbox_durable=_truthy(pick("HCSP_OUTBOX_DURABLE", app, "outbox_durable", "true")),
         staff_idle_minutes=int(app.get("staff_idle_minutes", 30)),
@@ -176,4 +189,15 @@ def load_settings(secrets: Mapping[str, Any] | None = None, env: Mapping[str, st
         auth_configured="auth" in secrets,
         staff_passcodes=passcodes,
         staff_emails=staff_emails,
+        staff_issuers=_staff_issuers(issuer, secrets.get("auth") or {}),
     )
+
+
+def _staff_issuers(explicit: str, auth: Mapping[str, Any]) -> tuple[str, ...]:
+    """The issuers whose tokens may carry a staff role: ``[staff_roles] issuer`` when set, otherwise
+    the issuer of each ``server_metadata_url`` under ``[auth]`` (and its provider tables)."""
+    if explicit:
+        return (explicit,)
+    tables = [auth, *(value for value in auth.values() if isinstance(value, Mapping))]
+    found = (issuer_from_metadata_url(str(table.get("server_metadata_url", ""))) for table in tables)
+    return tuple(dict.fromkeys(issuer for issuer in found if issuer))

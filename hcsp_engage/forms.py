@@ -4,124 +4,28 @@ The survey and report pages lay out widgets with keys that start with the form's
 "report_"); everything between the resident pressing the button and the row reaching the store lives
 here, so it can be read in one place and tested.
 
-Plain Python (no Streamlit runtime needed, tested directly): ``SubmissionLimiter``,
-``client_address``, ``survey_from_answers``, ``report_from_answers``. The Streamlit-facing part
-(``form_reference``, ``checkbox_group``, ``submit_form`` ...) keeps each form's state in
-``st.session_state``.
+Plain Python (no Streamlit runtime needed, tested directly): ``survey_from_answers``,
+``report_from_answers``. The Streamlit-facing part (``form_reference``, ``checkbox_group``,
+``submit_form`` ...) keeps each form's state in ``st.session_state``. The abuse limits' rules (the
+limiter, the client's address, the signed token that times the filling in) live in ``security``.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import logging
-import threading
+import math
 import time
-from collections import deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 import streamlit as st
 
-from hcsp_engage import records, schema, ui
+from hcsp_engage import auth, records, schema, security, ui
+from hcsp_engage.privacy import normalise_text
 from hcsp_engage.storage import Submitted
 
 log = logging.getLogger(__name__)
-
-# --- Abuse limits (plain Python) -------------------------------------------------------------------
-
-
-class SubmissionLimiter:
-    """At most ``limit`` submissions per key in any ``window_seconds``; thread-safe, in-process.
-
-    One limiter serves every session of a server process. A submission is counted against several
-    keys at once (this browser session and this client address), and is allowed only when every key
-    still has room, so neither a new tab nor a new network address alone lifts the limit.
-    """
-
-    def __init__(self, limit: int, window_seconds: float, clock: Callable[[], float] = time.monotonic):
-        self.limit = limit
-        self.window_seconds = window_seconds
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._times: dict[str, deque[float]] = {}
-
-    def _recent(self, key: str, now: float) -> deque[float]:
-        times = self._times.setdefault(key, deque())
-        while times and now - times[0] >= self.window_seconds:
-            times.popleft()
-        return times
-
-    def try_acquire(self, keys: Iterable[str]) -> bool:
-        """Count one submission against every key and return True, or return False and count nothing."""
-        keys = list(dict.fromkeys(keys))
-        with self._lock:
-            now = self._clock()
-            recent = [self._recent(key, now) for key in keys]
-            if any(len(times) >= self.limit for times in recent):
-                return False
-            for times in recent:
-                times.append(now)
-            self._forget_old(now)
-            return True
-
-    def _forget_old(self, now: float) -> None:
-        # Network addresses are personal data: none is kept longer than the window (privacy notice).
-        for key in [key for key in self._times if not self._recent(key, now)]:
-            del self._times[key]
-
-    def __len__(self) -> int:
-        """How many keys (sessions, addresses) are remembered right now."""
-        with self._lock:
-            self._forget_old(self._clock())
-            return len(self._times)
-
-    def seconds_until_free(self, keys: Iterable[str]) -> float:
-        """How long until every key has room again (0 when it has room now)."""
-        with self._lock:
-            now = self._clock()
-            waits = [
-                self.window_seconds - (now - times[0])
-                for times in (self._recent(key, now) for key in keys)
-                if len(times) >= self.limit
-            ]
-        return max(waits, default=0.0)
-
-
-# How many reverse proxies we run in front of Streamlit. Each proxy appends to X-Forwarded-For the
-# address the request came to it from, so the list reads "client-claimed ..., seen by proxy 1".
-# Entries to the left of the ones our proxies added are whatever the client sent and can be forged;
-# the trustworthy client address is the one added by the nearest proxy that is ours: with one proxy
-# (Streamlit Community Cloud, or nginx in front of the app) that is the right-most entry. A
-# deployment with no proxy at all should set this to 0, so a forged header is ignored.
-TRUSTED_PROXY_HOPS = 1
-
-
-def _ip(text: str) -> str | None:
-    text = text.strip()
-    try:
-        return str(ipaddress.ip_address(text))
-    except ValueError:
-        return None
-
-
-def client_address(
-    headers: Mapping[str, str], ip_address: str | None, trusted_proxy_hops: int = TRUSTED_PROXY_HOPS
-) -> str | None:
-    """The resident's network address, read correctly behind ``trusted_proxy_hops`` reverse proxies.
-
-    Takes the X-Forwarded-For entry added by the nearest trusted proxy (the ``trusted_proxy_hops``-th
-    from the right); without a usable header, the address of the connection itself; None when neither
-    is known (then only the per-session limit applies, rather than one bucket for everybody).
-    """
-    forwarded = next((value for name, value in headers.items() if name.lower() == "x-forwarded-for"), "")
-    entries = [entry for entry in forwarded.split(",") if entry.strip()]
-    if trusted_proxy_hops > 0 and len(entries) >= trusted_proxy_hops:
-        address = _ip(entries[-trusted_proxy_hops])
-        if address:
-            return address
-    return _ip(ip_address) if ip_address else None
-
 
 # --- Answers into records (plain Python) -----------------------------------------------------------
 
@@ -191,8 +95,12 @@ def report_from_answers(answers: Mapping, location: Location, reference: str) ->
 
 
 def characters_used(text: str | None, limit: int) -> str:
-    """The counter shown under a free-text box: '120 of 1,000 characters used'."""
-    used = len(text or "")
+    """The counter shown under a free-text box: '120 of 1,000 characters used'.
+
+    Counts the text as it will be checked and stored (``privacy.normalise_text``), so the counter and
+    the length check never disagree.
+    """
+    used = len(normalise_text(text or ""))
     note = f"{used:,} of {limit:,} characters used"
     return note + (f" ({used - limit:,} too many)" if used > limit else "")
 
@@ -238,12 +146,14 @@ def form_reference(form: Form) -> str:
     """The form's reference, fixed when the form is first shown.
 
     Every submit, retry or refresh of the same filled-in form sends the same id, and the store keeps
-    one row per id, so a double click never stores twice. A new id is made after a success.
+    one row per id, so a double click never stores twice. A new id is made after a success, and with
+    it a new signed token saying when the form was first shown (the minimum time to fill starts then,
+    and pressing the button again does not restart it).
     """
     state = st.session_state
     if form.key("reference") not in state:
         state[form.key("reference")] = records.new_reference(form.letter)
-        state[form.key("started")] = time.monotonic()
+        state[form.key("token")] = security.form_token(form.prefix)
     return state[form.key("reference")]
 
 
@@ -285,13 +195,13 @@ def problems(form: Form) -> dict[str, list[str]]:
     return st.session_state.get(form.key("problems"), {})
 
 
-def _limiter(settings) -> SubmissionLimiter:
+def _limiter(settings) -> security.SlidingWindowLimiter:
     return _shared_limiter(settings.submissions_per_window, settings.submission_window_seconds)
 
 
 @st.cache_resource(show_spinner=False)
-def _shared_limiter(limit: int, window_seconds: int) -> SubmissionLimiter:
-    return SubmissionLimiter(limit, window_seconds)
+def _shared_limiter(limit: int, window_seconds: int) -> security.SlidingWindowLimiter:
+    return security.SlidingWindowLimiter(limit, window_seconds)
 
 
 def _session_key() -> str:
@@ -301,19 +211,22 @@ def _session_key() -> str:
 
 
 def _limit_keys() -> list[str]:
-    keys = [_session_key()]
-    try:
-        address = client_address(dict(st.context.headers), getattr(st.context, "ip_address", None))
-    except Exception:  # outside a browser session (tests, scripts) there is no request to read
-        address = None
-    if address:
-        keys.append("client:" + address)
-    return keys
+    """This browser session and, when it can be told safely, the client's address (README
+    "Configuration": HCSP_TRUSTED_PROXY_HOPS)."""
+    client = auth.client_address()
+    return [_session_key(), *([client.key] if client.key else [])]
 
 
 def _minutes(seconds: float) -> str:
     minutes = max(1, round(seconds / 60))
     return "1 minute" if minutes == 1 else f"{minutes} minutes"
+
+
+def _seconds(seconds: float) -> str:
+    if seconds >= 90:
+        return _minutes(seconds)
+    whole = max(1, math.ceil(seconds))
+    return "1 second" if whole == 1 else f"{whole} seconds"
 
 
 def _reset(form: Form) -> None:
@@ -347,14 +260,22 @@ def submit_form(
     if found:
         return
     settings = cached.settings()
-    elapsed = time.monotonic() - state.get(form.key("started"), 0.0)
-    if elapsed < settings.min_fill_seconds:
+    shown_at = security.form_shown_at(state.get(form.key("token")), form.prefix)
+    if shown_at is None:
+        # Not a token this server made for this form (lost in a restart, or made up): time afresh.
+        state[form.key("token")] = security.form_token(form.prefix)
         state[form.key("refusal")] = (
-            "That was quicker than people usually manage, so we have not sent it yet. Please check your "
-            "answers, then press the button again."
+            "We could not tell when this form was opened, so we have not sent it yet. Your answers are "
+            f"still here: please press the button again in {_seconds(settings.min_fill_seconds)}."
         )
-        # The next press is accepted: a person checking their answers takes long enough.
-        state[form.key("started")] = time.monotonic() - settings.min_fill_seconds
+        return
+    too_soon = settings.min_fill_seconds - (time.time() - shown_at)
+    if too_soon > 0:
+        # The token keeps the time the form was first shown, so pressing again does not get round it.
+        state[form.key("refusal")] = (
+            "That was quicker than people usually manage, so we have not sent it yet. Your answers are "
+            f"still here: please check them, then press the button again in {_seconds(too_soon)}."
+        )
         return
     limiter = _limiter(settings)
     keys = _limit_keys()
@@ -464,23 +385,39 @@ def community_trigger_met(form: Form) -> bool:
     return bool(st.session_state.get(f"{form.prefix}-trigger"))
 
 
+# Said next to every free-text box, and in the privacy notice: what redaction removes, and plainly that
+# it cannot remove names.
 REDACTION_NOTE = (
-    "Before we store what you write, we remove email addresses, phone numbers, full postcodes, "
-    "vehicle registrations, web links and house addresses."
+    "We remove phone numbers, email addresses, web links, postcodes, number plates, house numbers, "
+    "dates of birth and bank or card numbers before saving. We cannot remove names, so please leave them "
+    "out."
 )
 
 
 def free_text(
-    form: Form, field: str, label: str, problems: Mapping[str, list[str]], privacy_note: str
+    form: Form,
+    field: str,
+    label: str,
+    problems: Mapping[str, list[str]],
+    privacy_note: str,
+    limit: int = schema.MAX_FREE_TEXT,
 ) -> str:
-    """A free-text box with its length counter, its errors beside it and what redaction removes."""
+    """A free-text box with its length counter, its errors beside it and what redaction removes.
+
+    ``max_chars`` makes the browser stop at ``limit`` (typing stops; a longer paste is not taken), and
+    Streamlit cuts anything longer that a client sends over the websocket to ``limit`` before the app
+    sees it; the records still check the length after normalising, which can lengthen text ("㎞" is
+    "km").
+    """
     text = st.text_area(
         label,
         key=form.key(field),
         height=140,
-        help="Up to 1,000 characters. Longer text is not cut off: you will be asked to shorten it.",
+        max_chars=limit,
+        # Streamlit's box ignores an edit that would go past max_chars, a paste included.
+        help=f"Up to {limit:,} characters. Longer text will not paste in, so shorten it first.",
     )
-    st.caption(characters_used(text, schema.MAX_FREE_TEXT))
+    st.caption(characters_used(text, limit))
     ui.field_error(problems, field)
     st.caption(f"{REDACTION_NOTE} {privacy_note}")
     return text

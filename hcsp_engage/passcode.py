@@ -12,7 +12,8 @@ import argparse
 import getpass
 import sys
 
-from hcsp_engage.auth import ROLES, hash_passcode
+# security, not auth: this tool runs on the server without Streamlit.
+from hcsp_engage.security import ROLES, hash_passcode
 
 MIN_LENGTH = 10
 

@@ -3,7 +3,9 @@
 Each ``validate_*`` function returns every problem as a (field, message) pair, written for the person
 who filled in the form, so a page can show each message beside its field. ``*_row`` functions turn a
 valid record into the stored row: text only, lists joined with "; ", coordinates to 4 decimal places,
-free text redacted. Redaction happens here, on the way to storage, so no caller can forget it.
+free text redacted. Free text is normalised when a record is made (``privacy.normalise_text``: NFKC, no
+control or invisible characters), so its length is checked and its details redacted on what will be
+stored; redaction happens here, on the way to storage, so no caller can forget either.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import cache
 
 from hcsp_engage import geography, schema
-from hcsp_engage.privacy import redact
+from hcsp_engage.privacy import normalise_text, redact
 
 Problems = list[tuple[str, str]]
 
@@ -47,6 +49,12 @@ def parse_iso_utc(text: str) -> datetime:
 
 def _join(values: Sequence[str]) -> str:
     return schema.LIST_SEPARATOR.join(values)
+
+
+def _normalise(record: object, *fields: str) -> None:
+    """Normalise a frozen record's free-text fields in place (called from ``__post_init__``)."""
+    for name in fields:
+        object.__setattr__(record, name, normalise_text(getattr(record, name)))
 
 
 def _coordinate(value: float | None) -> str:
@@ -160,6 +168,9 @@ class SurveyResponse:
     disability: str = ""
     comments: str = ""
 
+    def __post_init__(self) -> None:
+        _normalise(self, "postcode_district", "comments")
+
 
 def validate_survey(response: SurveyResponse) -> Problems:
     problems: Problems = []
@@ -257,6 +268,9 @@ class AsbReport:
     place: str = ""
     location_detail: str = ""
     description: str = ""
+
+    def __post_init__(self) -> None:
+        _normalise(self, "location_detail", "description")
 
     @property
     def asb_group(self) -> str:
@@ -361,6 +375,9 @@ class StatusChange:
     updated_at: datetime
     updated_by: str
 
+    def __post_init__(self) -> None:
+        _normalise(self, "note")
+
 
 def validate_status_change(change: StatusChange) -> Problems:
     problems: Problems = []
@@ -402,6 +419,9 @@ class Intervention:
     lon: float | None = None
     started_on: date | None = None
     description: str = ""
+
+    def __post_init__(self) -> None:
+        _normalise(self, "title", "description")
 
 
 def validate_intervention(intervention: Intervention, today: date | None = None) -> Problems:

@@ -38,10 +38,6 @@ from tests.test_readme import environment_variables_the_code_reads
 UNITS = ["hcsp-engage.service", "hcsp-engage-backup.service", "hcsp-engage-backup.timer"]
 BACKUP = DEPLOY / "backup-sqlite"
 
-# Settings the guide documents that another change is adding to the app (the client-address rule);
-# harmless once the code reads them, and can then be removed from here.
-SETTINGS_ON_THEIR_WAY = {"HCSP_TRUSTED_PROXY_HOPS"}
-
 
 # --- systemd --------------------------------------------------------------------------------------------
 
@@ -271,7 +267,7 @@ def test_guide_names_only_settings_the_app_reads():
     read = environment_variables_the_code_reads()
     assert {"HCSP_SQLITE_PATH", "HCSP_OUTBOX_PATH", "HCSP_OUTBOX_DURABLE"} <= named
 
-    unknown = named - read - SETTINGS_ON_THEIR_WAY
+    unknown = named - read
 
     assert unknown == set()
 

@@ -1,7 +1,7 @@
 import subprocess
 import sys
 
-from hcsp_engage import auth
+from hcsp_engage import security
 
 
 def run_cli(*args: str, stdin: str) -> subprocess.CompletedProcess:
@@ -22,7 +22,7 @@ def test_the_cli_prints_a_line_to_paste_whose_hash_verifies():
     role, _, quoted = last.partition(" = ")
     assert role == "board"
     assert quoted.startswith('"') and quoted.endswith('"')
-    assert auth.verify_passcode("a board passcode 2026", quoted.strip('"'))
+    assert security.verify_passcode("a board passcode 2026", quoted.strip('"'))
     assert "a board passcode 2026" not in result.stdout + result.stderr
 
 
@@ -36,3 +36,22 @@ def test_the_cli_refuses_a_short_passcode():
     assert result.returncode != 0
     assert "scrypt$" not in result.stdout
     assert "at least" in result.stderr
+
+
+def test_the_cli_runs_without_importing_streamlit():
+    # The tool runs on the server to make a hash; it must not need (or start) the web app's stack.
+    # -X importtime lists on standard error every module the run imports.
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "hcsp_engage.passcode"],
+        input="a long enough passcode\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.stdout.strip().splitlines()[-1].startswith('officer = "scrypt$'), result.stderr
+    imported = [
+        line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if "import time:" in line
+    ]
+    assert "hcsp_engage.security" in imported  # the listing works
+    assert not [module for module in imported if module.split(".")[0] == "streamlit"]

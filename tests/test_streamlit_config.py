@@ -31,6 +31,9 @@ def test_config_is_production_safe():
     assert options["server.enableXsrfProtection"] is True
     assert options["server.enableCORS"] is True
     assert options["server.maxUploadSize"] <= 5  # megabytes; residents upload nothing
+    # Megabytes a browser may send in one message: forms send kilobytes, so a 10 MB comment is refused.
+    assert options["server.maxWidgetStateSize"] == 1
+    assert options["server.maxMessageSize"] <= 10
     assert options["client.toolbarMode"] == "viewer"
     assert options["server.runOnSave"] is False
     assert options["client.allowedOrigins"] == []  # no other site can steer the app from an iframe
@@ -77,6 +80,7 @@ def test_secrets_example_documents_every_setting():
         "submissions_per_window",
         "submission_window_seconds",
         "min_fill_seconds",
+        "trusted_proxy_hops",
         "outbox_path",
         "outbox_durable",
         "staff_idle_minutes",
@@ -89,8 +93,8 @@ def test_secrets_example_documents_every_setting():
     )
     assert set(secrets["postgres"]) == {"url"}
     assert set(secrets["staff_passcodes"]) == {"officer", "board"}
-    assert set(secrets["staff_roles"]) == {"officer", "board"}
-    assert all(isinstance(emails, list) for emails in secrets["staff_roles"].values())
+    assert set(secrets["staff_roles"]) == {"officer", "board", "issuer"}
+    assert all(isinstance(secrets["staff_roles"][role], list) for role in ("officer", "board"))
     assert {"redirect_uri", "cookie_secret", "client_id", "client_secret", "server_metadata_url"} <= set(
         secrets["auth"]
     )

@@ -25,9 +25,11 @@ Worcestershire Integrated Care Board and the Probation Service) see only the sum
 - **A concern report**: what the problem is, where (a point on the map or a named place, and a street or
   landmark if you give one), when and how often it happens, how much it affects you, who you have told,
   and how many incidents you have reported.
-- **What you write in the free-text boxes.** Before it is stored we remove email addresses, phone
-  numbers, full postcodes, vehicle registrations, web links and house addresses: they become `[removed]`.
-  Please do not write names.
+- **What you write in the free-text boxes.** Before it is stored we remove phone numbers, email
+  addresses, web links and social media names, full postcodes, number plates, house numbers (the street
+  name is kept), dates of birth, and National Insurance, bank and card numbers: they become
+  `[removed]`. **We cannot remove names**, because a computer cannot tell a name from other words, so
+  please leave out everyone's name, your own too.
 - **The date and time** you sent your answers, and a **reference** (like S-7KQ4M2XD) so you can mention
   them later.
 

@@ -86,6 +86,7 @@ with st.container(border=True):
         placeholder="e.g. the alley behind the library",
     )
     ui.field_error(problems, "location_detail")
+    st.caption(forms.REDACTION_NOTE)
 
 with st.container(border=True):
     st.header("Part 2 of 3: when and how often")

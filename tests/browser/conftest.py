@@ -98,11 +98,14 @@ def network():
 
 @pytest.fixture
 def make_page(browser, network):
-    """Factory: ``make_page(viewport=support.PHONE)`` -> a new page in its own browser context."""
+    """Factory: ``make_page(viewport=support.PHONE)`` -> a new page in its own browser context;
+    ``headers={...}`` adds headers to every request it makes, the websocket's too."""
     contexts = []
 
-    def make(viewport: dict | None = None):
-        context = browser.new_context(viewport=viewport or support.DESKTOP, service_workers="block")
+    def make(viewport: dict | None = None, headers: dict[str, str] | None = None):
+        context = browser.new_context(
+            viewport=viewport or support.DESKTOP, service_workers="block", extra_http_headers=headers
+        )
         context.route("**/*", network.handle)
         contexts.append(context)
         return context.new_page()

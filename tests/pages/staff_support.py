@@ -3,17 +3,42 @@ an AppTest run shows, as one string."""
 
 from __future__ import annotations
 
+import time
+
 from streamlit.testing.v1 import AppTest
 
-from hcsp_engage import auth, config, schema, storage, synthetic
+from hcsp_engage import config, schema, security, storage, synthetic
 
 OFFICER_PASSCODE = "officer passcode 4471"
 BOARD_PASSCODE = "board passcode 9023"
 PASSCODES = {
-    "officer": auth.hash_passcode(OFFICER_PASSCODE),
-    "board": auth.hash_passcode(BOARD_PASSCODE),
+    "officer": security.hash_passcode(OFFICER_PASSCODE),
+    "board": security.hash_passcode(BOARD_PASSCODE),
 }
 SECRETS = {"staff_passcodes": PASSCODES}
+
+ISSUER = "https://login.microsoftonline.com/hcsp-tenant/v2.0"
+SSO_SECRETS = {
+    "auth": {
+        "redirect_uri": "http://localhost:8501/oauth2callback",
+        "cookie_secret": "x" * 32,
+        "server_metadata_url": f"{ISSUER}/.well-known/openid-configuration",
+    },
+    "staff_roles": {"officer": ["officer@herefordshire.gov.uk"]},
+}
+
+
+def sso_user(email: str, *, signed_in_seconds_ago: float = 5, **claims) -> dict:
+    """``at.user`` for someone signed in through the identity provider (the claims of its ID token)."""
+    return {
+        "is_logged_in": True,
+        "email": email,
+        "email_verified": True,
+        "iss": ISSUER,
+        "sub": f"subject-of-{email.lower()}",
+        "iat": int(time.time() - signed_in_seconds_ago),
+    } | claims
+
 
 # Values that appear nowhere in the app's own text: any of them on a page means data leaked.
 SECRET_VALUES = (

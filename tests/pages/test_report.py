@@ -143,14 +143,58 @@ def test_a_date_outside_the_last_year_is_refused_beside_the_date(days_ago, messa
     assert stored().empty
 
 
-def test_too_long_description_is_refused_beside_the_box():
+def test_the_text_boxes_stop_typing_at_their_limits_and_say_names_are_not_removed():
+    at = open_page(PAGE)
+    at.radio(key="report_area").set_value("Hereford").run()
+    assert at.text_area(key="report_description").max_chars == schema.MAX_FREE_TEXT
+    assert at.text_input(key="report_location_detail").max_chars == schema.MAX_LOCATION_DETAIL
+    notes = [c.value for c in at.caption if "We cannot remove names, so please leave them out." in c.value]
+    assert len(notes) == 2  # beside the street or landmark and beside the description
+
+
+def test_longer_text_sent_round_the_browser_is_cut_to_the_limit_before_the_app_keeps_it():
     at = open_page(PAGE)
     fill_valid(at)
-    at.text_area(key="report_description").set_value("a" * 1001)
+    at.text_input(key="report_location_detail").set_value("y" * 10_000)
+    at.text_area(key="report_description").set_value("a" * 100_000)
+    at.run()
+    assert len(at.session_state["report_location_detail"]) == schema.MAX_LOCATION_DETAIL
+    assert len(at.session_state["report_description"]) == schema.MAX_FREE_TEXT
     submit(at)
-    assert any("Please shorten this to 1,000 characters" in error for error in field_errors(at))
-    assert any("1,001 of 1,000 characters used (1 too many)" in caption.value for caption in at.caption)
+    row = stored().iloc[0]
+    assert (len(row["location_detail"]), len(row["description"])) == (120, 1000)
+
+
+@pytest.mark.parametrize(
+    ("field", "text", "message"),
+    [
+        ("description", "㎞" * 501, "Please shorten this to 1,000 characters or fewer (it is 1,002)"),
+        ("location_detail", "㎞" * 61, "Please shorten this to 120 characters or fewer (it is 122)"),
+    ],
+)
+def test_text_that_grows_past_the_limit_when_normalised_is_refused_beside_its_box(field, text, message):
+    at = open_page(PAGE)
+    fill_valid(at)
+    if field == "description":
+        at.text_area(key=f"report_{field}").set_value(text)
+    else:
+        at.text_input(key=f"report_{field}").set_value(text)
+    submit(at)
+    assert any(message in error for error in field_errors(at))
     assert stored().empty
+
+
+def test_control_and_invisible_characters_are_not_stored():
+    at = open_page(PAGE)
+    fill_valid(at)
+    at.text_input(key="report_location_detail").set_value("Alley\u202e behind\u200b the library\x00")
+    at.text_area(key="report_description").set_value("Bins\u2066 set alight\r\nmost nights\u00ad")
+    submit(at)
+    row = stored().iloc[0]
+    assert (row["location_detail"], row["description"]) == (
+        "Alley behind the library",
+        "Bins set alight\nmost nights",
+    )
 
 
 def test_a_pin_outside_herefordshire_is_refused_beside_the_place_question():

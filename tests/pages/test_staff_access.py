@@ -1,5 +1,6 @@
 """Every staff page shows no record, count or place from the store until the right role signs in."""
 
+import re
 import time
 from pathlib import Path
 
@@ -10,13 +11,16 @@ from hcsp_engage import auth
 from tests.conftest import APP, open_page
 from tests.pages.staff_support import (
     BOARD_PASSCODE,
+    ISSUER,
     OFFICER_PASSCODE,
     SECRET_VALUES,
     SECRETS,
+    SSO_SECRETS,
     everything_shown,
     leaked,
     seed_distinctive_store,
     sign_in,
+    sso_user,
 )
 
 STAFF_PAGES = {
@@ -117,6 +121,29 @@ def test_too_many_wrong_passcodes_lock_the_form_even_for_the_right_one():
     assert leaked(at) == []
 
 
+def test_a_new_session_gets_no_new_guesses_when_the_client_address_is_unknown():
+    # AppTest has no network connection, like a server that cannot tell the client's address: the
+    # wrong passcodes then count per role, so reloading the page does not give five more guesses.
+    at = open_page("views/interventions.py", secrets=SECRETS)
+    for _ in range(auth.MAX_ATTEMPTS):
+        sign_in(at, "guess")
+    reloaded = open_page("views/interventions.py", secrets=SECRETS)
+    assert "staff_signin_passcode" not in [widget.key for widget in reloaded.text_input]
+    assert any("Too many wrong passcodes" in error.value for error in reloaded.error)
+    assert any(re.search(r"try again in about \d+ seconds", error.value) for error in reloaded.error)
+
+
+def test_guesses_at_the_officer_passcode_do_not_lock_board_members_out():
+    at = open_page("views/board.py", secrets=SECRETS)
+    for _ in range(auth.MAX_ATTEMPTS):
+        sign_in(at, "guess", role="officer")
+    board = open_page("views/board.py", secrets=SECRETS)
+    sign_in(board, BOARD_PASSCODE, role="board")
+    assert not board.exception
+    assert not any("Too many wrong passcodes" in error.value for error in board.error)
+    assert any("Signed in as AB (hcsp board member)" in caption.value for caption in board.caption)
+
+
 def test_a_name_is_required_to_sign_in():
     at = open_page("views/interventions.py", secrets=SECRETS)
     sign_in(at, OFFICER_PASSCODE, name="  ")
@@ -151,20 +178,96 @@ def test_staff_pages_are_listed_in_the_menu_only_for_their_roles():
 
 
 def test_single_sign_on_gives_roles_from_the_email_lists():
-    secrets = {
-        "auth": {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32},
-        "staff_roles": {"officer": ["officer@herefordshire.gov.uk"]},
-    }
-    at = open_page("views/interventions.py", secrets=secrets)
+    at = open_page("views/interventions.py", secrets=SSO_SECRETS)
     assert leaked(at) == []
-    at.user = {"is_logged_in": True, "email": "someone@example.com"}
+    at.user = sso_user("someone@example.com")
     at.run()
     assert leaked(at) == []
     assert any("not on the staff list" in warning.value for warning in at.warning)
-    at.user = {"is_logged_in": True, "email": "Officer@herefordshire.gov.uk"}
+    at.user = sso_user("Officer@herefordshire.gov.uk")
     at.run()
     assert not at.exception
     assert "Numbat lighting 7Q" in everything_shown(at)
+
+
+@pytest.mark.parametrize("verified", [False, "false", None])
+def test_single_sign_on_gives_no_role_to_an_email_the_provider_has_not_verified(verified):
+    at = open_page("views/interventions.py", secrets=SSO_SECRETS)
+    claims = {"email_verified": verified} if verified is not None else {}
+    user = sso_user("officer@herefordshire.gov.uk") | claims
+    if verified is None:
+        del user["email_verified"]
+    at.user = user
+    at.run()
+    assert not at.exception
+    assert leaked(at) == []
+    assert any(
+        "did not confirm that officer@herefordshire.gov.uk is a verified" in w.value for w in at.warning
+    )
+
+
+def test_single_sign_on_gives_no_role_to_a_token_from_another_tenant():
+    at = open_page("views/interventions.py", secrets=SSO_SECRETS)
+    at.user = sso_user("officer@herefordshire.gov.uk", iss="https://login.microsoftonline.com/other/v2.0")
+    at.run()
+    assert not at.exception
+    assert leaked(at) == []
+    assert any("not the organisation's sign-in this app trusts" in w.value for w in at.warning)
+
+
+def test_an_explicit_issuer_in_the_staff_roles_is_the_one_trusted():
+    secrets = {
+        **SSO_SECRETS,
+        "staff_roles": {**SSO_SECRETS["staff_roles"], "issuer": "https://idp.example.org"},
+    }
+    at = open_page("views/interventions.py", secrets=secrets)
+    at.user = sso_user("officer@herefordshire.gov.uk")  # the tenant of server_metadata_url: not enough
+    at.run()
+    assert leaked(at) == []
+    at.user = sso_user("officer@herefordshire.gov.uk", iss="https://idp.example.org")
+    at.run()
+    assert "Numbat lighting 7Q" in everything_shown(at)
+
+
+def returning_tab(user: dict) -> AppTest:
+    """A new session of a browser whose sign-in cookie still holds ``user`` (it lasts 30 days)."""
+    at = AppTest.from_file(str(APP), default_timeout=30)
+    at.secrets.update(SSO_SECRETS)
+    at.user = user
+    at.run()
+    return at.switch_page("views/interventions.py").run()
+
+
+def test_a_single_sign_on_tab_returning_after_the_idle_time_is_signed_out_and_told_why():
+    user = sso_user("officer@herefordshire.gov.uk", signed_in_seconds_ago=3 * 3600)
+    identity = f"{ISSUER}|{user['sub']}"
+    # Active 5 minutes ago in another tab: the returning tab carries on.
+    auth._activity().touch(identity, at=time.time() - 5 * 60)
+    at = returning_tab(user)
+    assert "Numbat lighting 7Q" in everything_shown(at)
+    # Last active 31 minutes ago (idle time 30): signed out on the server, whatever the cookie says.
+    auth._activity().touch(identity, at=time.time() - 31 * 60)
+    at = returning_tab(user)
+    assert not at.exception
+    assert leaked(at) == []
+    assert any("signed out after 30 minutes without activity" in info.value for info in at.info)
+    assert at.user["is_logged_in"] is False  # st.logout() cleared the sign-in
+
+
+def test_a_single_sign_on_cookie_this_server_never_saw_active_is_signed_out():
+    # After a restart the server knows no activity: an old sign-in is not trusted (fail closed).
+    at = returning_tab(sso_user("officer@herefordshire.gov.uk", signed_in_seconds_ago=2 * 3600))
+    assert leaked(at) == []
+    assert at.user["is_logged_in"] is False
+
+
+def test_signing_out_of_single_sign_on_signs_out_the_identitys_other_tabs():
+    user = sso_user("officer@herefordshire.gov.uk", signed_in_seconds_ago=3 * 3600)
+    auth._activity().touch(f"{ISSUER}|{user['sub']}")
+    first = returning_tab(user)
+    assert "Numbat lighting 7Q" in everything_shown(first)
+    first.button(key="staff_sign_out_page").click().run()
+    assert leaked(returning_tab(user)) == []
 
 
 def test_demo_mode_signs_in_with_one_click_under_a_banner(monkeypatch):

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import html
 import os
+import time
 
 import pandas as pd
+import pytest
 import streamlit_folium
+from streamlit import config as streamlit_config
 
-from hcsp_engage import schema
+from hcsp_engage import schema, security
 from hcsp_engage.storage import SqliteStore
 from tests.conftest import open_page
 
@@ -178,13 +181,56 @@ def test_the_pin_can_be_removed(monkeypatch):
     assert stored().iloc[0]["unsafe_lat"] == ""
 
 
-def test_too_long_comments_are_refused_beside_the_box():
+def test_the_comments_box_stops_typing_at_the_limit_and_says_names_are_not_removed():
+    at = open_page(PAGE)
+    box = at.text_area(key="survey_comments")
+    assert box.max_chars == schema.MAX_FREE_TEXT  # the browser stops typing and cuts a paste there
+    box.input("x" * (schema.MAX_FREE_TEXT + 1)).run()  # as a browser would: the longer text is refused
+    assert not at.text_area(key="survey_comments").value
+    assert any("We cannot remove names, so please leave them out." in c.value for c in at.caption)
+
+
+def test_a_longer_comment_sent_round_the_browser_is_cut_to_the_limit_before_the_app_keeps_it():
     at = open_page(PAGE)
     fill_required(at)
-    at.text_area(key="survey_comments").set_value("x" * (schema.MAX_FREE_TEXT + 1))
+    # A client that ignores the box's limit sends its own value over the websocket.
+    at.text_area(key="survey_comments").set_value("x" * 100_000).run()
+    assert len(at.session_state["survey_comments"]) == schema.MAX_FREE_TEXT
     submit(at)
-    assert any("Please shorten this to 1,000 characters" in error for error in field_errors(at))
+    assert stored().iloc[0]["comments"] == "x" * schema.MAX_FREE_TEXT
+
+
+def test_a_10_mb_comment_never_reaches_the_form():
+    # server.maxWidgetStateSize (1 MB in .streamlit/config.toml) refuses the whole message; a real
+    # server closes the websocket before reading it.
+    assert streamlit_config.get_option("server.maxWidgetStateSize") == 1
+    at = open_page(PAGE)
+    fill_required(at)
+    at.text_area(key="survey_comments").set_value("x" * 10_000_000)
+    at.button(key="survey-submit").click().run()
+    assert not at.session_state["survey_comments"]
     assert stored().empty
+
+
+def test_a_comment_that_grows_past_the_limit_when_normalised_is_refused_beside_the_box():
+    at = open_page(PAGE)
+    fill_required(at)
+    at.text_area(key="survey_comments").set_value("㎞" * 600)  # NFKC writes each one as "km"
+    submit(at)
+    assert any(
+        "Please shorten this to 1,000 characters or fewer (it is 1,200)" in error
+        for error in field_errors(at)
+    )
+    assert any("1,200 of 1,000 characters used (200 too many)" in c.value for c in at.caption)
+    assert stored().empty
+
+
+def test_control_and_invisible_characters_in_comments_are_not_stored():
+    at = open_page(PAGE)
+    fill_required(at)
+    at.text_area(key="survey_comments").set_value("Lights\u200b out\x00 by the\u202e subway\r\nagain\ufeff")
+    submit(at)
+    assert stored().iloc[0]["comments"] == "Lights out by the subway\nagain"
 
 
 def test_contact_details_in_comments_are_removed_before_storage():
@@ -225,23 +271,65 @@ def test_the_sixth_quick_submission_is_refused_politely():
     assert len(stored()) == 5
 
 
+def warnings(at) -> list[str]:
+    return [warning.value for warning in at.warning]
+
+
 def test_a_form_sent_faster_than_a_person_can_fill_it_is_held_back(monkeypatch):
     monkeypatch.setenv("HCSP_MIN_FILL_SECONDS", "3600")
     at = open_page(PAGE)
     fill_required(at)
     submit(at)
-    assert any("quicker than people usually manage" in warning.value for warning in at.warning)
+    assert any("quicker than people usually manage" in warning for warning in warnings(at))
     assert stored().empty
-    submit(at)  # the resident checks and presses again: accepted
+    submit(at)  # pressing again does not restart the clock or get round it
+    assert any("quicker than people usually manage" in warning for warning in warnings(at))
+    assert stored().empty
+    assert at.radio(key="survey_safe_day").value == "Fairly safe"  # nothing typed is lost
+    # An hour after the form was first shown (the token the server signed then), it goes.
+    at.session_state["survey_token"] = security.form_token("survey", shown_at=time.time() - 3601)
+    submit(at)
     assert successes(at)
+    assert len(stored()) == 1
+
+
+@pytest.mark.parametrize("token", ["", "garbage", f"{int(time.time()) - 7200}.{'0' * 64}"])
+def test_a_form_whose_timing_token_is_missing_or_made_up_is_held_back_with_the_answers_kept(
+    monkeypatch, token
+):
+    monkeypatch.setenv("HCSP_MIN_FILL_SECONDS", "8")
+    at = open_page(PAGE)
+    fill_required(at)
+    at.session_state["survey_token"] = token  # a token the server did not sign, claiming two hours
+    submit(at)
+    assert any("could not tell when this form was opened" in warning for warning in warnings(at))
+    assert stored().empty
+    assert at.radio(key="survey_area").value == "Hereford"
+    submit(at)  # the server timed the form afresh: still too soon
+    assert any("quicker than people usually manage" in warning for warning in warnings(at))
+    assert stored().empty
+
+
+def test_the_next_form_after_a_success_is_timed_from_when_it_is_shown(monkeypatch):
+    monkeypatch.setenv("HCSP_MIN_FILL_SECONDS", "3600")
+    at = open_page(PAGE)
+    at.session_state["survey_token"] = security.form_token("survey", shown_at=time.time() - 3601)
+    fill_required(at)
+    submit(at)
+    assert successes(at)
+    at.button[0].click().run()  # "Start again": a new, empty form
+    fill_required(at)
+    submit(at)
+    assert any("quicker than people usually manage" in warning for warning in warnings(at))
     assert len(stored()) == 1
 
 
 def test_nothing_the_resident_typed_is_rendered_as_markup():
     at = open_page(PAGE)
-    fill_required(at)
+    # Required answers left out, so the form is shown again with the text still in it.
     at.text_area(key="survey_comments").set_value("<script>alert(1)</script> **bold**")
     submit(at)
+    assert at.text_area(key="survey_comments").value == "<script>alert(1)</script> **bold**"
     page_text = " ".join(str(element.proto) for element in at.get("markdown") + at.get("html"))
     assert "<script>alert(1)" not in page_text
 
