@@ -25,9 +25,12 @@ How this backend keeps answers safe and pages quick:
 from __future__ import annotations
 
 import io
+import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -42,6 +45,7 @@ from pyarrow import csv as pa_csv
 
 from hcsp_engage import schema
 from hcsp_engage.errors import SchemaMismatch, StoreUnavailable
+from hcsp_engage.security import LocalWindows
 from hcsp_engage.storage.base import (
     CODED_COLUMNS,
     Store,
@@ -52,12 +56,16 @@ from hcsp_engage.storage.base import (
 from hcsp_engage.storage.sqlite import MAX_READS_OF_NEW_ROWS, _appended
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 # The first key of every advisory lock the app takes, so its locks cannot meet another application's
 # on a shared server ("HCSP" in ASCII). The second key is 0 for schema changes, 1 + a table's position
 # in schema.TABLES for writes to it.
 LOCK_SPACE = 0x48435350
 SCHEMA_LOCK = 0
+# Advisory locks on one limiter key each (the second key a hash of the limiter's name and the key).
+LIMIT_LOCK_SPACE = LOCK_SPACE + 1
+LIMIT_EVENTS = "limit_events"
 # Rows sent in one INSERT by append_many (the outbox sends at most 500; the copy tool more).
 INSERT_BATCH_ROWS = 5_000
 # Idle connections kept for the next call; more are opened while many sessions write at once.
@@ -266,6 +274,24 @@ class PostgresStore(Store):
             return result
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
+    def _borrow(self) -> psycopg.Connection:
+        """A connection with the schema in place, for work that spans a caller's code (give it back
+        with ``_pool.give_back``, or close it). Raises ``StoreUnavailable``."""
+        if self._resting_until > time.monotonic():
+            raise StoreUnavailable("PostgreSQL did not answer just now.")
+        connection = None
+        try:
+            connection, _ = self._pool.take()
+            if not self._schema_ready:
+                self._ensure_schema(connection)
+        except (psycopg.OperationalError, psycopg.InterfaceError) as error:
+            if connection is not None:
+                connection.close()
+            self._pool.close_all()
+            self._resting_until = time.monotonic() + self.timeouts.rest_seconds
+            raise StoreUnavailable(f"PostgreSQL is not available: {_first_line(error)}") from error
+        return connection
+
     # --- schema ------------------------------------------------------------------------------------
 
     def _ensure_schema(self, connection: psycopg.Connection) -> None:
@@ -302,6 +328,7 @@ class PostgresStore(Store):
                     )
                 for table in schema.TABLES:
                     changes += self._ensure_table(connection, table)
+                changes += self._ensure_limit_events(connection)
                 if changes:
                     connection.execute(
                         "INSERT INTO schema_version (version, changes) VALUES (%s, %s)",
@@ -363,6 +390,20 @@ class PostgresStore(Store):
             except psycopg.errors.UniqueViolation:
                 self._without_key_index.add(table)
         return changes
+
+    def _ensure_limit_events(self, connection: psycopg.Connection) -> list[str]:
+        """The events of the abuse limits (PostgresWindows): not answers, and never copied or read as
+        a table; each row goes once its window has passed."""
+        (present,) = connection.execute("SELECT to_regclass(%s) IS NOT NULL", (LIMIT_EVENTS,)).fetchone()
+        if present:
+            return []
+        connection.execute(
+            "CREATE TABLE limit_events (limiter text NOT NULL, key text NOT NULL, "
+            "at double precision NOT NULL, expires_at double precision NOT NULL)"
+        )
+        connection.execute("CREATE INDEX limit_events_key ON limit_events (limiter, key, at)")
+        connection.execute("CREATE INDEX limit_events_expires ON limit_events (expires_at)")
+        return [f"created {LIMIT_EVENTS}"]
 
     # --- writes ------------------------------------------------------------------------------------
 
@@ -539,3 +580,129 @@ def batches(rows: Iterable[T], size: int) -> Iterator[list[T]]:
             batch = []
     if batch:
         yield batch
+
+
+class PostgresWindows:
+    """Where a ``security.SlidingWindowLimiter`` keeps its events when the store is PostgreSQL: the
+    ``limit_events`` table, so every app server on the database counts against one limit (the rules
+    stay in the limiter). Times come from the database's clock, the one clock every server shares, and
+    each key is held by an advisory lock while the limiter decides, so two servers cannot both take
+    the last place. When the database cannot be reached the events are kept in this process instead:
+    the limit then holds per server, never not at all."""
+
+    def __init__(self, store: PostgresStore, limiter: str):
+        self.store = store
+        self.limiter = limiter
+        self.fallback = LocalWindows(time.time)
+
+    @contextmanager
+    def window(
+        self, keys: Sequence[str], window_seconds: float
+    ) -> Iterator[tuple[dict[str, deque[float]], float]]:
+        keys = list(keys)
+        opened = self._open(keys, window_seconds)
+        if opened is None:
+            with self.fallback.window(keys, window_seconds) as found:
+                yield found
+            return
+        connection, recent, now = opened
+        counted = {key: len(times) for key, times in recent.items()}
+        done = False
+        try:
+            yield recent, now
+            done = True
+        finally:
+            self._close(connection, recent, counted, now, window_seconds, done)
+
+    def _open(
+        self, keys: list[str], window_seconds: float
+    ) -> tuple[psycopg.Connection, dict[str, deque[float]], float] | None:
+        try:
+            connection = self.store._borrow()
+        except StoreUnavailable:
+            return None
+        try:
+            connection.execute("BEGIN")
+            for key in sorted(keys):  # always in the same order: two servers cannot deadlock
+                connection.execute(
+                    "SELECT pg_advisory_xact_lock(%s, hashtext(%s))",
+                    (LIMIT_LOCK_SPACE, f"{self.limiter}\x1f{key}"),
+                )
+            (now,) = connection.execute("SELECT extract(epoch FROM clock_timestamp())::float8").fetchone()
+            recent: dict[str, deque[float]] = {key: deque() for key in keys}
+            for key, at in connection.execute(
+                "SELECT key, at FROM limit_events WHERE limiter = %s AND key = ANY(%s) AND at > %s ORDER BY at",
+                (self.limiter, keys, now - window_seconds),
+            ):
+                recent[key].append(at)
+        except psycopg.Error as error:
+            log.warning(
+                "Abuse limits kept in this process for now: PostgreSQL failed: %s", _first_line(error)
+            )
+            connection.close()
+            self.store._pool.close_all()  # a restarted server cut every kept connection
+            return None
+        return connection, recent, now
+
+    def _close(
+        self,
+        connection: psycopg.Connection,
+        recent: dict[str, deque[float]],
+        counted: dict[str, int],
+        now: float,
+        window_seconds: float,
+        keep: bool,
+    ) -> None:
+        try:
+            if keep:
+                new = [
+                    (self.limiter, key, at, at + window_seconds)
+                    for key, times in recent.items()
+                    for at in list(times)[counted[key] :]
+                ]
+                with connection.cursor() as cursor:
+                    if new:
+                        cursor.executemany(
+                            "INSERT INTO limit_events (limiter, key, at, expires_at) VALUES (%s, %s, %s, %s)",
+                            new,
+                        )
+                    # Network addresses are personal data: none is kept longer than its window.
+                    cursor.execute("DELETE FROM limit_events WHERE expires_at <= %s", (now,))
+            connection.execute("COMMIT" if keep else "ROLLBACK")
+        except psycopg.Error as error:
+            log.warning("An abuse-limit event was not saved: PostgreSQL failed: %s", _first_line(error))
+            connection.close()
+            return
+        self.store._pool.give_back(connection)
+
+    def forget(self, keys: Iterable[str]) -> None:
+        keys = list(keys)
+        self.fallback.forget(keys)
+        with suppress(StoreUnavailable):
+            self.store._run(
+                lambda connection: connection.execute(
+                    "DELETE FROM limit_events WHERE limiter = %s AND key = ANY(%s)", (self.limiter, keys)
+                )
+            )
+
+    def now(self) -> float:
+        try:
+            return self.store._run(
+                lambda connection: connection.execute(
+                    "SELECT extract(epoch FROM clock_timestamp())::float8"
+                ).fetchone()[0]
+            )
+        except StoreUnavailable:
+            return self.fallback.now()
+
+    def keys_remembered(self, window_seconds: float) -> int:
+        try:
+            return self.store._run(
+                lambda connection: connection.execute(
+                    "SELECT count(DISTINCT key) FROM limit_events WHERE limiter = %s "
+                    "AND expires_at > extract(epoch FROM clock_timestamp())",
+                    (self.limiter,),
+                ).fetchone()[0]
+            )
+        except StoreUnavailable:
+            return self.fallback.keys_remembered(window_seconds)

@@ -11,10 +11,10 @@ import pandas as pd
 import psycopg
 import pytest
 
-from hcsp_engage import bench, schema, storage
+from hcsp_engage import bench, schema, security, storage
 from hcsp_engage.config import ConfigError, load_settings
 from hcsp_engage.storage import Outbox, SqliteStore, Submitted, postgres
-from hcsp_engage.storage.postgres import PostgresStore, Timeouts
+from hcsp_engage.storage.postgres import PostgresStore, PostgresWindows, Timeouts
 from tests import postgres_support
 from tests.storage.conftest import PG_FAST, report, status, survey
 from tests.storage.test_dtypes import rows_of, sample_tables
@@ -76,11 +76,13 @@ def test_postgres_reads_the_same_values_into_the_same_dtypes_as_sqlite(postgres_
 
 def test_free_text_with_line_breaks_quotes_and_commas_comes_back_exactly(postgres_url):
     comment = 'Line one,\n"quoted", line two\r\nand a tab\there \\N and NULL'
+    row = survey(1, comments=comment)  # as the app stores it (line breaks normalised)
     store = PostgresStore(postgres_url)
-    store.append(TABLE, survey(1, comments=comment))
+    store.append(TABLE, row)
     store.append(TABLE, survey(2, comments=""))
 
-    assert PostgresStore(postgres_url).read(TABLE)["comments"].tolist() == [comment, ""]
+    assert PostgresStore(postgres_url).read(TABLE)["comments"].tolist() == [row["comments"], ""]
+    assert "\n" in row["comments"] and '"' in row["comments"]
 
 
 @pytest.fixture
@@ -176,7 +178,7 @@ def test_the_schema_is_made_on_first_use_and_recorded(postgres_cluster, postgres
         "SELECT version, changes FROM schema_version ORDER BY id", url=postgres_url
     )
     assert versions == [
-        (schema.SCHEMA_VERSION, "; ".join(f"created {table}" for table in schema.TABLES)),
+        (schema.SCHEMA_VERSION, "; ".join(f"created {table}" for table in [*schema.TABLES, "limit_events"])),
     ]
     for table, columns in schema.COLUMNS.items():
         found = postgres_cluster.execute(
@@ -398,3 +400,94 @@ def test_the_benchmark_measures_postgres_and_leaves_nothing_behind(postgres_clus
     assert residents["submitted"] > 0
     assert (residents["lost"], residents["doubled"], residents["left_in_outbox"]) == (0, 0, 0)
     assert postgres_cluster.execute("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'hcsp_bench%'") == []
+
+
+# --- abuse limits shared by every server --------------------------------------------------------------
+
+
+def shared_limiters(url: str, limit: int, servers: int = 2) -> list[security.SlidingWindowLimiter]:
+    """The form limiter of ``servers`` app servers on one database (each with its own store)."""
+    return [
+        security.SlidingWindowLimiter(limit, 600, windows=PostgresWindows(PostgresStore(url), "forms"))
+        for _ in range(servers)
+    ]
+
+
+def test_two_servers_enforce_one_form_limit_per_client(postgres_url):
+    first, second = shared_limiters(postgres_url, limit=2)
+    client = "client:203.0.113.9"
+
+    assert first.try_acquire(["session:a", client]) is True
+    assert second.try_acquire(["session:b", client]) is True  # a new session on the other server
+
+    assert first.try_acquire(["session:c", client]) is False
+    assert second.try_acquire(["session:d", client]) is False
+    assert 590 < second.seconds_until_free([client]) <= 600
+    assert second.try_acquire(["session:e", "client:198.51.100.7"]) is True  # someone else
+    assert len(first) == 5  # three sessions and two clients counted; refused sessions are not
+
+
+def test_servers_racing_for_the_last_places_take_exactly_the_limit(postgres_url):
+    limiters = shared_limiters(postgres_url, limit=3, servers=4)
+    results: list[bool] = []
+    lock = threading.Lock()
+
+    def resident(number: int) -> None:
+        allowed = limiters[number % 4].try_acquire([f"session:{number}", "client:203.0.113.9"])
+        with lock:
+            results.append(allowed)
+
+    threads = [threading.Thread(target=resident, args=(number,)) for number in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(results) == [False] * 9 + [True] * 3
+
+
+def test_wrong_passcodes_on_one_server_slow_sign_in_on_the_other(postgres_url):
+    first, second = (
+        security.SignInThrottle(windows=PostgresWindows(PostgresStore(postgres_url), "sign_in"))
+        for _ in range(2)
+    )
+    client = "client:81.2.69.142"
+    for _ in range(security.FREE_SIGN_IN_ATTEMPTS + 1):
+        first.failed("officer", client)
+
+    # The client's wait, from failures on the first server: 60 s after the sixth.
+    assert 30 < second.wait("officer", client) <= 60
+    second.succeeded(client)
+    assert 0 < first.wait("officer", client) <= security.ROLE_SIGN_IN_DELAY.cap  # the role's stays
+
+
+def test_limit_events_past_their_window_are_deleted(postgres_cluster, postgres_url):
+    (limiter,) = shared_limiters(postgres_url, limit=5, servers=1)
+    limiter.try_acquire(["session:a"])
+    postgres_cluster.execute(
+        "INSERT INTO limit_events (limiter, key, at, expires_at) VALUES ('forms', 'client:192.0.2.1', 1, 601)",
+        url=postgres_url,
+    )
+
+    limiter.try_acquire(["session:b"])
+
+    keys = postgres_cluster.execute("SELECT key FROM limit_events ORDER BY at", url=postgres_url)
+    assert keys == [("session:a",), ("session:b",)]  # the address from long ago is gone
+
+
+def test_without_the_database_the_limit_holds_on_each_server(tmp_path):
+    windows = PostgresWindows(
+        PostgresStore(f"postgresql://hcsp@/hcsp?host={tmp_path / 'no-server-here'}", timeouts=PG_FAST),
+        "forms",
+    )
+    limiter = security.SlidingWindowLimiter(2, 600, windows=windows)
+
+    assert [limiter.try_acquire(["session:a", "client:203.0.113.9"]) for _ in range(3)] == [True, True, False]
+
+
+def test_the_limits_use_the_database_only_when_it_is_the_store(postgres_url, tmp_path):
+    on_postgres = load_settings({}, env={"HCSP_STORAGE": "postgres", "HCSP_DATABASE_URL": postgres_url})
+    on_sqlite = load_settings({}, env={"HCSP_SQLITE_PATH": str(tmp_path / "store.sqlite3")})
+
+    assert isinstance(storage.limit_windows(on_postgres, "forms"), PostgresWindows)
+    assert storage.limit_windows(on_sqlite, "forms") is None
