@@ -1,5 +1,6 @@
 """Two app servers on one PostgreSQL database, as behind a load balancer: residents submit through both
-in Chromium, and an officer on either server sees every report once."""
+in Chromium, an officer on either server sees every report once, and one client's form limit holds
+across both."""
 
 from __future__ import annotations
 
@@ -11,11 +12,12 @@ import psycopg
 import pytest
 
 from hcsp_engage import records, schema
-from hcsp_engage.auth import hash_passcode
+from hcsp_engage.security import hash_passcode
 from tests import postgres_support
 from tests.browser import support
 
 PASSCODE = "two servers, one database"
+SUBMISSIONS_PER_WINDOW = 3
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +35,12 @@ def two_servers(postgres_cluster, start_app, tmp_path):
     (home / ".streamlit" / "secrets.toml").write_text(
         f'[staff_passcodes]\nofficer = "{hash_passcode(PASSCODE)}"\n'
     )
-    env = {"HCSP_STORAGE": "postgres", "HCSP_DATABASE_URL": url, "HOME": str(home)}
+    env = {
+        "HCSP_STORAGE": "postgres",
+        "HCSP_DATABASE_URL": url,
+        "HOME": str(home),
+        "HCSP_SUBMISSIONS_PER_WINDOW": str(SUBMISSIONS_PER_WINDOW),
+    }
     servers = [start_app(env=env), start_app(env=env)]
     yield url, servers
     postgres_cluster.drop(url)
@@ -50,12 +57,16 @@ def success_reference(page) -> str:
     return success.inner_text().rsplit(" ", 1)[-1]
 
 
-def send_survey(page, base: str) -> str:
+def fill_survey(page, base: str) -> None:
     support.goto(page, base + "/survey")
     choose(page, "survey_area", "Leominster")
     choose(page, "survey_safe_day", "Very safe")
     choose(page, "survey_safe_after_dark", "Fairly unsafe")
     page.get_by_role("button", name="Submit my answers").click()
+
+
+def send_survey(page, base: str) -> str:
+    fill_survey(page, base)
     return success_reference(page)
 
 
@@ -104,6 +115,13 @@ def test_two_servers_on_one_database_each_see_every_submission_once(
 
     survey = send_survey(page, first.url)
     reports = [send_report(page, first.url), send_report(page, second.url)]
+    # The same client (this browser, at 127.0.0.1) in a new session on the other server: the limit of
+    # three submissions counted on both servers holds.
+    another = make_page(support.DESKTOP)
+    fill_survey(another, second.url)
+    another.get_by_text(f"we have already had {SUBMISSIONS_PER_WINDOW} submissions from you").wait_for(
+        timeout=30_000
+    )
 
     for number, server in enumerate((first, second)):
         folder = tmp_path / f"officer-{number}"
