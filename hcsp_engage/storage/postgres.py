@@ -20,6 +20,8 @@ How this backend keeps answers safe and pages quick:
   store answers at once for ``rest_seconds`` instead of making every page wait for the timeout again.
 - The schema is made on first use and versioned: the ``schema_version`` table records each change, and
   a column the app adds at the end of a table (as DESIGN section 5 allows) is added by the app itself.
+- ``PostgresWindows`` keeps the abuse limits' events (``security.SlidingWindowLimiter``) in the
+  ``limit_events`` table, so every app server on the database enforces one limit.
 """
 
 from __future__ import annotations
