@@ -108,7 +108,7 @@ def test_the_reference_finder_reads_every_way_a_section_is_cited():
     # Written through a placeholder, so the repository-wide checks below do not read these examples.
     text = (
         "{doc} section 6; {doc} sections 3, 4 and 5 ({doc} §7)\n"
-        "# the contract is {doc}\n# section 9\n[`{doc}`]({doc}) section 8\nDESIGN section 2"
+        "# the contract is {doc}\n# section 9\n[`{doc}`]({doc}) section 8\nanother design.md section 2"
     ).format(doc="docs/design.md")
 
     assert cited_sections(text) == ["6", "3", "4", "5", "7", "9", "8"]
