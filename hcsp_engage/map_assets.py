@@ -29,6 +29,7 @@ from pathlib import Path, PurePosixPath
 
 import folium
 from branca.element import Element
+from folium.elements import ElementAddToElement
 
 ROOT = Path(__file__).resolve().parents[1]
 FOLDER = ROOT / "static" / "map"
@@ -215,6 +216,7 @@ def standalone_html(root: Element) -> str:
     """``root`` (a map or its figure) as one HTML document holding every script, stylesheet, image and
     font it needs: it opens from a file, with no network, and draws (tiles aside)."""
     figure = root.get_root()
+    _forget_earlier_renders(figure)
     maps = [element for element in _elements(figure) if isinstance(element, SelfHostedMap)]
     for fmap in maps:
         fmap.asset_base = INLINE_BASE
@@ -231,6 +233,22 @@ def standalone_html(root: Element) -> str:
     if INLINE_BASE in html:
         raise UnknownAsset(f"a map asset was left as a link: {html[html.index(INLINE_BASE) :][:120]}")
     return html
+
+
+def _forget_earlier_renders(figure: Element) -> None:
+    """Drop what earlier renders left in ``figure``, so the next render holds each element once.
+
+    Each render adds every element's <div> and script, and each layer's "addTo" line, under the elements'
+    names at the time; st_folium renames the elements when it shows a map. Rendered again (the download
+    button runs after the page drew the map) the old copies would stay beside the new: the map twice, and
+    "addTo" lines naming variables that no longer exist. Rendering fills these and adds them all again.
+    """
+    figure.html._children.clear()
+    figure.script._children.clear()
+    for element in list(_elements(figure)):
+        for name, child in list(element._children.items()):
+            if isinstance(child, ElementAddToElement):  # added by folium's Layer.render only
+                del element._children[name]
 
 
 @cache

@@ -118,7 +118,7 @@ def _label(point: tuple[float, float], text: str, kind: str) -> folium.Marker:
         html=f"<i></i><span>{escape(text)}</span>" if kind == "place" else f"<span>{escape(text)}</span>",
         class_name=f"hcsp-label hcsp-{kind}",
         icon_size=(0, 0),
-        icon_anchor=(4, 8) if kind == "place" else (0, 9),
+        icon_anchor=(4, 8) if kind == "place" else (-16, 9),  # a town: clear of a marker at its centre
     )
     return folium.Marker(point, icon=icon, interactive=False, keyboard=False)
 

@@ -163,3 +163,19 @@ def test_no_kept_script_or_stylesheet_would_end_its_inline_element_early():
             map_assets._inline_script(entry["file"])  # raises when it cannot be inlined
         elif entry["file"].endswith(".css"):
             map_assets._inline_css(entry["file"])
+
+
+def test_a_map_downloaded_after_the_page_showed_it_holds_it_once(monkeypatch):
+    fmap = app_maps(OSM)["officers"]
+    st_folium_links(fmap, monkeypatch)  # st_folium renames the map's elements as it shows them
+
+    html = maps.standalone_html(fmap)
+
+    assert html.count('class="folium-map"') == 1
+    assert html.count("L.map(") == 1
+    # Every "addTo" line of the map's own script names variables that script defines.
+    script = html.rsplit("<script>", 1)[1]
+    defined = set(re.findall(r"var (\w+) =", script))
+    added = re.findall(r"(\w+)\.addTo\((\w+)\)", script)
+    assert len(added) > 5
+    assert [pair for pair in added if not set(pair) <= defined] == []
