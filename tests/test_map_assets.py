@@ -179,3 +179,12 @@ def test_a_map_downloaded_after_the_page_showed_it_holds_it_once(monkeypatch):
     added = re.findall(r"(\w+)\.addTo\((\w+)\)", script)
     assert len(added) > 5
     assert [pair for pair in added if not set(pair) <= defined] == []
+
+
+def test_the_copying_script_is_runnable_and_the_check_passes(capsys):
+    script = ROOT / "scripts" / "vendor-map-assets"
+
+    assert script.stat().st_mode & 0o111
+    assert "hcsp_engage.map_assets" in script.read_text()
+    assert map_assets.main(["check"]) == 0
+    assert "matches its manifest" in capsys.readouterr().out

@@ -113,7 +113,7 @@ def test_the_officers_map_draws_asking_only_the_app_and_the_tile_server(demo_app
 
 
 def test_without_tiles_the_community_map_draws_the_county_places_and_hexagons(
-    no_tiles_app, no_tiles_page, no_tiles_network
+    no_tiles_app, no_tiles_page, no_tiles_network, axe_violations
 ):
     from playwright.sync_api import expect
 
@@ -128,6 +128,8 @@ def test_without_tiles_the_community_map_draws_the_county_places_and_hexagons(
     assert frame.locator(".hcsp-place").count() > 20
     assert frame.locator(support.LEAFLET_TILE).count() == 0
     support.screenshot_of(page.locator(support.FOLIUM_FRAME), "map-without-tiles")
+    violations = axe_violations(page)  # the town and place names included
+    assert violations == [], support.describe(violations)
     assert no_tiles_network.tiles == []
     assert no_tiles_network.blocked == []
     assert no_tiles_network.hosts == {APP_HOST}
