@@ -176,7 +176,7 @@ def self_host(root: Element, base: str = SERVED_AT) -> None:
 
     folium adds its ``<script>`` and ``<link>`` tags from each element's ``default_js``/``default_css`` when
     the figure renders, and st_folium reads the same lists; both therefore see the app's addresses. Call it
-    just before rendering, after every layer has been added (``maps.HcspMap`` does).
+    just before rendering, after every layer has been added (``SelfHostedMap`` does).
     """
     for element in _elements(root):
         for attribute in ("default_js", "default_css"):
