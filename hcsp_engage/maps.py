@@ -15,12 +15,10 @@ import pandas as pd
 from branca.element import Element, MacroElement
 from jinja2 import Template
 
-from hcsp_engage import compact, geography
+from hcsp_engage import compact, geography, map_assets
 from hcsp_engage.analysis.public import PRECISION_WORDS, month_label
+from hcsp_engage.config import MapTiles
 from hcsp_engage.privacy import COUNT_BANDS
-
-OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
-OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
 
 # Public bands (privacy.count_band) from fewest to most, each with a colour that reads on light tiles
 # and stays distinct for colour-blind readers (sequential, light to dark).
@@ -76,19 +74,117 @@ def band_colour(band: str, palette: str = "concerns") -> str:
     return colours[min(index, len(colours) - 1)]
 
 
-def base_map(view: geography.Town | None = None, *, outline: bool = True) -> folium.Map:
-    """An OpenStreetMap map centred on ``view`` (the county by default), with the county outline."""
-    view = view or geography.COUNTY_VIEW
-    fmap = folium.Map(
-        location=(view.lat, view.lon),
-        zoom_start=view.zoom,
-        tiles=None,
-        control_scale=True,
-        max_zoom=17,
-        min_zoom=8,
+# With no tiles: a pale page, the county in white, and the named places' names only once the map is close
+# enough for them not to pile up on each other (the towns' names always).
+NO_TILES_STYLE = """<style>
+.leaflet-container.leaflet-container { background: #e4e6e1; }  /* over leaflet.css, which comes later */
+.hcsp-label { white-space: nowrap; font: 12px/1.2 sans-serif; color: #0b0c0c; pointer-events: none; }
+.hcsp-label span { background: rgba(255, 255, 255, 0.8); padding: 0 2px; }
+.hcsp-town span { font-weight: bold; font-size: 14px; }
+.hcsp-place i { display: inline-block; width: 8px; height: 8px; margin-right: 3px; border-radius: 50%;
+  background: #505a5f; border: 1px solid #ffffff; box-sizing: border-box; vertical-align: middle; }
+.hcsp-place span { display: none; }
+.hcsp-near .hcsp-place span { display: inline; }
+</style>"""
+PLACE_NAMES_ZOOM = 13  # from here on a named place shows its name beside its dot
+
+
+class PlaceNamesWhenNear(MacroElement):
+    """Marks the map ``hcsp-near`` at zoom ``PLACE_NAMES_ZOOM`` and closer (the style shows place names)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function (map) {
+            function mark() {
+                map.getContainer().classList.toggle("hcsp-near", map.getZoom() >= {{ this.zoom }});
+            }
+            map.on("zoomend", mark);
+            mark();
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
     )
+
+    def __init__(self, zoom: int = PLACE_NAMES_ZOOM) -> None:
+        super().__init__()
+        self._name = "PlaceNamesWhenNear"
+        self.zoom = zoom
+
+
+def _label(point: tuple[float, float], text: str, kind: str) -> folium.Marker:
+    # A label, not a control: it takes no clicks or hovers, so the map (and a pin) still gets them.
+    icon = folium.DivIcon(
+        html=f"<i></i><span>{escape(text)}</span>" if kind == "place" else f"<span>{escape(text)}</span>",
+        class_name=f"hcsp-label hcsp-{kind}",
+        icon_size=(0, 0),
+        icon_anchor=(4, 8) if kind == "place" else (-16, 9),  # a town: clear of a marker at its centre
+    )
+    return folium.Marker(point, icon=icon, interactive=False, keyboard=False)
+
+
+def reference_layer() -> folium.FeatureGroup:
+    """What a map without tiles shows so it still reads: the county filled in white, the towns and the
+    named places, all from the app's own files (hcsp_engage/data/)."""
+    group = folium.FeatureGroup(name="Towns and places", control=False)
+    folium.Polygon(
+        geography.county_outline(),
+        stroke=False,
+        fill=True,
+        fill_color="#ffffff",
+        fill_opacity=1,
+        interactive=False,
+    ).add_to(group)
+    for place in geography.places():
+        _label((place.lat, place.lon), place.name, "place").add_to(group)
+    for town in geography.towns().values():
+        if town.zoom > geography.COUNTY_VIEW.zoom:  # a town, not the "elsewhere" view of the county
+            _label((town.lat, town.lon), town.area, "town").add_to(group)
+    return group
+
+
+def blank_map(
+    location: tuple[float, float],
+    zoom: int,
+    tiles: MapTiles,
+    *,
+    max_zoom: int = 18,
+    min_zoom: int = 0,
+    **options,
+) -> folium.Map:
+    """A map with the chosen background (README "Maps"): the tiles with their attribution, or with no
+    tiles the county, towns and places. Every map the app draws starts here, so its scripts and
+    stylesheets come from the app (``map_assets.SelfHostedMap``)."""
+    fmap = map_assets.SelfHostedMap(location=location, zoom_start=zoom, tiles=None, **options)
+    # On the map itself, not only on a tile layer: with no tiles Leaflet would know no zoom limits, and
+    # the clusters of the officers' map refuse to draw without a maximum.
+    fmap.options.update(maxZoom=max_zoom, minZoom=min_zoom)
+    if tiles.none:
+        fmap.get_root().header.add_child(Element(NO_TILES_STYLE), name="hcsp_no_tiles_style")
+        reference_layer().add_to(fmap)
+        PlaceNamesWhenNear().add_to(fmap)
+    else:
+        folium.TileLayer(
+            tiles.url,
+            attr=tiles.attribution,
+            name=tiles.name,
+            control=False,
+            max_zoom=max_zoom,
+            min_zoom=min_zoom,
+        ).add_to(fmap)
+    return fmap
+
+
+def base_map(
+    view: geography.Town | None = None, *, outline: bool = True, tiles: MapTiles | None = None
+) -> folium.Map:
+    """A map centred on ``view`` (the county by default) with the county outline (always when there are
+    no tiles) over the chosen background (OpenStreetMap unless told otherwise)."""
+    view = view or geography.COUNTY_VIEW
+    tiles = tiles or MapTiles()
+    fmap = blank_map((view.lat, view.lon), view.zoom, tiles, control_scale=True, max_zoom=17, min_zoom=8)
     fmap.get_root().header.add_child(Element(MAP_STYLE))
-    folium.TileLayer(OSM_TILES, attr=OSM_ATTRIBUTION, name="OpenStreetMap", control=False).add_to(fmap)
+    outline = outline or tiles.none
     if view == geography.COUNTY_VIEW:
         # The whole county, whatever the map's size (a fixed zoom cuts it off on short maps).
         lats, lons = zip(*geography.county_outline(), strict=True)
@@ -255,9 +351,11 @@ def community_map(
     view: geography.Town | None,
     layers: Mapping[str, tuple[pd.DataFrame, str]],
     interventions: pd.DataFrame | None = None,
+    *,
+    tiles: MapTiles | None = None,
 ) -> folium.Map:
     """The public map: switchable hexagon layers (name -> (cells, palette)), interventions, a legend."""
-    fmap = base_map(view)
+    fmap = base_map(view, tiles=tiles)
     for index, (name, (cells, palette)) in enumerate(layers.items()):
         hex_layer(cells, name, palette=palette, label=HEX_LABELS[palette], show=index == 0).add_to(fmap)
     if interventions is not None:
@@ -269,5 +367,12 @@ def community_map(
 
 
 def to_html(fmap: folium.Map) -> str:
-    """The map as one standalone HTML document."""
+    """The map's HTML document as the app serves it: scripts and stylesheets at the app's own address
+    (``map_assets``), so it draws only when served by the app. A file to download is ``standalone_html``."""
     return fmap.get_root().render()
+
+
+def standalone_html(fmap: folium.Map) -> str:
+    """The map as one HTML file holding every script, stylesheet, image and font it needs, so it opens
+    from a file at a meeting with no network (tiles aside: without them the outline and places show)."""
+    return map_assets.standalone_html(fmap)

@@ -58,6 +58,7 @@ with map_column:
         geography.view_for(area),
         {CONCERNS_LAYER: (concern_cells, "concerns"), UNSAFE_LAYER: (unsafe_cells, "unsafe")},
         shown_interventions,
+        tiles=settings.map_tiles,
     )
     st_folium(
         community,

@@ -101,7 +101,7 @@ def test_every_hexagon_is_drawn_at_its_corners_with_its_colour_and_tooltip(page,
     unsafe = banded(random.Random(3).sample(COUNTY_CELLS, 150), seed=4)
     fmap = maps.community_map(None, {"ASB concerns": (concerns, "concerns"), "Unsafe": (unsafe, "unsafe")})
     layers = named(fmap, compact.CompactGeoJson)
-    html = maps.to_html(fmap)
+    html = maps.standalone_html(fmap)  # every script inside: it draws on a blank page
     raised = show(page, html, [layer.get_name() for layer in layers])
 
     for layer, (cells, palette, label) in zip(
@@ -150,7 +150,7 @@ def test_the_officers_map_draws_every_point_with_its_popup_every_cell_and_the_he
     (cluster,) = named(fmap, folium.plugins.FastMarkerCluster)
     (heat,) = named(fmap, compact.CompactHeatMap)
     (cells,) = named(fmap, compact.CompactGeoJson)
-    html = fmap.get_root().render()
+    html = maps.standalone_html(fmap)
     raised = show(page, html, [cluster.get_name(), heat.get_name(), cells.get_name()])
 
     sample = officer_map.sample_points(officer_reports)
