@@ -9,6 +9,15 @@ import pandas as pd
 
 SAFE_COLOURS = {"This survey": "#1d70b8", "Baseline": "#b1b4b6"}
 
+# An axis label over 20 characters on two lines, broken at the last space that leaves the first line short
+# enough ("Inconsiderate driving / or car cruising"), so long category names fit beside a phone-wide chart.
+WRAP_LABEL = (
+    "length(datum.label) > 20 && indexof(datum.label, ' ') > 0"
+    " ? [slice(datum.label, 0, lastindexof(slice(datum.label, 0, 21), ' ')),"
+    " slice(datum.label, lastindexof(slice(datum.label, 0, 21), ' ') + 1)]"
+    " : datum.label"
+)
+
 
 def concerns_chart(
     cells: pd.DataFrame, months: Sequence[str], bands: Sequence[str], colours: Sequence[str]
@@ -30,12 +39,16 @@ def concerns_chart(
                 scale=alt.Scale(domain=labels),
                 axis=alt.Axis(labelAngle=-45, labelExpr="split(datum.label, ' ')[0]", orient="top"),
             ),
-            y=alt.Y("category:N", title=None, axis=alt.Axis(labelLimit=170)),
+            y=alt.Y(
+                "category:N",
+                title=None,
+                axis=alt.Axis(labelExpr=WRAP_LABEL, labelLimit=180, labelBaseline="bottom"),
+            ),
             color=alt.Color(
                 "band:O",
                 title="Concerns in the month",
                 scale=alt.Scale(domain=list(bands), range=list(colours)[: len(bands)]),
-                legend=alt.Legend(orient="bottom", direction="horizontal", titleOrient="top"),
+                legend=alt.Legend(orient="bottom", direction="horizontal", columns=2, titleOrient="top"),
             ),
             tooltip=[
                 alt.Tooltip("when:O", title="Month"),
@@ -43,7 +56,7 @@ def concerns_chart(
                 alt.Tooltip("band:O", title="Concerns"),
             ],
         )
-        .properties(height=alt.Step(26))
+        .properties(height=alt.Step(30))
     )
 
 
