@@ -12,6 +12,12 @@ who answered is at most their number). ``Release.protect`` then decides what eac
   uses every relation and every label can learn nothing about the hidden count beyond its label;
 - everything else is shown exactly, or as a band (``bands``) on the public map.
 
+A count registered with ``published=False`` (never shown, but a reader can reason about it, such as the
+county less its towns) is protected like a hidden one: when it is from 1 to ``minimum - 1``, the figures
+must still allow anything a "fewer than" label would. A rounded percentage a reader sees is a relation too
+(``add_rounded_percent``); when hiding counts cannot protect a count from it, ``Publication.unresolved``
+names that count and the caller leaves the percentage out.
+
 The solver is an integer linear programme per hidden count (minimise it, then maximise it) over all the
 counts linked to it; a hidden count is protected when both ends of its label are still possible. Adding
 suppression only widens what is possible, so a count protected once stays protected.
