@@ -11,6 +11,8 @@ SAFE_COLOURS = {"This survey": "#1d70b8", "Baseline": "#b1b4b6"}
 
 # An axis label over 20 characters on two lines, broken at the last space that leaves the first line short
 # enough ("Inconsiderate driving / or car cruising"), so long category names fit beside a phone-wide chart.
+LINE_HEIGHT = 12
+WRAPPED = "length(datum.value) > 20 && indexof(datum.value, ' ') > 0"
 WRAP_LABEL = (
     "length(datum.label) > 20 && indexof(datum.label, ' ') > 0"
     " ? [slice(datum.label, 0, lastindexof(slice(datum.label, 0, 21), ' ')),"
@@ -42,7 +44,13 @@ def concerns_chart(
             y=alt.Y(
                 "category:N",
                 title=None,
-                axis=alt.Axis(labelExpr=WRAP_LABEL, labelLimit=180, labelBaseline="bottom"),
+                axis=alt.Axis(
+                    labelExpr=WRAP_LABEL,
+                    labelLimit=180,
+                    labelLineHeight=LINE_HEIGHT,
+                    # A label on two lines starts half a line up, so that it is centred on its row.
+                    labelOffset={"condition": {"test": WRAPPED, "value": -LINE_HEIGHT / 2}, "value": 0},
+                ),
             ),
             color=alt.Color(
                 "band:O",
