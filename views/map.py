@@ -4,7 +4,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from hcsp_engage import cached, charts, geography, map_cache, maps, schema, ui
-from hcsp_engage.analysis import public
+from hcsp_engage.analysis import public, snapshot
 from hcsp_engage.analysis.aggregate import COUNTY, cells_in_area
 from hcsp_engage.errors import StoreUnavailable
 
@@ -43,7 +43,7 @@ figures = map_cache.public_figures(tables, k)
 published = figures.snapshot
 st.markdown(
     f"**{published.notice()}.** The figures are updated once a month; new reports and answers "
-    f"appear from {published.next_publication():%-d %B %Y}."
+    f"appear from {snapshot.long_date(published.next_publication())}."
 )
 concern_cells = cells_in_area(figures.layers["concerns"], area)
 unsafe_cells = cells_in_area(figures.layers["unsafe"], area)

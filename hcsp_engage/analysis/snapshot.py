@@ -28,7 +28,8 @@ def _add_months(day: date, months: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-def _long_date(day: date) -> str:
+def long_date(day: date) -> str:
+    """ "1 December 2026"."""
     return f"{day.day} {day:%B %Y}"
 
 
@@ -60,7 +61,7 @@ class Snapshot:
 
     def notice(self) -> str:
         """What the page says about the figures' timing."""
-        return f"Figures published {_long_date(self.published_on)}, covering {self.covers()}"
+        return f"Figures published {long_date(self.published_on)}, covering {self.covers()}"
 
     def next_publication(self) -> date:
         return _add_months(self.published_on, 1)
