@@ -4,6 +4,7 @@ and no free text."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 
 import folium
@@ -234,3 +235,17 @@ def test_the_chart_shows_bands_at_k_and_leaves_out_months_below_k(drawn, monkeyp
     assert (table.drop(index="October 2026") == "").all().all()
     features = hexagons(drawn[-1], LAYERS[0])
     assert [feature["properties"]["band"] for feature in features] == ["20–24"]
+
+
+def test_no_exact_count_of_reports_or_answers_reaches_the_page(drawn):
+    # Distinctive counts: 37 noise concerns in October, 17 arson in September, 23 + 14 = 37 answers.
+    add_reports((HIGH_TOWN, 37, "Noise"))
+    add_reports((LEOMINSTER, 17, "Arson"), day="2026-09-09", start=100)
+    add_answers([("Hereford", "Very safe")] * 23 + [("Hereford", "Very unsafe")] * 14)
+    for view in ("All of Herefordshire", "Hereford", "Leominster"):
+        at = open_page("views/map.py")
+        at.segmented_control(key="map_area").set_value(view).run()
+        shown = json.dumps(public_figures(at, drawn[-1]), ensure_ascii=False, default=str)
+        numbers = set(re.findall(r"(?<![\w.])\d+(?![\w.])", shown))  # numbers, not coordinates or ids
+        assert not numbers & {"37", "17", "54", "23", "14"}, view  # 54: 37 + 17
+        assert "25–49" in shown and "10–24" in shown  # the bands that hold them
