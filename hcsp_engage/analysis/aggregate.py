@@ -177,8 +177,7 @@ def public_reports(reports: pd.DataFrame, published: snapshot.Snapshot) -> pd.Da
     """The publicly mappable ASB concerns a publication counts (never Personal ASB), with their month."""
     if reports.empty:
         return snapshot.reports_in(reports, published)
-    mappable = reports[reports["category"].isin(publicly_mappable_categories())]
-    return snapshot.reports_in(mappable, published)
+    return snapshot.reports_in(reports, published, reports["category"].isin(publicly_mappable_categories()))
 
 
 def public_report_points(reports: pd.DataFrame, today: date) -> pd.DataFrame:
