@@ -53,8 +53,8 @@ def public_figures(all_tables: dict[str, pd.DataFrame], k: int) -> public.Public
     responses = all_tables.get(schema.SURVEY_RESPONSES, pd.DataFrame(columns=RESPONSE_COLUMNS))
     return _published(
         published.published_on,
-        aggregate.public_reports(reports, published)[REPORT_COLUMNS].reset_index(drop=True),
-        snapshot.responses_in(responses, published)[RESPONSE_COLUMNS].reset_index(drop=True),
+        aggregate.public_reports(reports[REPORT_COLUMNS], published)[REPORT_COLUMNS],
+        snapshot.responses_in(responses[RESPONSE_COLUMNS], published),
         k,
     )
 
