@@ -6,13 +6,13 @@ also run against the figures as they were before (``tests.analysis.old_public``)
 the leak it is written for.
 """
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import h3
 import pandas as pd
 import pytest
 
-from hcsp_engage import disclosure, maps, schema
+from hcsp_engage import disclosure, maps, schema, synthetic
 from hcsp_engage.analysis import public
 from hcsp_engage.analysis.snapshot import Snapshot
 from hcsp_engage.storage.base import to_frame
@@ -409,3 +409,20 @@ def test_stored_text_shows_as_itself_in_markdown():
     assert public.markdown_text("**bold** [link](http://x) <b>") == (
         "\\*\\*bold\\*\\* \\[link\\]\\(http\\://x\\) \\<b\\>"
     )
+
+
+def test_a_synthetic_year_is_published_with_an_empty_audit_and_its_proportions_intact():
+    end = datetime(2026, 11, 20, tzinfo=UTC)
+    tables = synthetic.frames(2_500, 1_500, seed=7, start=end - timedelta(days=540), end=end)
+    figures = public.publish_for(tables, 10, TODAY)
+    assert figures.publication.audit() == []
+    assert not figures.concerns.empty and not figures.layers["concerns"].empty
+    # What was not disclosive still reads as before: the county's percentage, rounded.
+    rows = tables[schema.SURVEY_RESPONSES]
+    rows = rows[(rows["submitted_at"] >= "2025-11-01") & (rows["submitted_at"] < "2026-11-01")]
+    answered = rows[rows["safe_after_dark"].isin(set(schema.SAFETY_SCALE) - {"Don't know"})]
+    expected = disclosure.whole_percent(
+        answered["safe_after_dark"].isin(schema.SAFE_ANSWERS).sum(), len(answered)
+    )
+    county = public.safety_after_dark(figures, None).set_index("label")
+    assert county.loc["Herefordshire (this survey)", "percent_safe"] == expected
