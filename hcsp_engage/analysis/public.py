@@ -275,7 +275,7 @@ def concerns_table(concerns: pd.DataFrame, months: tuple[str, ...]) -> pd.DataFr
 
 def safety_after_dark(figures: PublicFigures, area: str | None) -> pd.DataFrame:
     """``DataFrame[label, percent_safe, answers, kind]``: the view, the county (this survey's
-    publication) and the baselines. ``percent_safe`` is None where it is not shown."""
+    publication) and the baselines. ``percent_safe`` is missing (NaN) where it is not shown."""
     views = [COUNTY] if area not in schema.TOWNS else [area, COUNTY]
     table = figures.safety.set_index("area")
     rows = [
