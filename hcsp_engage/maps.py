@@ -204,14 +204,16 @@ def base_map(
 
 def hex_features(cells: pd.DataFrame) -> dict:
     """GeoJSON for banded cells (``cell`` and ``band`` columns): one polygon per cell, its corners rounded to
-    about a metre, and the band (what the tooltip shows) as its only property."""
+    about a metre, and the band (what the tooltip shows) as its only property. Cells go in cell-id order
+    whatever order they come in: an order by count would rank cells inside a band."""
+    ordered = cells.sort_values("cell", kind="stable")
     features = [
         {
             "type": "Feature",
             "geometry": {"type": "Polygon", "coordinates": [compact.cell_ring(cell)]},
             "properties": {"band": escape(band)},
         }
-        for cell, band in zip(cells["cell"], cells["band"], strict=True)
+        for cell, band in zip(ordered["cell"], ordered["band"], strict=True)
     ]
     return {"type": "FeatureCollection", "features": features}
 

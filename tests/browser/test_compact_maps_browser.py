@@ -4,7 +4,6 @@ points the Python maps hold, with the same colours, tooltips and popups, and sho
 from __future__ import annotations
 
 import random
-from datetime import date
 
 import folium
 import h3
@@ -12,7 +11,7 @@ import pandas as pd
 import pytest
 
 from hcsp_engage import compact, geography, maps, officer_map, schema, synthetic
-from hcsp_engage.analysis import aggregate, hotspots
+from hcsp_engage.analysis import hotspots, public, snapshot
 from hcsp_engage.storage import SqliteStore
 from tests.browser import support
 
@@ -192,7 +191,7 @@ def test_the_community_page_draws_one_path_per_hexagon_through_streamlit(start_a
     frame.locator("path.leaflet-interactive").first.wait_for(timeout=60_000)
 
     tables = SqliteStore(server.store_path).read_all()
-    layers = aggregate.public_layers(tables, k=10, today=date.today())
+    layers = public.publish_for(tables, 10, snapshot.today()).layers  # what the page publishes
     assert len(layers["concerns"]) > 20
     hexagons = frame.locator('path.leaflet-interactive[stroke="#333333"]')  # not the county outline
     assert hexagons.count() == len(layers["concerns"])
