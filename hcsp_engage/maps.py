@@ -8,7 +8,7 @@ layers draw one shape per cell, never one per report.
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import folium
 import pandas as pd
@@ -68,9 +68,10 @@ def plain_option(value: object) -> str:
     return ("" if value is None else str(value)).replace("{", "{\u200b")
 
 
-def band_colour(band: str, palette: str = "concerns") -> str:
+def band_colour(band: str, palette: str = "concerns", bands: Sequence[str] = BAND_LABELS) -> str:
+    """The colour of ``band`` among ``bands`` (fewest first: the publication's own, which start at k)."""
     colours = PALETTES[palette]
-    index = BAND_LABELS.index(band) if band in BAND_LABELS else 0
+    index = list(bands).index(band) if band in bands else 0
     return colours[min(index, len(colours) - 1)]
 
 
@@ -219,7 +220,13 @@ def hex_features(cells: pd.DataFrame) -> dict:
 
 
 def hex_layer(
-    cells: pd.DataFrame, name: str, *, palette: str = "concerns", label: str = "Reports", show: bool = True
+    cells: pd.DataFrame,
+    name: str,
+    *,
+    palette: str = "concerns",
+    label: str = "Reports",
+    show: bool = True,
+    bands: Sequence[str] = BAND_LABELS,
 ) -> folium.FeatureGroup:
     """A switchable layer of hexagons coloured by band, with the band as the tooltip."""
     group = folium.FeatureGroup(name=name, show=show)
@@ -228,7 +235,7 @@ def hex_layer(
             hex_features(cells),
             name=name,
             fill_by="band",
-            fills={escape(band): band_colour(band, palette) for band in set(cells["band"])},
+            fills={escape(band): band_colour(band, palette, bands) for band in set(cells["band"])},
             style={"color": "#333333", "weight": 1, "fillOpacity": 0.6},
             highlight={"weight": 3, "fillOpacity": 0.8},
             tooltip=folium.GeoJsonTooltip(fields=["band"], aliases=[escape(label)]),
@@ -262,8 +269,9 @@ class Legend(MacroElement):
         self.markup = markup
 
 
-def legend(layers: Mapping[str, str]) -> Legend:
-    """A compact key: one row per band, one swatch per layer (layer name -> palette). Fixed text only."""
+def legend(layers: Mapping[str, str], bands: Sequence[str] = BAND_LABELS) -> Legend:
+    """A compact key: one row per band (``bands``, fewest first), one swatch per layer (layer name ->
+    palette). Fixed text only."""
     swatch = (
         '<span title="{name}" style="display:inline-block;width:14px;height:12px;margin-right:3px;'
         'border:1px solid #333;vertical-align:middle;background:{colour}"></span>'
@@ -271,14 +279,15 @@ def legend(layers: Mapping[str, str]) -> Legend:
     rows = "".join(
         "<div>"
         + "".join(
-            swatch.format(name=escape(name), colour=band_colour(band, palette))
+            swatch.format(name=escape(name), colour=band_colour(band, palette, bands))
             for name, palette in layers.items()
         )
         + f" {escape(band)}</div>"
-        for band in BAND_LABELS
+        for band in bands
     )
     names = "".join(
-        f"<div>{swatch.format(name=escape(name), colour=band_colour(BAND_LABELS[-1], palette))} {escape(name)}</div>"
+        f"<div>{swatch.format(name=escape(name), colour=band_colour(bands[-1], palette, bands))} "
+        f"{escape(name)}</div>"
         for name, palette in layers.items()
     )
     return Legend(
@@ -355,15 +364,19 @@ def community_map(
     interventions: pd.DataFrame | None = None,
     *,
     tiles: MapTiles | None = None,
+    bands: Sequence[str] = BAND_LABELS,
 ) -> folium.Map:
-    """The public map: switchable hexagon layers (name -> (cells, palette)), interventions, a legend."""
+    """The public map: switchable hexagon layers (name -> (cells, palette)), interventions, a legend.
+    ``bands`` are the publication's band texts, fewest first (they start at k)."""
     fmap = base_map(view, tiles=tiles)
     for index, (name, (cells, palette)) in enumerate(layers.items()):
-        hex_layer(cells, name, palette=palette, label=HEX_LABELS[palette], show=index == 0).add_to(fmap)
+        hex_layer(
+            cells, name, palette=palette, label=HEX_LABELS[palette], show=index == 0, bands=bands
+        ).add_to(fmap)
     if interventions is not None:
         intervention_layer(interventions).add_to(fmap)
     if layers:
-        legend({name: palette for name, (_, palette) in layers.items()}).add_to(fmap)
+        legend({name: palette for name, (_, palette) in layers.items()}, bands).add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
     return fmap
 

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from hcsp_engage import geography, maps, schema
+from hcsp_engage.analysis import public
 from hcsp_engage.config import NO_TILES, MapTiles
 from hcsp_engage.storage.base import to_frame
 
@@ -164,3 +165,16 @@ def test_labels_on_a_map_without_tiles_take_no_clicks():
     for marker in maps.reference_layer()._children.values():
         if isinstance(marker, folium.Marker):
             assert marker.options["interactive"] is False
+
+
+def test_the_public_legend_and_colours_follow_the_publications_bands_at_any_k():
+    bands = public.public_bands(20)
+    texts = tuple(band.text for band in bands)
+    cells = pd.DataFrame(
+        {"cell": [h3.latlng_to_cell(52.0565, -2.7149, 8)], "count": [30], "band": [texts[1]]}
+    )
+    html = maps.to_html(maps.community_map(None, {"Concerns": (cells, "concerns")}, bands=texts))
+    in_legend = json.dumps(texts[0])[1:-1]  # the legend's markup travels as a JSON string
+    assert texts[0].startswith("20") and in_legend in html
+    assert json.dumps("10–24")[1:-1] not in html  # the fixed k = 10 band names are not shown when k is 20
+    assert maps.band_colour(texts[1], "concerns", texts) == maps.PALETTES["concerns"][1]

@@ -64,6 +64,7 @@ with map_column:
         {CONCERNS_LAYER: (concern_cells, "concerns"), UNSAFE_LAYER: (unsafe_cells, "unsafe")},
         shown_interventions,
         tiles=settings.map_tiles,
+        bands=figures.bands,
     )
     st_folium(
         community,
