@@ -1,4 +1,4 @@
-"""Performance benchmark: ``python -m hcsp_engage.bench`` (issue 6; results in docs/performance.md).
+"""Performance benchmark: ``python -m hcsp_engage.bench`` (results in docs/performance.md).
 
 Generates synthetic reports and responses at each size and times, as the median of ``--repeat`` runs with
 the peak memory of one more run under tracemalloc:

@@ -2,41 +2,74 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import altair as alt
 import pandas as pd
 
 SAFE_COLOURS = {"This survey": "#1d70b8", "Baseline": "#b1b4b6"}
 
+# An axis label over 20 characters on two lines, broken at the last space that leaves the first line short
+# enough ("Inconsiderate driving / or car cruising"), so long category names fit beside a phone-wide chart.
+LINE_HEIGHT = 12
+WRAPPED = "length(datum.value) > 20 && indexof(datum.value, ' ') > 0"
+WRAP_LABEL = (
+    "length(datum.label) > 20 && indexof(datum.label, ' ') > 0"
+    " ? [slice(datum.label, 0, lastindexof(slice(datum.label, 0, 21), ' ')),"
+    " slice(datum.label, lastindexof(slice(datum.label, 0, 21), ' ') + 1)]"
+    " : datum.label"
+)
 
-def concerns_chart(counts: pd.DataFrame) -> alt.Chart:
-    """Concerns by category and month (``month``, ``category``, ``concerns``), stacked bars."""
-    # Plain floats: Arrow's int64 reaches Vega as BigInt, which it cannot add up.
-    data = counts.assign(
-        month=pd.to_datetime(counts["month"] + "-01"), concerns=counts["concerns"].astype(float)
-    )
+
+def concerns_chart(
+    cells: pd.DataFrame, months: Sequence[str], bands: Sequence[str], colours: Sequence[str]
+) -> alt.Chart:
+    """Concerns by category and month as a banded heat table: one row per category, one square per month
+    (``months``, "YYYY-MM", all of them even when empty), each shown cell (``month``, ``category``,
+    ``band``) filled by its band (``bands`` from fewest, ``colours`` light to dark). Left-out cells stay
+    blank: a band, never a number, so there is no bar height or total to read a count from."""
+    labels = [f"{pd.Timestamp(month + '-01'):%b %Y}" for month in months]
+    names = dict(zip(months, labels, strict=True))
+    data = cells.assign(when=[names[month] for month in cells["month"]])
     return (
         alt.Chart(data, title="Concerns by category and month")
-        .mark_bar()
+        .mark_rect(stroke="#ffffff", strokeWidth=1)
         .encode(
-            x=alt.X("yearmonth(month):T", title="Month", axis=alt.Axis(format="%b %Y", labelAngle=-45)),
-            y=alt.Y("sum(concerns):Q", title="Concerns reported"),
-            color=alt.Color(
+            x=alt.X(
+                "when:O",
+                title=None,
+                scale=alt.Scale(domain=labels),
+                axis=alt.Axis(labelAngle=-45, labelExpr="split(datum.label, ' ')[0]", orient="top"),
+            ),
+            y=alt.Y(
                 "category:N",
-                title="Category",
-                legend=alt.Legend(orient="bottom", columns=1, labelLimit=300, title=None),
+                title=None,
+                axis=alt.Axis(
+                    labelExpr=WRAP_LABEL,
+                    labelLimit=180,
+                    labelLineHeight=LINE_HEIGHT,
+                    # A label on two lines starts half a line up, so that it is centred on its row.
+                    labelOffset={"condition": {"test": WRAPPED, "value": -LINE_HEIGHT / 2}, "value": 0},
+                ),
+            ),
+            color=alt.Color(
+                "band:O",
+                title="Concerns in the month",
+                scale=alt.Scale(domain=list(bands), range=list(colours)[: len(bands)]),
+                legend=alt.Legend(orient="bottom", direction="horizontal", columns=2, titleOrient="top"),
             ),
             tooltip=[
-                alt.Tooltip("yearmonth(month):T", title="Month", format="%B %Y"),
+                alt.Tooltip("when:O", title="Month"),
                 alt.Tooltip("category:N", title="Category"),
-                alt.Tooltip("concerns:Q", title="Concerns"),
+                alt.Tooltip("band:O", title="Concerns"),
             ],
         )
-        .properties(height=260)
+        .properties(height=alt.Step(30))
     )
 
 
 def safety_chart(figures: pd.DataFrame) -> alt.LayerChart:
-    """Feeling safe after dark (``label``, ``percent_safe``, ``responses``, ``kind``): horizontal bars,
+    """Feeling safe after dark (``label``, ``percent_safe``, ``answers`` as a band, ``kind``): horizontal bars,
     the survey's figures beside the baselines, each labelled with its percentage."""
     data = figures.dropna(subset=["percent_safe"]).assign(
         text=lambda frame: [f"{percent:.0f}%" for percent in frame["percent_safe"]]
@@ -48,7 +81,7 @@ def safety_chart(figures: pd.DataFrame) -> alt.LayerChart:
         tooltip=[
             alt.Tooltip("label:N", title="Who"),
             alt.Tooltip("percent_safe:Q", title="% safe", format=".0f"),
-            alt.Tooltip("responses:Q", title="Answers"),
+            alt.Tooltip("answers:N", title="Answers"),
         ],
     )
     bars = base.mark_bar().encode(

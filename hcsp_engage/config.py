@@ -21,6 +21,8 @@ from hcsp_engage.security import issuer_from_metadata_url
 DEFAULT_SQLITE_PATH = "data/hcsp_engage.sqlite3"
 DEFAULT_DEMO_SQLITE_PATH = "data/hcsp_engage_demo.sqlite3"
 GOOGLE_SHEETS_ENDPOINT = "https://sheets.googleapis.com"
+OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
 
 
 class ConfigError(Exception):
@@ -33,6 +35,24 @@ class CommunityTriggerRule:
     months: int = 6
     others_with_similar: int = 4
     application_url: str = ""
+
+
+@dataclass(frozen=True)
+class MapTiles:
+    """The maps' background: a ``{z}/{x}/{y}`` tile URL template with its attribution (HTML, shown in the
+    map's corner), or no tiles at all (``url`` empty): then the maps draw the county outline, the towns
+    and the named places from the app's own files (README "Maps")."""
+
+    url: str = field(default=OSM_TILES, repr=False)  # may carry an API key: kept out of logs
+    attribution: str = OSM_ATTRIBUTION
+    name: str = "OpenStreetMap"
+
+    @property
+    def none(self) -> bool:
+        return not self.url
+
+
+NO_TILES = MapTiles(url="", attribution="", name="none")
 
 
 @dataclass(frozen=True)
@@ -70,6 +90,7 @@ class Settings:
     staff_emails: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # Single sign-on roles only for tokens from these issuers (none configured: any issuer).
     staff_issuers: tuple[str, ...] = ()
+    map_tiles: MapTiles = field(default_factory=MapTiles)
 
     @property
     def uses_emulator(self) -> bool:
@@ -88,6 +109,40 @@ def is_loopback_url(url: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def map_tiles(choice: str, attribution: str = "") -> MapTiles:
+    """``osm``, ``none`` or a tile URL template (which needs its attribution); ConfigError otherwise."""
+    choice = choice.strip()
+    if choice.lower() in ("", "osm", "openstreetmap"):
+        return MapTiles()
+    if choice.lower() == "none":
+        return NO_TILES
+    parsed = urlparse(choice)
+    if parsed.scheme not in ("https", "http") or not parsed.hostname:
+        raise ConfigError(
+            "HCSP_MAP_TILES must be 'osm', 'none' or a tile URL template starting https://, "
+            f"not {_without_query(choice)!r}."
+        )
+    missing = [part for part in ("{z}", "{x}", "{y}") if part not in choice]
+    if missing:
+        raise ConfigError(
+            f"HCSP_MAP_TILES is a tile URL template without {', '.join(missing)}: it needs {{z}}, {{x}} and "
+            f"{{y}} where the zoom and tile numbers go, e.g. https://tiles.example.org/{{z}}/{{x}}/{{y}}.png "
+            f"(given: {_without_query(choice)!r})."
+        )
+    if not attribution.strip():
+        raise ConfigError(
+            "HCSP_MAP_TILES names your own tile server, so the map must credit it: set HCSP_MAP_ATTRIBUTION "
+            "(or [hcsp] map_attribution in secrets) to the text its licence asks for, e.g. "
+            "'Contains OS data &copy; Crown copyright and database rights 2026'."
+        )
+    return MapTiles(url=choice, attribution=attribution.strip(), name=parsed.hostname)
+
+
+def _without_query(url: str) -> str:
+    # A tile URL often carries an API key in its query: keep it out of messages and logs.
+    return url.split("?", 1)[0] + ("?…" if "?" in url else "")
 
 
 def load_community_trigger(path: Path = DATA / "community_trigger.toml") -> CommunityTriggerRule:
@@ -190,6 +245,10 @@ def load_settings(secrets: Mapping[str, Any] | None = None, env: Mapping[str, st
         staff_passcodes=passcodes,
         staff_emails=staff_emails,
         staff_issuers=_staff_issuers(issuer, secrets.get("auth") or {}),
+        map_tiles=map_tiles(
+            str(pick("HCSP_MAP_TILES", app, "map_tiles", "osm")),
+            str(pick("HCSP_MAP_ATTRIBUTION", app, "map_attribution", "")),
+        ),
     )
 
 

@@ -12,6 +12,12 @@ who answered is at most their number). ``Release.protect`` then decides what eac
   uses every relation and every label can learn nothing about the hidden count beyond its label;
 - everything else is shown exactly, or as a band (``bands``) on the public map.
 
+A count registered with ``published=False`` (never shown, but a reader can reason about it, such as the
+county less its towns) is protected like a hidden one: when it is from 1 to ``minimum - 1``, the figures
+must still allow anything a "fewer than" label would. A rounded percentage a reader sees is a relation too
+(``add_rounded_percent``); when hiding counts cannot protect a count from it, ``Publication.unresolved``
+names that count and the caller leaves the percentage out.
+
 The solver is an integer linear programme per hidden count (minimise it, then maximise it) over all the
 counts linked to it; a hidden count is protected when both ends of its label are still possible. Adding
 suppression only widens what is possible, so a count protected once stays protected.
@@ -78,7 +84,8 @@ class Finding:
 @dataclass
 class _Relation:
     coefficients: dict[Key, int]
-    equality: bool  # sum(coefficient * count) == 0, else <= 0
+    equality: bool  # sum(coefficient * count) == bound, else <= bound
+    bound: int = 0
 
 
 def count_text(value: int) -> str:
@@ -121,19 +128,28 @@ class Release:
         """``part`` can be no more than ``whole`` (an option against those who answered the question)."""
         self._relate({part: 1, whole: -1}, equality=False)
 
-    def _relate(self, coefficients: dict[Key, int], *, equality: bool) -> None:
+    def add_rounded_percent(self, part: Key, whole: Key, shown: int) -> None:
+        """A reader sees ``shown`` = ``whole_percent(part, whole)``: ``part / whole`` lies in
+        [shown - 0.5, shown + 0.5) per cent, two linear facts about the two counts."""
+        # (2 * shown - 1) * whole <= 200 * part <= (2 * shown + 1) * whole - 1
+        self._relate({whole: 2 * shown - 1, part: -200}, equality=False)
+        self._relate({part: 200, whole: -(2 * shown + 1)}, equality=False, bound=-1)
+
+    def _relate(self, coefficients: dict[Key, int], *, equality: bool, bound: int = 0) -> None:
         missing = [key for key in coefficients if key not in self.values]
         if missing:
             raise KeyError(f"Register counts before relating them: {missing!r}")
         coefficients = {key: c for key, c in coefficients.items() if c}
         if coefficients:
-            self.relations.append(_Relation(coefficients, equality))
+            self.relations.append(_Relation(coefficients, equality, bound))
 
     def check(self) -> None:
         """Every relation holds for the raw values (a relation that does not would mislead the solver)."""
         for relation in self.relations:
             total = sum(c * self.values[key] for key, c in relation.coefficients.items())
-            if (relation.equality and total != 0) or (not relation.equality and total > 0):
+            if (relation.equality and total != relation.bound) or (
+                not relation.equality and total > relation.bound
+            ):
                 raise ValueError(f"A relation does not hold for the raw counts: {relation.coefficients!r}")
 
     # --- Labels -------------------------------------------------------------------------------------
@@ -162,8 +178,15 @@ class Release:
         return Label(count_text(value), value, value, exact=value)
 
     def sensitive(self, key: Key) -> bool:
-        """A published count from 1 to minimum - 1: the ones nobody may be able to work back."""
-        return key in self.published and 0 < self.values[key] < self.minimum
+        """A count from 1 to minimum - 1: the ones nobody may be able to work back, whether published
+        (hidden behind its label) or not (a quantity a reader can only reason about, such as
+        "Elsewhere in Herefordshire" as the county less the towns)."""
+        return 0 < self.values[key] < self.minimum
+
+    def target(self, key: Key, label: Label) -> Label:
+        """The range a reader must still find possible for a sensitive count: its label's, or for an
+        unpublished count the range a hidden one would have ("fewer than minimum")."""
+        return label if key in self.published else self.primary_label()
 
     # --- Protection ---------------------------------------------------------------------------------
 
@@ -178,13 +201,15 @@ class Release:
         self.check()
         labels = {key: self._first_label(key) for key in self.values}
         solver = _Solver(self)
+        unresolved = []
         for key in sorted((k for k in self.values if self.sensitive(k)), key=_order):
             while not solver.protected(key, labels):
                 extra = _next_to_hide(self, key, labels)
-                if extra is None:  # every linked count is hidden already; the label alone then holds
+                if extra is None:  # every linked count is hidden already: no count can protect it more
+                    unresolved.append(key)
                     break
                 labels[extra] = Label(NOT_SHOWN, 0, math.inf, hidden=True)
-        return Publication(self, labels)
+        return Publication(self, labels, tuple(unresolved))
 
 
 def _order(key: Key) -> str:
@@ -222,12 +247,21 @@ class _Solver:
 
     def __init__(self, release: Release) -> None:
         self.release = release
+        self.models: dict[tuple[int, ...], tuple[dict[Key, int], list[optimize.LinearConstraint]]] = {}
+        self.components: dict[Key, tuple[list[Key], list[int]]] = {}
         self.neighbours: dict[Key, list[int]] = {}
         for number, relation in enumerate(release.relations):
             for key in relation.coefficients:
                 self.neighbours.setdefault(key, []).append(number)
 
     def component(self, key: Key) -> tuple[list[Key], list[int]]:
+        if key not in self.components:
+            keys, numbers = self._component(key)
+            for other in keys:
+                self.components[other] = (keys, numbers)
+        return self.components[key]
+
+    def _component(self, key: Key) -> tuple[list[Key], list[int]]:
         keys, relations = [key], set()
         seen = {key}
         for current in keys:
@@ -241,43 +275,57 @@ class _Solver:
                         keys.append(other)
         return keys, sorted(relations)
 
+    def model(
+        self, numbers: list[int], keys: list[Key]
+    ) -> tuple[dict[Key, int], list[optimize.LinearConstraint]]:
+        """The relations of one component as constraints over its counts, built once per component
+        (every count in it asks about the same constraints; only the bounds from labels change)."""
+        signature = tuple(numbers)
+        if signature not in self.models:
+            ordered = sorted(keys, key=_order)
+            index = {k: i for i, k in enumerate(ordered)}
+            constraints = []
+            for equality in (True, False):
+                chosen = [
+                    self.release.relations[n]
+                    for n in numbers
+                    if self.release.relations[n].equality is equality
+                ]
+                if not chosen:
+                    continue
+                data, row_index, column_index = [], [], []
+                for r, relation in enumerate(chosen):
+                    for k, c in relation.coefficients.items():
+                        data.append(c)
+                        row_index.append(r)
+                        column_index.append(index[k])
+                matrix = sparse.csr_array(
+                    (data, (row_index, column_index)), shape=(len(chosen), len(ordered))
+                )
+                upper = np.array([relation.bound for relation in chosen], dtype=float)
+                lower = upper if equality else np.full(len(chosen), -np.inf)
+                constraints.append(optimize.LinearConstraint(matrix, lower, upper))
+            self.models[signature] = (index, constraints)
+        return self.models[signature]
+
     def bounds(self, key: Key, labels: dict[Key, Label]) -> tuple[int, float]:
         keys, numbers = self.component(key)
         if not numbers:
             label = labels[key]
             return label.low, label.high
-        index = {k: i for i, k in enumerate(keys)}
-        rows_eq, rows_ub = [], []
-        for number in numbers:
-            relation = self.release.relations[number]
-            (rows_eq if relation.equality else rows_ub).append(relation.coefficients)
-
-        def matrix(rows: list[dict[Key, int]]) -> sparse.csr_array | None:
-            if not rows:
-                return None
-            data, row_index, column_index = [], [], []
-            for r, coefficients in enumerate(rows):
-                for k, c in coefficients.items():
-                    data.append(c)
-                    row_index.append(r)
-                    column_index.append(index[k])
-            return sparse.csr_array((data, (row_index, column_index)), shape=(len(rows), len(keys)))
-
-        a_eq, a_ub = matrix(rows_eq), matrix(rows_ub)
-        bounds = [(labels[k].low, None if math.isinf(labels[k].high) else labels[k].high) for k in keys]
-        objective = np.zeros(len(keys))
-        objective[0] = 1.0
+        index, constraints = self.model(numbers, keys)
+        ordered = list(index)
+        lower = np.array([labels[k].low for k in ordered], dtype=float)
+        upper = np.array([labels[k].high for k in ordered], dtype=float)  # math.inf: no upper end
         ends = []
         for sign in (1.0, -1.0):
-            result = optimize.linprog(
-                sign * objective,
-                A_ub=a_ub,
-                b_ub=np.zeros(len(rows_ub)) if rows_ub else None,
-                A_eq=a_eq,
-                b_eq=np.zeros(len(rows_eq)) if rows_eq else None,
-                bounds=bounds,
-                method="highs",
-                integrality=np.ones(len(keys)),
+            objective = np.zeros(len(ordered))
+            objective[index[key]] = sign
+            result = optimize.milp(
+                objective,
+                integrality=np.ones(len(ordered)),
+                bounds=optimize.Bounds(lower, upper),
+                constraints=constraints,
             )
             if result.status == 3:  # unbounded: only possible when maximising
                 ends.append(math.inf)
@@ -288,7 +336,7 @@ class _Solver:
         return int(ends[0]), ends[1]
 
     def protected(self, key: Key, labels: dict[Key, Label]) -> bool:
-        label = labels[key]
+        label = self.release.target(key, labels[key])
         low, high = self.bounds(key, labels)
         return low <= label.low and high >= label.high
 
@@ -299,6 +347,10 @@ class Publication:
 
     release: Release
     labels: dict[Key, Label]
+    # Sensitive counts that hiding every linked count did not protect (a relation that is not a count,
+    # such as a rounded percentage, narrows them): the caller must drop that relation. Empty means the
+    # audit is empty too (hiding more only widens what is possible).
+    unresolved: tuple[Key, ...] = ()
 
     def label(self, key: Key) -> Label:
         return self.labels[key]
@@ -320,11 +372,17 @@ class Publication:
         for key in sorted(self.labels, key=_order):
             if not self.release.sensitive(key):
                 continue
-            label = self.labels[key]
+            label = self.release.target(key, self.labels[key])
             low, high = solver.bounds(key, self.labels)
             if low > label.low or high < label.high:
                 findings.append(Finding(key, self.release.values[key], label, low, high))
         return findings
+
+
+def whole_percent(numerator: int, denominator: int) -> int:
+    """``100 * numerator / denominator`` rounded half up to a whole number (what
+    ``Release.add_rounded_percent`` tells the solver a reader knows)."""
+    return (200 * int(numerator) + int(denominator)) // (2 * int(denominator))
 
 
 def percent(numerator: int | None, denominator: int | None, digits: int = 1) -> float | None:

@@ -1,8 +1,10 @@
 """Streamlit caching for the community map and the interventions register.
 
-Aggregates are cached by the content of the tables they come from (Streamlit hashes the frames), and
-the tables themselves are cached for a minute by ``cached.tables()``: a new report shows on the map
-within a minute, and the aggregation runs once per change, not once per visitor.
+The public figures are one publication a month (``analysis.snapshot``): they are cached by the day it
+was made and the rows it counts (Streamlit hashes the frames), never by today's date, so they are
+worked out and protected once a month, and again only if a row it counts is changed or removed. New
+reports and answers wait for the next publication. The tables themselves are cached for a minute by
+``cached.tables()``.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from hcsp_engage import cached, interventions, schema
-from hcsp_engage.analysis import aggregate, public
+from hcsp_engage.analysis import aggregate, public, snapshot
 
 
 @st.cache_resource(show_spinner=False)
@@ -32,34 +34,29 @@ def tables() -> dict[str, pd.DataFrame]:
     return cached.tables()
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def _layers(reports: pd.DataFrame, responses: pd.DataFrame, k: int, today: date) -> dict[str, pd.DataFrame]:
-    return aggregate.public_layers(
-        {schema.ASB_REPORTS: reports, schema.SURVEY_RESPONSES: responses}, k=k, today=today
-    )
+# Only the columns the publication reads, so a change elsewhere in a row (a status) is not a new key.
+REPORT_COLUMNS = ["submitted_at", "occurred_on", "category", "area", "lat", "lon", "place"]
+RESPONSE_COLUMNS = ["submitted_at", "area", "safe_after_dark", "unsafe_lat", "unsafe_lon", "unsafe_place"]
 
 
-def public_layers(all_tables: dict[str, pd.DataFrame], k: int) -> dict[str, pd.DataFrame]:
-    return _layers(
-        all_tables.get(schema.ASB_REPORTS, pd.DataFrame()),
-        all_tables.get(schema.SURVEY_RESPONSES, pd.DataFrame()),
+@st.cache_data(show_spinner="Preparing this month's figures…", max_entries=4)
+def _published(
+    published_on: date, reports: pd.DataFrame, responses: pd.DataFrame, k: int
+) -> public.PublicFigures:
+    return public.publish(reports, responses, k, snapshot.Snapshot(published_on))
+
+
+def public_figures(all_tables: dict[str, pd.DataFrame], k: int) -> public.PublicFigures:
+    """The publication in force today: every figure /map shows, protected at ``k``."""
+    published = snapshot.snapshot_for(snapshot.today())
+    reports = all_tables.get(schema.ASB_REPORTS, pd.DataFrame(columns=REPORT_COLUMNS))
+    responses = all_tables.get(schema.SURVEY_RESPONSES, pd.DataFrame(columns=RESPONSE_COLUMNS))
+    return _published(
+        published.published_on,
+        aggregate.public_reports(reports[REPORT_COLUMNS], published)[REPORT_COLUMNS],
+        snapshot.responses_in(responses[RESPONSE_COLUMNS], published),
         k,
-        date.today(),
     )
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def _concerns_by_month(reports: pd.DataFrame, area: str, today: date, minimum: int) -> pd.DataFrame:
-    return public.concerns_by_month(reports, area, today, minimum)
-
-
-def concerns_by_month(reports: pd.DataFrame, area: str, minimum: int) -> pd.DataFrame:
-    return _concerns_by_month(reports, area, date.today(), minimum)
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def safety_after_dark(responses: pd.DataFrame, area: str, minimum: int) -> pd.DataFrame:
-    return public.safety_after_dark(responses, area, minimum)
 
 
 def current_interventions(all_tables: dict[str, pd.DataFrame]) -> pd.DataFrame:

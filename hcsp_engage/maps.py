@@ -8,19 +8,17 @@ layers draw one shape per cell, never one per report.
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import folium
 import pandas as pd
 from branca.element import Element, MacroElement
 from jinja2 import Template
 
-from hcsp_engage import compact, geography
+from hcsp_engage import compact, geography, map_assets
 from hcsp_engage.analysis.public import PRECISION_WORDS, month_label
+from hcsp_engage.config import MapTiles
 from hcsp_engage.privacy import COUNT_BANDS
-
-OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
-OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
 
 # Public bands (privacy.count_band) from fewest to most, each with a colour that reads on light tiles
 # and stays distinct for colour-blind readers (sequential, light to dark).
@@ -70,25 +68,124 @@ def plain_option(value: object) -> str:
     return ("" if value is None else str(value)).replace("{", "{\u200b")
 
 
-def band_colour(band: str, palette: str = "concerns") -> str:
+def band_colour(band: str, palette: str = "concerns", bands: Sequence[str] = BAND_LABELS) -> str:
+    """The colour of ``band`` among ``bands`` (fewest first: the publication's own, which start at k)."""
     colours = PALETTES[palette]
-    index = BAND_LABELS.index(band) if band in BAND_LABELS else 0
+    index = list(bands).index(band) if band in bands else 0
     return colours[min(index, len(colours) - 1)]
 
 
-def base_map(view: geography.Town | None = None, *, outline: bool = True) -> folium.Map:
-    """An OpenStreetMap map centred on ``view`` (the county by default), with the county outline."""
-    view = view or geography.COUNTY_VIEW
-    fmap = folium.Map(
-        location=(view.lat, view.lon),
-        zoom_start=view.zoom,
-        tiles=None,
-        control_scale=True,
-        max_zoom=17,
-        min_zoom=8,
+# With no tiles: a pale page, the county in white, and the named places' names only once the map is close
+# enough for them not to pile up on each other (the towns' names always).
+NO_TILES_STYLE = """<style>
+.leaflet-container.leaflet-container { background: #e4e6e1; }  /* over leaflet.css, which comes later */
+.hcsp-label { white-space: nowrap; font: 12px/1.2 sans-serif; color: #0b0c0c; pointer-events: none; }
+.hcsp-label span { background: rgba(255, 255, 255, 0.8); padding: 0 2px; }
+.hcsp-town span { font-weight: bold; font-size: 14px; }
+.hcsp-place i { display: inline-block; width: 8px; height: 8px; margin-right: 3px; border-radius: 50%;
+  background: #505a5f; border: 1px solid #ffffff; box-sizing: border-box; vertical-align: middle; }
+.hcsp-place span { display: none; }
+.hcsp-near .hcsp-place span { display: inline; }
+</style>"""
+PLACE_NAMES_ZOOM = 13  # from here on a named place shows its name beside its dot
+
+
+class PlaceNamesWhenNear(MacroElement):
+    """Marks the map ``hcsp-near`` at zoom ``PLACE_NAMES_ZOOM`` and closer (the style shows place names)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function (map) {
+            function mark() {
+                map.getContainer().classList.toggle("hcsp-near", map.getZoom() >= {{ this.zoom }});
+            }
+            map.on("zoomend", mark);
+            mark();
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
     )
+
+    def __init__(self, zoom: int = PLACE_NAMES_ZOOM) -> None:
+        super().__init__()
+        self._name = "PlaceNamesWhenNear"
+        self.zoom = zoom
+
+
+def _label(point: tuple[float, float], text: str, kind: str) -> folium.Marker:
+    # A label, not a control: it takes no clicks or hovers, so the map (and a pin) still gets them.
+    icon = folium.DivIcon(
+        html=f"<i></i><span>{escape(text)}</span>" if kind == "place" else f"<span>{escape(text)}</span>",
+        class_name=f"hcsp-label hcsp-{kind}",
+        icon_size=(0, 0),
+        icon_anchor=(4, 8) if kind == "place" else (-16, 9),  # a town: clear of a marker at its centre
+    )
+    return folium.Marker(point, icon=icon, interactive=False, keyboard=False)
+
+
+def reference_layer() -> folium.FeatureGroup:
+    """What a map without tiles shows so it still reads: the county filled in white, the towns and the
+    named places, all from the app's own files (hcsp_engage/data/)."""
+    group = folium.FeatureGroup(name="Towns and places", control=False)
+    folium.Polygon(
+        geography.county_outline(),
+        stroke=False,
+        fill=True,
+        fill_color="#ffffff",
+        fill_opacity=1,
+        interactive=False,
+    ).add_to(group)
+    for place in geography.places():
+        _label((place.lat, place.lon), place.name, "place").add_to(group)
+    for town in geography.towns().values():
+        if town.zoom > geography.COUNTY_VIEW.zoom:  # a town, not the "elsewhere" view of the county
+            _label((town.lat, town.lon), town.area, "town").add_to(group)
+    return group
+
+
+def blank_map(
+    location: tuple[float, float],
+    zoom: int,
+    tiles: MapTiles,
+    *,
+    max_zoom: int = 18,
+    min_zoom: int = 0,
+    **options,
+) -> folium.Map:
+    """A map with the chosen background (README "Maps"): the tiles with their attribution, or with no
+    tiles the county, towns and places. Every map the app draws starts here, so its scripts and
+    stylesheets come from the app (``map_assets.SelfHostedMap``)."""
+    fmap = map_assets.SelfHostedMap(location=location, zoom_start=zoom, tiles=None, **options)
+    # On the map itself, not only on a tile layer: with no tiles Leaflet would know no zoom limits, and
+    # the clusters of the officers' map refuse to draw without a maximum.
+    fmap.options.update(maxZoom=max_zoom, minZoom=min_zoom)
+    if tiles.none:
+        fmap.get_root().header.add_child(Element(NO_TILES_STYLE), name="hcsp_no_tiles_style")
+        reference_layer().add_to(fmap)
+        PlaceNamesWhenNear().add_to(fmap)
+    else:
+        folium.TileLayer(
+            tiles.url,
+            attr=tiles.attribution,
+            name=tiles.name,
+            control=False,
+            max_zoom=max_zoom,
+            min_zoom=min_zoom,
+        ).add_to(fmap)
+    return fmap
+
+
+def base_map(
+    view: geography.Town | None = None, *, outline: bool = True, tiles: MapTiles | None = None
+) -> folium.Map:
+    """A map centred on ``view`` (the county by default) with the county outline (always when there are
+    no tiles) over the chosen background (OpenStreetMap unless told otherwise)."""
+    view = view or geography.COUNTY_VIEW
+    tiles = tiles or MapTiles()
+    fmap = blank_map((view.lat, view.lon), view.zoom, tiles, control_scale=True, max_zoom=17, min_zoom=8)
     fmap.get_root().header.add_child(Element(MAP_STYLE))
-    folium.TileLayer(OSM_TILES, attr=OSM_ATTRIBUTION, name="OpenStreetMap", control=False).add_to(fmap)
+    outline = outline or tiles.none
     if view == geography.COUNTY_VIEW:
         # The whole county, whatever the map's size (a fixed zoom cuts it off on short maps).
         lats, lons = zip(*geography.county_outline(), strict=True)
@@ -108,20 +205,28 @@ def base_map(view: geography.Town | None = None, *, outline: bool = True) -> fol
 
 def hex_features(cells: pd.DataFrame) -> dict:
     """GeoJSON for banded cells (``cell`` and ``band`` columns): one polygon per cell, its corners rounded to
-    about a metre, and the band (what the tooltip shows) as its only property."""
+    about a metre, and the band (what the tooltip shows) as its only property. Cells go in cell-id order
+    whatever order they come in: an order by count would rank cells inside a band."""
+    ordered = cells.sort_values("cell", kind="stable")
     features = [
         {
             "type": "Feature",
             "geometry": {"type": "Polygon", "coordinates": [compact.cell_ring(cell)]},
             "properties": {"band": escape(band)},
         }
-        for cell, band in zip(cells["cell"], cells["band"], strict=True)
+        for cell, band in zip(ordered["cell"], ordered["band"], strict=True)
     ]
     return {"type": "FeatureCollection", "features": features}
 
 
 def hex_layer(
-    cells: pd.DataFrame, name: str, *, palette: str = "concerns", label: str = "Reports", show: bool = True
+    cells: pd.DataFrame,
+    name: str,
+    *,
+    palette: str = "concerns",
+    label: str = "Reports",
+    show: bool = True,
+    bands: Sequence[str] = BAND_LABELS,
 ) -> folium.FeatureGroup:
     """A switchable layer of hexagons coloured by band, with the band as the tooltip."""
     group = folium.FeatureGroup(name=name, show=show)
@@ -130,7 +235,7 @@ def hex_layer(
             hex_features(cells),
             name=name,
             fill_by="band",
-            fills={escape(band): band_colour(band, palette) for band in set(cells["band"])},
+            fills={escape(band): band_colour(band, palette, bands) for band in set(cells["band"])},
             style={"color": "#333333", "weight": 1, "fillOpacity": 0.6},
             highlight={"weight": 3, "fillOpacity": 0.8},
             tooltip=folium.GeoJsonTooltip(fields=["band"], aliases=[escape(label)]),
@@ -164,8 +269,9 @@ class Legend(MacroElement):
         self.markup = markup
 
 
-def legend(layers: Mapping[str, str]) -> Legend:
-    """A compact key: one row per band, one swatch per layer (layer name -> palette). Fixed text only."""
+def legend(layers: Mapping[str, str], bands: Sequence[str] = BAND_LABELS) -> Legend:
+    """A compact key: one row per band (``bands``, fewest first), one swatch per layer (layer name ->
+    palette). Fixed text only."""
     swatch = (
         '<span title="{name}" style="display:inline-block;width:14px;height:12px;margin-right:3px;'
         'border:1px solid #333;vertical-align:middle;background:{colour}"></span>'
@@ -173,14 +279,15 @@ def legend(layers: Mapping[str, str]) -> Legend:
     rows = "".join(
         "<div>"
         + "".join(
-            swatch.format(name=escape(name), colour=band_colour(band, palette))
+            swatch.format(name=escape(name), colour=band_colour(band, palette, bands))
             for name, palette in layers.items()
         )
         + f" {escape(band)}</div>"
-        for band in BAND_LABELS
+        for band in bands
     )
     names = "".join(
-        f"<div>{swatch.format(name=escape(name), colour=band_colour(BAND_LABELS[-1], palette))} {escape(name)}</div>"
+        f"<div>{swatch.format(name=escape(name), colour=band_colour(bands[-1], palette, bands))} "
+        f"{escape(name)}</div>"
         for name, palette in layers.items()
     )
     return Legend(
@@ -255,19 +362,32 @@ def community_map(
     view: geography.Town | None,
     layers: Mapping[str, tuple[pd.DataFrame, str]],
     interventions: pd.DataFrame | None = None,
+    *,
+    tiles: MapTiles | None = None,
+    bands: Sequence[str] = BAND_LABELS,
 ) -> folium.Map:
-    """The public map: switchable hexagon layers (name -> (cells, palette)), interventions, a legend."""
-    fmap = base_map(view)
+    """The public map: switchable hexagon layers (name -> (cells, palette)), interventions, a legend.
+    ``bands`` are the publication's band texts, fewest first (they start at k)."""
+    fmap = base_map(view, tiles=tiles)
     for index, (name, (cells, palette)) in enumerate(layers.items()):
-        hex_layer(cells, name, palette=palette, label=HEX_LABELS[palette], show=index == 0).add_to(fmap)
+        hex_layer(
+            cells, name, palette=palette, label=HEX_LABELS[palette], show=index == 0, bands=bands
+        ).add_to(fmap)
     if interventions is not None:
         intervention_layer(interventions).add_to(fmap)
     if layers:
-        legend({name: palette for name, (_, palette) in layers.items()}).add_to(fmap)
+        legend({name: palette for name, (_, palette) in layers.items()}, bands).add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
     return fmap
 
 
 def to_html(fmap: folium.Map) -> str:
-    """The map as one standalone HTML document."""
+    """The map's HTML document as the app serves it: scripts and stylesheets at the app's own address
+    (``map_assets``), so it draws only when served by the app. A file to download is ``standalone_html``."""
     return fmap.get_root().render()
+
+
+def standalone_html(fmap: folium.Map) -> str:
+    """The map as one HTML file holding every script, stylesheet, image and font it needs, so it opens
+    from a file at a meeting with no network (tiles aside: without them the outline and places show)."""
+    return map_assets.standalone_html(fmap)

@@ -18,6 +18,7 @@ from folium.plugins import HeatMap
 
 from hcsp_engage import compact, geography, maps
 from hcsp_engage.analysis.aggregate import h3_counts
+from hcsp_engage.config import MapTiles
 
 MAX_POINTS = 3_000
 MAX_CELLS = 1_500
@@ -220,9 +221,10 @@ def officer_map(
     *,
     emerging_cells: Iterable[str] = (),
     max_points: int = MAX_POINTS,
+    tiles: MapTiles | None = None,
 ) -> tuple[folium.Map, str]:
     """The map and a sentence saying what the point layer shows (all reports, or a sample)."""
-    fmap = maps.base_map(view)
+    fmap = maps.base_map(view, tiles=tiles)
     cells, cell_total = cells_layer(reports)
     cells.add_to(fmap)
     heat_layer(reports).add_to(fmap)

@@ -15,7 +15,7 @@ import folium
 import streamlit as st
 import streamlit_folium
 
-from hcsp_engage import geography
+from hcsp_engage import cached, geography, maps
 from hcsp_engage.forms import Form, Location
 
 MAP = "Drop a pin on a map"
@@ -115,7 +115,7 @@ def _place_map(form: Form, area: str | None) -> None:
     view = geography.view_for(area)
     state = st.session_state
     st.caption("Tap or click the map to drop a pin. Tap again somewhere else to move it.")
-    figure = folium.Map(location=(view.lat, view.lon), zoom_start=view.zoom, control_scale=True)
+    figure = maps.blank_map((view.lat, view.lon), view.zoom, cached.settings().map_tiles, control_scale=True)
     outline = geography.county_outline()
     folium.PolyLine(outline + outline[:1], weight=2, tooltip="Herefordshire boundary").add_to(figure)
     if view.zoom <= COUNTY_ZOOM:

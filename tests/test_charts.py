@@ -1,18 +1,33 @@
+import json
+
 import pandas as pd
 
 from hcsp_engage import charts
 
 
-def test_the_concerns_chart_stacks_categories_by_month():
-    counts = pd.DataFrame(
-        {"month": ["2026-09", "2026-10"], "category": ["Noise", "Arson"], "concerns": [6, 9]}
+def test_the_concerns_chart_is_a_banded_table_of_every_month_with_no_numbers():
+    cells = pd.DataFrame(
+        {
+            "month": ["2026-09", "2026-10"],
+            "category": ["Noise", "Arson"],
+            "band": ["10–24", "25–49"],
+            "low": [10, 25],
+        }
     )
-    spec = charts.concerns_chart(counts).to_dict()
-    assert spec["mark"]["type"] == "bar"
-    assert spec["encoding"]["x"]["timeUnit"] == "yearmonth"
-    assert spec["encoding"]["color"]["field"] == "category"
+    months = ("2026-08", "2026-09", "2026-10")
+    bands = ("10–24", "25–49", "50–99", "100 or more")
+    spec = charts.concerns_chart(cells, months, bands, ("#1", "#2", "#3", "#4")).to_dict()
+    assert spec["mark"]["type"] == "rect"
+    assert spec["encoding"]["x"]["scale"]["domain"] == [
+        "Aug 2026",
+        "Sep 2026",
+        "Oct 2026",
+    ]  # empty months too
+    assert spec["encoding"]["color"]["field"] == "band"
+    assert spec["encoding"]["color"]["scale"] == {"domain": list(bands), "range": ["#1", "#2", "#3", "#4"]}
+    assert "quantitative" not in json.dumps(spec["encoding"])  # no axis or tooltip reads a number
     rows = next(iter(spec["datasets"].values()))
-    assert [row["concerns"] for row in rows] == [6, 9]
+    assert [row["band"] for row in rows] == ["10–24", "25–49"]
 
 
 def test_the_safety_chart_labels_each_bar_and_leaves_out_hidden_percentages():
@@ -20,7 +35,7 @@ def test_the_safety_chart_labels_each_bar_and_leaves_out_hidden_percentages():
         {
             "label": ["Hereford (this survey)", "Herefordshire (this survey)", "Herefordshire 2023"],
             "percent_safe": [None, 64.3, 73.0],
-            "responses": [3, 120, None],
+            "answers": ["", "100 or more", ""],
             "kind": ["This survey", "This survey", "Baseline"],
         }
     )

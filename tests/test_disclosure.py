@@ -63,7 +63,12 @@ def test_a_financial_year_less_three_shown_quarters_gives_the_fourth_back_unless
 
 
 def test_a_two_way_table_with_margins_is_protected_in_both_directions():
-    cells = {(r, c): v for (r, c), v in zip([(r, c) for r in range(3) for c in range(3)], [2, 7, 9, 8, 3, 6, 11, 12, 1])}
+    cells = {
+        (r, c): v
+        for (r, c), v in zip(
+            [(r, c) for r in range(3) for c in range(3)], [2, 7, 9, 8, 3, 6, 11, 12, 1], strict=True
+        )
+    }
     release = Release()
     for key, value in cells.items():
         release.count(key, value)
@@ -134,3 +139,44 @@ def test_percentages_come_only_from_shown_counts():
     assert disclosure.percent(None, 12) is None
     assert disclosure.percent(3, 0) is None
     assert math.isinf(Release().primary_label().high) is False
+
+
+def test_an_unpublished_count_worked_back_to_a_small_number_is_found_and_protected():
+    # County 26 shown exactly with its three towns: the rest of the county (never shown) is 3.
+    release = Release(minimum=5, zero_shown=False)
+    for key, value in {"Hereford": 12, "Leominster": 6, "Ross-on-Wye": 5}.items():
+        release.count(key, value)
+    release.count("rest", 3, published=False)
+    release.count("county", 26)
+    release.add_sum("county", ["Hereford", "Leominster", "Ross-on-Wye", "rest"])
+    assert [(f.key, f.low, f.high) for f in release.primary_only().audit()] == [("rest", 3, 3)]
+    published = release.protect()
+    assert published.audit() == []
+    assert published.text("Ross-on-Wye") == disclosure.NOT_SHOWN  # the smallest shown part goes
+    assert published.unresolved == ()
+
+
+def test_a_rounded_percentage_is_a_relation_the_solver_uses():
+    # 25 answered (shown), 88% feel safe: 22 safe, so the 3 who do not are pinned.
+    release = Release()
+    release.count("answered", 25)
+    release.count("safe", 22, published=False)
+    release.count("not safe", 3)
+    release.add_sum("answered", ["safe", "not safe"])
+    release.add_rounded_percent("safe", "answered", disclosure.whole_percent(22, 25))
+    assert disclosure.whole_percent(22, 25) == 88
+    assert [(f.key, f.low, f.high) for f in release.primary_only().audit()] == [("not safe", 3, 3)]
+    published = release.protect()
+    assert published.text("answered") == disclosure.NOT_SHOWN  # then 1 to 4 all fit some percentage
+    assert published.audit() == [] and published.unresolved == ()
+
+
+@pytest.mark.parametrize("part, whole", [(1, 8), (5, 8), (1, 200), (199, 200), (0, 3), (3, 3), (7, 13)])
+def test_whole_percentages_round_half_up_and_satisfy_their_relation(part, whole):
+    shown = disclosure.whole_percent(part, whole)
+    assert shown == math.floor(100 * part / whole + 0.5)
+    release = Release()
+    release.count("part", part)
+    release.count("whole", whole)
+    release.add_rounded_percent("part", "whole", shown)
+    release.check()  # the true counts satisfy what the percentage says

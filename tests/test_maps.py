@@ -1,10 +1,13 @@
 import json
 
+import folium
 import h3
 import pandas as pd
 import pytest
 
 from hcsp_engage import geography, maps, schema
+from hcsp_engage.analysis import public
+from hcsp_engage.config import NO_TILES, MapTiles
 from hcsp_engage.storage.base import to_frame
 
 XSS = "<img src=x onerror=alert(1)>"
@@ -113,3 +116,65 @@ def test_layers_can_be_switched_and_the_legend_names_them():
 def test_the_county_map_fits_the_whole_county():
     html = maps.to_html(maps.community_map(None, {}))
     assert "fitBounds" in html
+
+
+# --- tiles ---------------------------------------------------------------------------------------------
+
+
+def test_a_map_credits_openstreetmap_for_its_tiles_by_default():
+    html = maps.to_html(maps.base_map())
+
+    assert "https://tile.openstreetmap.org/{z}/{x}/{y}.png" in html
+    assert "openstreetmap.org/copyright" in html
+
+
+def test_a_map_uses_the_chosen_tile_server_and_its_credit():
+    tiles = MapTiles(url="https://tiles.example.org/{z}/{x}/{y}.png", attribution="Example credit", name="x")
+
+    html = maps.to_html(maps.community_map(None, {}, tiles=tiles))
+
+    assert "https://tiles.example.org/{z}/{x}/{y}.png" in html and "Example credit" in html
+    assert "openstreetmap" not in html
+
+
+def test_a_map_without_tiles_draws_the_county_towns_and_places_from_the_apps_files():
+    fmap = maps.base_map(geography.view_for("Hereford"), outline=False, tiles=NO_TILES)
+    html = maps.to_html(fmap)
+
+    labels = [
+        child.options["html"]
+        for layer in fmap._children.values()
+        for marker in layer._children.values()
+        for child in marker._children.values()
+        if isinstance(child, folium.DivIcon)
+    ]
+
+    assert "L.tileLayer" not in html
+    assert html.count('"className": "hcsp-label hcsp-town"') == 3
+    for town in ("Hereford", "Leominster", "Ross-on-Wye"):
+        assert f"<span>{town}</span>" in labels
+    for place in geography.places():
+        assert f"<i></i><span>{maps.escape(place.name)}</span>" in labels
+    assert len(labels) == 3 + len(geography.places())
+    # The outline is drawn even where a map with tiles leaves it out, and the county is filled.
+    assert html.count("L.polyline(") == 1 and html.count("L.polygon(") == 1
+
+
+def test_labels_on_a_map_without_tiles_take_no_clicks():
+    # A resident dropping a pin on a label drops it on the map underneath.
+    for marker in maps.reference_layer()._children.values():
+        if isinstance(marker, folium.Marker):
+            assert marker.options["interactive"] is False
+
+
+def test_the_public_legend_and_colours_follow_the_publications_bands_at_any_k():
+    bands = public.public_bands(20)
+    texts = tuple(band.text for band in bands)
+    cells = pd.DataFrame(
+        {"cell": [h3.latlng_to_cell(52.0565, -2.7149, 8)], "count": [30], "band": [texts[1]]}
+    )
+    html = maps.to_html(maps.community_map(None, {"Concerns": (cells, "concerns")}, bands=texts))
+    in_legend = json.dumps(texts[0])[1:-1]  # the legend's markup travels as a JSON string
+    assert texts[0].startswith("20") and in_legend in html
+    assert json.dumps("10–24")[1:-1] not in html  # the fixed k = 10 band names are not shown when k is 20
+    assert maps.band_colour(texts[1], "concerns", texts) == maps.PALETTES["concerns"][1]

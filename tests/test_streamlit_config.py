@@ -37,6 +37,8 @@ def test_config_is_production_safe():
     assert options["client.toolbarMode"] == "viewer"
     assert options["server.runOnSave"] is False
     assert options["client.allowedOrigins"] == []  # no other site can steer the app from an iframe
+    # The maps' scripts, stylesheets and fonts come from static/map/ on the app's own address.
+    assert options["server.enableStaticServing"] is True
 
 
 def test_config_documents_allowed_hosts_for_deployment():
@@ -84,6 +86,8 @@ def test_secrets_example_documents_every_setting():
         "outbox_path",
         "outbox_durable",
         "staff_idle_minutes",
+        "map_tiles",
+        "map_attribution",
     }
     assert {"spreadsheet_id", "service_account_file", "endpoint", "service_account"} <= set(
         secrets["gsheets"]
@@ -148,3 +152,4 @@ def test_secrets_example_loads_as_settings():
     assert settings.gsheets_service_account_info["client_email"].endswith(".iam.gserviceaccount.com")
     assert settings.public_min_reports == 10
     assert settings.auth_configured
+    assert settings.map_tiles.url == "https://tile.openstreetmap.org/{z}/{x}/{y}.png"

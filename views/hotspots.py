@@ -101,7 +101,11 @@ third.metric("Repeat locations among the top cells", f"{(table['repeat_location'
 st.subheader("Map")
 register = map_cache.current_interventions(tables)
 fmap, note = officer_map.officer_map(
-    chosen, register, geography.view_for(filters.area), emerging_cells=emerging.cells["cell"]
+    chosen,
+    register,
+    geography.view_for(filters.area),
+    emerging_cells=emerging.cells["cell"],
+    tiles=cached.settings().map_tiles,
 )
 st_folium(fmap, key="hotspot_map", height=520, use_container_width=True, returned_objects=[])
 st.caption(
@@ -110,7 +114,9 @@ st.caption(
 )
 st.download_button(
     "Download the map (HTML file)",
-    data=partial(maps.to_html, fmap),  # made when the button is pressed, not on every run
+    # Made when the button is pressed, not on every run; every script and font inside, so it opens
+    # from a file with no network.
+    data=partial(maps.standalone_html, fmap),
     file_name=f"hcsp-hotspot-map-{start}-to-{end}.html",
     mime="text/html",
     icon=":material/map:",

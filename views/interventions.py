@@ -124,7 +124,11 @@ for name, value in defaults.items():
 
 # Placing on the map: a click fills in the coordinates below (before those inputs are drawn).
 st.markdown("**Place it on the map**: click where the work is, or type the coordinates below.")
-point_map = maps.base_map(geography.view_for(current.get("area") or "Hereford"), outline=False)
+point_map = maps.base_map(
+    geography.view_for(current.get("area") or "Hereford"),
+    outline=False,
+    tiles=cached.settings().map_tiles,
+)
 maps.intervention_layer(register, name="Interventions").add_to(point_map)
 chosen_point = (st.session_state[f"{prefix}lat"], st.session_state[f"{prefix}lon"])
 if None not in chosen_point:

@@ -4,7 +4,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from hcsp_engage import cached, charts, geography, map_cache, maps, schema, ui
-from hcsp_engage.analysis import public
+from hcsp_engage.analysis import public, snapshot
 from hcsp_engage.analysis.aggregate import COUNTY, cells_in_area
 from hcsp_engage.errors import StoreUnavailable
 
@@ -39,9 +39,14 @@ except StoreUnavailable:
 
 reports = tables[schema.ASB_REPORTS]
 responses = tables[schema.SURVEY_RESPONSES]
-layers = map_cache.public_layers(tables, k)
-concern_cells = cells_in_area(layers["concerns"], area)
-unsafe_cells = cells_in_area(layers["unsafe"], area)
+figures = map_cache.public_figures(tables, k)
+published = figures.snapshot
+st.markdown(
+    f"**{published.notice()}.** The figures are updated once a month; new reports and answers "
+    f"appear from {snapshot.long_date(published.next_publication())}."
+)
+concern_cells = cells_in_area(figures.layers["concerns"], area)
+unsafe_cells = cells_in_area(figures.layers["unsafe"], area)
 register = map_cache.current_interventions(tables)
 shown_interventions = public.public_interventions(register, area)
 
@@ -58,6 +63,8 @@ with map_column:
         geography.view_for(area),
         {CONCERNS_LAYER: (concern_cells, "concerns"), UNSAFE_LAYER: (unsafe_cells, "unsafe")},
         shown_interventions,
+        tiles=settings.map_tiles,
+        bands=figures.bands,
     )
     st_folium(
         community,
@@ -73,30 +80,29 @@ with map_column:
 
 with side:
     st.subheader("Feeling safe after dark")
-    figures = map_cache.safety_after_dark(responses, area, settings.board_min_count)
-    st.altair_chart(
-        charts.safety_chart(figures),
-        width="stretch",
-        alt=" ".join(public.safety_notes(figures, settings.board_min_count)),
-    )
-    for line in public.safety_notes(figures, settings.board_min_count):
+    safety = public.safety_after_dark(figures, area)
+    notes = public.safety_notes(safety, k)
+    st.altair_chart(charts.safety_chart(safety), width="stretch", alt=" ".join(notes))
+    for line in notes:
         st.caption(line)
 
 st.subheader(f"Concerns by month: {area}")
-counts = map_cache.concerns_by_month(reports, area, settings.board_min_count)
-if counts.empty:
-    st.write(f"Not enough concerns in {area} in the last 12 months to show by month yet.")
+concerns = public.concerns_in(figures, area)
+if concerns.empty:
+    st.write(f"No kind of concern in {area} reached {k} in any month from {published.covers()}.")
 else:
     st.altair_chart(
-        charts.concerns_chart(counts),
+        charts.concerns_chart(concerns, published.month_keys, figures.bands, maps.PALETTES["concerns"]),
         width="stretch",
-        height=500,  # room for the plot, the month labels and the legend below it, even on a phone
-        alt=f"Bar chart of ASB concerns in {area} by month and category, last 12 months.",
+        alt=f"Table of ASB concerns in {area} by category and month, {published.covers()}, shown in bands.",
     )
     st.caption(
-        f"Months with fewer than {settings.board_min_count} concerns of a kind are left out. "
+        f"Each square is the number of concerns of one kind in one month, in bands. Blank squares had "
+        f"fewer than {k}, or are left out so that a small number cannot be worked out from the others. "
         "Personal ASB such as harassment is not included."
     )
+    with st.expander("Show concerns by month as a table"):
+        st.dataframe(public.concerns_table(concerns, published.month_keys), width="stretch")
 
 st.subheader("You said, we did")
 if shown_interventions.empty:

@@ -10,7 +10,7 @@ cell below k.
 from __future__ import annotations
 
 import contextlib
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -18,11 +18,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from hcsp_engage import geography, records, schema
-from hcsp_engage.analysis import h3_lattice
+from hcsp_engage.analysis import h3_lattice, snapshot
 from hcsp_engage.privacy import count_band
 
 COUNTY = "Herefordshire"
-PUBLIC_MONTHS = 12
 
 
 def _coordinates(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -150,12 +149,13 @@ def public_cells(
     k: int = 10,
     resolution: int = geography.PUBLIC_H3_RESOLUTION,
 ) -> pd.DataFrame:
-    """Cells holding at least ``k`` points, with their public band and area:
-    ``DataFrame[cell, count, band, area]``. ``count`` is for drawing order only and never shown."""
+    """Cells holding at least ``k`` points, with their public band and area, in cell-id order (an order
+    by count would rank cells inside a band): ``DataFrame[cell, count, band, area]``. ``count`` goes into
+    the disclosure release and is never shown."""
     if k < 1:
         raise ValueError("k must be at least 1.")
     counts = h3_counts(frame, lat_col, lon_col, resolution)
-    kept = counts[counts["count"] >= k].reset_index(drop=True)
+    kept = counts[counts["count"] >= k].sort_values("cell", kind="stable").reset_index(drop=True)
     return kept.assign(
         band=[count_band(n) for n in kept["count"]],
         area=[cell_area(cell) for cell in kept["cell"]],
@@ -173,26 +173,16 @@ def publicly_mappable_categories() -> frozenset[str]:
     return frozenset(category.name for category in records.asb_categories() if category.mapped_publicly)
 
 
-def recent(frame: pd.DataFrame, today: date, months: int = PUBLIC_MONTHS) -> pd.DataFrame:
-    """Reports that last happened within ``months`` months of ``today`` (by occurred_on, else submitted)."""
-    if frame.empty:
-        return frame
-    when = pd.to_datetime(
-        frame["occurred_on"].where(frame["occurred_on"] != "", frame["submitted_at"].str[:10]),
-        errors="coerce",
-        format="%Y-%m-%d",
-    )
-    start = pd.Timestamp(today - timedelta(days=round(months * 365.25 / 12)))
-    keep = (when >= start) & (when <= pd.Timestamp(today))
-    return frame[keep].reset_index(drop=True)
+def public_reports(reports: pd.DataFrame, published: snapshot.Snapshot) -> pd.DataFrame:
+    """The publicly mappable ASB concerns a publication counts (never Personal ASB), with their month."""
+    if reports.empty:
+        return snapshot.reports_in(reports, published)
+    return snapshot.reports_in(reports, published, reports["category"].isin(publicly_mappable_categories()))
 
 
 def public_report_points(reports: pd.DataFrame, today: date) -> pd.DataFrame:
-    """Where publicly mappable ASB concerns of the last 12 months are: never Personal ASB."""
-    if reports.empty:
-        return locate(reports, place_col="place")
-    mappable = reports[reports["category"].isin(publicly_mappable_categories())]
-    return locate(recent(mappable, today), "lat", "lon", place_col="place")
+    """Where the publicly mappable concerns of the publication in force on ``today`` are."""
+    return locate(public_reports(reports, snapshot.snapshot_for(today)), "lat", "lon", place_col="place")
 
 
 def unsafe_points(responses: pd.DataFrame) -> pd.DataFrame:
@@ -201,10 +191,12 @@ def unsafe_points(responses: pd.DataFrame) -> pd.DataFrame:
 
 
 def public_layers(tables: dict[str, pd.DataFrame], k: int, today: date) -> dict[str, pd.DataFrame]:
-    """Both public hexagon layers, county-wide, already suppressed below ``k``."""
+    """Both hexagon layers of the publication in force on ``today``, county-wide, cells below ``k``
+    left out (before the disclosure release: ``public.publish`` may hide more)."""
+    published = snapshot.snapshot_for(today)
     reports = tables.get(schema.ASB_REPORTS, pd.DataFrame())
     responses = tables.get(schema.SURVEY_RESPONSES, pd.DataFrame())
     return {
-        "concerns": public_cells(public_report_points(reports, today), k=k),
-        "unsafe": public_cells(unsafe_points(responses), k=k),
+        "concerns": public_cells(locate(public_reports(reports, published), place_col="place"), k=k),
+        "unsafe": public_cells(unsafe_points(snapshot.responses_in(responses, published)), k=k),
     }

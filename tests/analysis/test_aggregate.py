@@ -118,3 +118,9 @@ def test_unsafe_places_use_pins_and_named_places_and_hide_small_cells():
     frame = to_frame(schema.SURVEY_RESPONSES, rows)
     cells = aggregate.public_layers({schema.SURVEY_RESPONSES: frame}, k=10, today=TODAY)["unsafe"]
     assert list(cells["cell"]) == [h3.latlng_to_cell(place.lat, place.lon, 8)]
+
+
+def test_public_cells_come_in_cell_id_order_not_by_count():
+    frame = reports((HIGH_TOWN, 11, "Noise"), (LEOMINSTER, 30, "Noise"))
+    cells = aggregate.public_layers({schema.ASB_REPORTS: frame}, k=10, today=TODAY)["concerns"]
+    assert list(cells["cell"]) == sorted(cells["cell"]) and len(cells) == 2

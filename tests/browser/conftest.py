@@ -1,6 +1,6 @@
 """Browser fixtures: the app running on a free port with its own store, and Chromium pages that never reach
-the internet (CDN files come from tests/browser/node_modules, map tiles are blank, anything else is blocked
-and recorded).
+the internet (map tiles are answered with a blank image, anything else outside the app is blocked and
+recorded).
 
     @pytest.mark.browser
     def test_something(app_server, page, network):
@@ -51,7 +51,8 @@ def playwright_session():
 
 @pytest.fixture(scope="session")
 def node_modules():
-    """tests/browser/node_modules, installed by `npm ci` (scripts/run-tests does it)."""
+    """tests/browser/node_modules (axe-core and the packages static/map/ is copied from), installed by
+    `npm ci` (scripts/run-tests does it)."""
     if not support.AXE.exists():
         _unavailable(
             "tests/browser/node_modules is missing: run `npm ci` in tests/browser (scripts/run-tests does)"
@@ -92,7 +93,7 @@ def start_app(tmp_path):
 
 @pytest.fixture
 def network():
-    """Requests that left localhost during the test: ``served`` (from npm), ``tiles``, ``blocked``."""
+    """What the browser asked for during the test: ``hosts``, ``tiles`` (answered blank), ``blocked``."""
     return support.Network()
 
 

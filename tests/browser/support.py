@@ -1,10 +1,11 @@
-"""Browser test helpers: launch Debian's Chromium, start the app, serve CDN files locally, keep selectors here.
+"""Browser test helpers: launch Debian's Chromium, start the app, answer map tiles, keep selectors here.
 
-The app's maps are folium maps: their HTML loads Leaflet, jQuery, Bootstrap, Font Awesome and plugins from
-public CDNs, and tiles from OpenStreetMap. The tests have no network, and a resident's browser must never be
-sent to a tracker, so every request that leaves localhost goes through ``Network.handle``: CDN files come from
-the npm packages in tests/browser/node_modules (``CDN_FILES`` and ``CDN_FOLDERS``), map tiles get a blank
-PNG, and anything else is aborted and recorded in ``Network.blocked``.
+The app's maps are folium maps whose scripts, stylesheets and fonts the app serves itself (static/map/,
+hcsp_engage/map_assets.py); only their tiles come from elsewhere (OpenStreetMap unless HCSP_MAP_TILES says
+otherwise). The tests have no network, and a resident's browser must never be sent to a tracker, so every
+request goes through ``Network.handle``: the app's own are let through, map tiles get a small PNG (or are
+refused, ``Network(tiles=False)``), and anything else is aborted and recorded in ``Network.blocked``.
+Every host asked is recorded in ``Network.hosts``.
 """
 
 from __future__ import annotations
@@ -57,70 +58,6 @@ LEAFLET_MAP = ".leaflet-container"
 LEAFLET_MARKER = ".leaflet-marker-icon"
 LEAFLET_TILE = "img.leaflet-tile"
 
-EMPTY_CSS = b"/* served empty by the browser tests: not on npm */\n"
-FOLIUM_TEMPLATES = "folium-templates"  # a pseudo-folder: the files folium ships in folium/templates
-
-# Every CDN file folium 0.20 (and the plugins the app may use) asks for, mapped to a file under
-# node_modules. A value of None is served as an empty stylesheet (the file is not published on npm).
-CDN_FILES: dict[str, str | None] = {
-    "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js": "leaflet/dist/leaflet.js",
-    "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css": "leaflet/dist/leaflet.css",
-    "https://code.jquery.com/jquery-3.7.1.min.js": "jquery/dist/jquery.min.js",
-    "https://cdnjs.cloudflare.com/ajax/libs/jquery/3.7.1/jquery.min.js": "jquery/dist/jquery.min.js",
-    "https://cdn.jsdelivr.net/npm/bootstrap@5.2.2/dist/js/bootstrap.bundle.min.js": (
-        "bootstrap/dist/js/bootstrap.bundle.min.js"
-    ),
-    "https://cdn.jsdelivr.net/npm/bootstrap@5.2.2/dist/css/bootstrap.min.css": "bootstrap/dist/css/bootstrap.min.css",
-    # Bootstrap 3.0.0's separate glyphicons sheet was never published on npm; folium only needs it for
-    # glyphicon marker icons, which the app does not use.
-    "https://netdna.bootstrapcdn.com/bootstrap/3.0.0/css/bootstrap-glyphicons.css": None,
-    # npm has 2.0.0 and 2.0.4 of Leaflet.awesome-markers, not the 2.0.2 cdnjs serves; 2.0.4 is the same
-    # plugin with the same API and class names.
-    "https://cdnjs.cloudflare.com/ajax/libs/Leaflet.awesome-markers/2.0.2/leaflet.awesome-markers.js": (
-        "leaflet.awesome-markers/dist/leaflet.awesome-markers.js"
-    ),
-    "https://cdnjs.cloudflare.com/ajax/libs/Leaflet.awesome-markers/2.0.2/leaflet.awesome-markers.css": (
-        "leaflet.awesome-markers/dist/leaflet.awesome-markers.css"
-    ),
-    "https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@6.2.0/css/all.min.css": (
-        "@fortawesome/fontawesome-free/css/all.min.css"
-    ),
-    # folium's own stylesheet for rotated awesome markers; folium does not ship it in its wheel.
-    "https://cdn.jsdelivr.net/gh/python-visualization/folium/folium/templates/leaflet.awesome.rotate.min.css": (
-        f"{FOLIUM_TEMPLATES}/leaflet.awesome.rotate.min.css"
-    ),
-    # Plugins.
-    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/leaflet.markercluster.js": (
-        "leaflet.markercluster/dist/leaflet.markercluster.js"
-    ),
-    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/MarkerCluster.css": (
-        "leaflet.markercluster/dist/MarkerCluster.css"
-    ),
-    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/MarkerCluster.Default.css": (
-        "leaflet.markercluster/dist/MarkerCluster.Default.css"
-    ),
-    "https://cdn.jsdelivr.net/gh/python-visualization/folium@main/folium/templates/leaflet_heat.min.js": (
-        f"{FOLIUM_TEMPLATES}/leaflet_heat.min.js"
-    ),
-    "https://cdn.jsdelivr.net/npm/leaflet.fullscreen@3.0.0/Control.FullScreen.min.js": (
-        "leaflet.fullscreen/Control.FullScreen.js"
-    ),
-    "https://cdn.jsdelivr.net/npm/leaflet.fullscreen@3.0.0/Control.FullScreen.css": (
-        "leaflet.fullscreen/Control.FullScreen.css"
-    ),
-    # branca colour-scale legends (LinearColormap / StepColormap added to a map); st_folium adds d3 v4 too.
-    "https://cdnjs.cloudflare.com/ajax/libs/d3/3.5.5/d3.min.js": "d3/d3.min.js",
-    "https://d3js.org/d3.v4.min.js": "d3-v4/build/d3.min.js",  # the last 4.x, as d3js.org serves
-}
-# Files a stylesheet above refers to by a relative URL (images, fonts): served from the same package.
-CDN_FOLDERS: dict[str, str] = {
-    "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/": "leaflet/",
-    "https://cdn.jsdelivr.net/npm/bootstrap@5.2.2/": "bootstrap/",
-    "https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@6.2.0/": "@fortawesome/fontawesome-free/",
-    "https://cdnjs.cloudflare.com/ajax/libs/Leaflet.awesome-markers/2.0.2/": "leaflet.awesome-markers/dist/",
-    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/": "leaflet.markercluster/dist/",
-    "https://cdn.jsdelivr.net/npm/leaflet.fullscreen@3.0.0/": "leaflet.fullscreen/",
-}
 TILE_HOSTS = (
     "tile.openstreetmap.org",
     "basemaps.cartocdn.com",
@@ -128,16 +65,6 @@ TILE_HOSTS = (
     "server.arcgisonline.com",
 )
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]", "::1")
-CONTENT_TYPES = {
-    ".js": "application/javascript",
-    ".css": "text/css",
-    ".png": "image/png",
-    ".svg": "image/svg+xml",
-    ".woff2": "font/woff2",
-    ".woff": "font/woff",
-    ".ttf": "font/ttf",
-    ".eot": "application/vnd.ms-fontobject",
-}
 
 
 def _png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
@@ -209,72 +136,47 @@ def screenshot(page, name: str, full_page: bool = True) -> Path:
     return path
 
 
+def screenshot_of(locator, name: str) -> Path:
+    """Save a screenshot of one element (e.g. a map's iframe) under test-artifacts/ and return its path."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    locator.scroll_into_view_if_needed()
+    locator.screenshot(path=str(path))
+    return path
+
+
 # --- network --------------------------------------------------------------------------------------------
-
-
-def local_file_for(url: str) -> Path | None:
-    """The file standing in for a CDN ``url``, or None when the URL is not a known CDN file."""
-    url = url.split("?", 1)[0].split("#", 1)[0]
-    if url in CDN_FILES:
-        relative = CDN_FILES[url]
-        return None if relative is None else _resolve(relative)
-    for prefix, folder in CDN_FOLDERS.items():
-        if url.startswith(prefix):
-            return _resolve(folder + url[len(prefix) :])
-    return None
-
-
-def _resolve(relative: str) -> Path:
-    if relative.startswith(FOLIUM_TEMPLATES + "/"):
-        import folium
-
-        return Path(folium.__file__).parent / "templates" / relative.split("/", 1)[1]
-    return NODE_MODULES / relative
 
 
 @dataclass
 class Network:
-    """What the browser asked for outside localhost: served from npm, blank tiles, or blocked."""
+    """What the browser asked for: ``hosts`` (every host, the app's own included), ``tiles`` (map tiles,
+    answered with a small PNG, or refused when ``tiles`` is False) and ``blocked`` (anything else that
+    would leave the app, refused)."""
 
-    served: list[str] = field(default_factory=list)
+    allow_tiles: bool = True
+    hosts: set[str] = field(default_factory=set)
     tiles: list[str] = field(default_factory=list)
     blocked: list[str] = field(default_factory=list)
-    # Asked of a CDN we stand in for, but not a file of its package: answered 404, as the CDN would.
-    missing: list[str] = field(default_factory=list)
 
     def handle(self, route) -> None:
         url = route.request.url
-        host = urlsplit(url).hostname or ""
-        if url.startswith(("data:", "blob:")) or host in LOCAL_HOSTS:
+        if url.startswith(("data:", "blob:")):
             route.fallback()
             return
-        bare = url.split("?", 1)[0]
-        if bare in CDN_FILES and CDN_FILES[bare] is None:
-            self.served.append(url)
-            route.fulfill(status=200, body=EMPTY_CSS, content_type="text/css")
-            return
-        path = local_file_for(url)
-        if path is not None:
-            if path.is_file():
-                self.served.append(url)
-                route.fulfill(status=200, path=str(path), content_type=_content_type(path))
-            elif path.name.endswith(".css") and FOLIUM_TEMPLATES in str(CDN_FILES.get(bare, "")):
-                self.served.append(url)
-                route.fulfill(status=200, body=EMPTY_CSS, content_type="text/css")
-            else:
-                self.missing.append(url)
-                route.fulfill(status=404, body=b"not found", content_type="text/plain")
-            return
-        if host.endswith(TILE_HOSTS):
+        host = urlsplit(url).hostname or ""
+        self.hosts.add(host)
+        if host in LOCAL_HOSTS or url.startswith("file:"):
+            route.fallback()
+        elif host.endswith(TILE_HOSTS):
             self.tiles.append(url)
-            route.fulfill(status=200, body=BLANK_TILE, content_type="image/png")
-            return
-        self.blocked.append(url)
-        route.abort()
-
-
-def _content_type(path: Path) -> str:
-    return CONTENT_TYPES.get(path.suffix, "application/octet-stream")
+            if self.allow_tiles:
+                route.fulfill(status=200, body=BLANK_TILE, content_type="image/png")
+            else:
+                route.abort()
+        else:
+            self.blocked.append(url)
+            route.abort()
 
 
 # --- the app under test ---------------------------------------------------------------------------------

@@ -54,7 +54,7 @@ def test_the_downloaded_report_opens_offline_with_every_chart(downloaded_report,
     assert page.locator("h1").inner_text() == "HCSP Engage: Board summary"
     assert page.locator("figure svg").count() == 7
     assert page.locator("table").count() >= 15
-    assert network.blocked == [] and network.served == []
+    assert network.blocked == [] and network.tiles == []
     support.screenshot(page, "board-report-desktop")
 
 

@@ -4,7 +4,6 @@ points the Python maps hold, with the same colours, tooltips and popups, and sho
 from __future__ import annotations
 
 import random
-from datetime import date
 
 import folium
 import h3
@@ -12,7 +11,7 @@ import pandas as pd
 import pytest
 
 from hcsp_engage import compact, geography, maps, officer_map, schema, synthetic
-from hcsp_engage.analysis import aggregate, hotspots
+from hcsp_engage.analysis import hotspots, public, snapshot
 from hcsp_engage.storage import SqliteStore
 from tests.browser import support
 
@@ -101,7 +100,7 @@ def test_every_hexagon_is_drawn_at_its_corners_with_its_colour_and_tooltip(page,
     unsafe = banded(random.Random(3).sample(COUNTY_CELLS, 150), seed=4)
     fmap = maps.community_map(None, {"ASB concerns": (concerns, "concerns"), "Unsafe": (unsafe, "unsafe")})
     layers = named(fmap, compact.CompactGeoJson)
-    html = maps.to_html(fmap)
+    html = maps.standalone_html(fmap)  # every script inside: it draws on a blank page
     raised = show(page, html, [layer.get_name() for layer in layers])
 
     for layer, (cells, palette, label) in zip(
@@ -150,7 +149,7 @@ def test_the_officers_map_draws_every_point_with_its_popup_every_cell_and_the_he
     (cluster,) = named(fmap, folium.plugins.FastMarkerCluster)
     (heat,) = named(fmap, compact.CompactHeatMap)
     (cells,) = named(fmap, compact.CompactGeoJson)
-    html = fmap.get_root().render()
+    html = maps.standalone_html(fmap)
     raised = show(page, html, [cluster.get_name(), heat.get_name(), cells.get_name()])
 
     sample = officer_map.sample_points(officer_reports)
@@ -192,7 +191,7 @@ def test_the_community_page_draws_one_path_per_hexagon_through_streamlit(start_a
     frame.locator("path.leaflet-interactive").first.wait_for(timeout=60_000)
 
     tables = SqliteStore(server.store_path).read_all()
-    layers = aggregate.public_layers(tables, k=10, today=date.today())
+    layers = public.publish_for(tables, 10, snapshot.today()).layers  # what the page publishes
     assert len(layers["concerns"]) > 20
     hexagons = frame.locator('path.leaflet-interactive[stroke="#333333"]')  # not the county outline
     assert hexagons.count() == len(layers["concerns"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -16,12 +16,21 @@ AWESOME_MARKER = ".awesome-marker:not(.awesome-marker-shadow)"
 
 
 def seeded_store(path) -> None:
-    """Twelve public-category reports in one hexagon (above k = 10) and one public intervention whose
-    title is a script."""
+    """Twelve public-category reports in one hexagon (above k = 10), made last month so that this
+    month's publication counts them, and one public intervention whose title is a script."""
     store = SqliteStore(path)
-    today = date.today().isoformat()
+    last_month = (date.today().replace(day=1) - timedelta(days=1)).isoformat()
     for n in range(12):
-        store.append(schema.ASB_REPORTS, report(*HIGH_TOWN, category="Noise", n=n, occurred_on=today))
+        store.append(
+            schema.ASB_REPORTS,
+            report(
+                *HIGH_TOWN,
+                category="Noise",
+                n=n,
+                occurred_on=last_month,
+                submitted_at=f"{last_month}T12:00:00Z",
+            ),
+        )
     row = {column: "" for column in schema.COLUMNS[schema.INTERVENTIONS]}
     row.update(
         intervention_id="I-XSSTEST2",
