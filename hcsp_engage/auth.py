@@ -117,10 +117,19 @@ def client_address() -> security.ClientAddress:
 # --- Streamlit side -----------------------------------------------------------------------------------
 
 
-@st.cache_resource(show_spinner=False)
 def _throttle() -> security.SignInThrottle:
-    """Wrong passcodes of the whole process, per client address and per role."""
-    return security.SignInThrottle()
+    """Wrong passcodes of the whole process (of every process, on PostgreSQL), per client address and
+    per role."""
+    current = _settings()
+    return _shared_throttle(current.database_url if current.storage == "postgres" else "")
+
+
+@st.cache_resource(show_spinner=False)
+def _shared_throttle(database_url: str) -> security.SignInThrottle:
+    from hcsp_engage import storage  # late import: storage is not needed to hash a passcode
+
+    shared = config.Settings(storage="postgres", database_url=database_url)
+    return security.SignInThrottle(windows=storage.limit_windows(shared, "sign_in") if database_url else None)
 
 
 @st.cache_resource(show_spinner=False)

@@ -10,6 +10,8 @@ the peak memory of one more run under tracemalloc:
   against one folium marker per report (and a MarkerCluster) up to 10,000 reports;
 - a full AppTest run of /map, /hotspots and /board with warm caches;
 - the app's peak resident memory at each size (a fresh process: load, aggregate, build the maps);
+- with ``--postgres-url``, the same loads, later reads and 50 residents on PostgreSQL (in a schema of
+  its own, dropped afterwards);
 - submissions per second on SQLite from 8 writer threads, and Sheets API calls per submission;
 - 50 simulated residents submitting at once for ``--load-seconds`` (SQLite, and Sheets with faults
   injected), and 10 browser sessions against a running server: none lost, none doubled;
@@ -285,6 +287,59 @@ def bench_sqlite_load(path: Path, repeat: int) -> dict:
         copy.unlink(missing_ok=True)
         for suffix in ("-wal", "-shm"):
             copy.with_name(copy.name + suffix).unlink(missing_ok=True)
+    return result
+
+
+@contextlib.contextmanager
+def postgres_schema(url: str):
+    """A URL for a new schema of its own in the database at ``url``, first on the search path, dropped
+    afterwards: the benchmark's tables never meet anyone else's."""
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    name = f"hcsp_bench_{os.getpid()}_{next(_schemas)}"
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute(f'CREATE SCHEMA "{name}"')
+    options = f"{conninfo_to_dict(url).get('options', '')} -c search_path={name}".strip()
+    try:
+        yield make_conninfo(url, options=options)
+    finally:
+        with psycopg.connect(url, autocommit=True) as connection:
+            connection.execute(f'DROP SCHEMA "{name}" CASCADE')
+
+
+_schemas = itertools.count(1)
+
+
+def bench_postgres_load(tables: Mapping[str, pd.DataFrame], repeat: int, url: str) -> dict:
+    """As ``bench_sqlite_load``, on PostgreSQL: filling the tables, a whole read by a new store, and
+    later reads of only the rows added since (50 new survey responses before each)."""
+    from hcsp_engage.storage.postgres import PostgresStore
+
+    with postgres_schema(url) as scoped:
+        store = PostgresStore(scoped)
+        start = time.perf_counter()
+        for table, frame in tables.items():
+            store.append_many(table, frame.astype(str).to_dict("records"))
+        fill_seconds = round(time.perf_counter() - start, 3)
+
+        def whole() -> None:
+            fresh = PostgresStore(scoped)
+            try:
+                fresh.read_all()
+            finally:
+                fresh.close()
+
+        result = {"fill_seconds": fill_seconds, **timed(whole, repeat)}
+        store.read_all()
+        batches = iter(range(1, 1_000))
+
+        def later() -> None:
+            store.append_many(schema.SURVEY_RESPONSES, fresh_rows(50, seed=SEED + next(batches)))
+            store.read_all()
+
+        result["new_rows_only"] = timed(later, repeat, memory=False)
+        store.close()
     return result
 
 
@@ -791,6 +846,29 @@ def load_sqlite(folder: Path, seconds: float) -> dict:
     return {**_summary(run, stored, seconds, drained, waiting), "left_in_outbox": len(waiting)}
 
 
+def load_postgres(folder: Path, seconds: float, url: str) -> dict:
+    """``RESIDENTS`` residents submitting at once to PostgreSQL: none lost, none doubled."""
+    import psycopg
+
+    from hcsp_engage.storage import Outbox
+    from hcsp_engage.storage.postgres import PostgresStore
+
+    with postgres_schema(url) as scoped:
+        store = PostgresStore(scoped)
+        outbox = Outbox(folder / "load-postgres.outbox")
+        run = run_residents(store, outbox, seconds)
+        drained = _drain(outbox, store)
+        store.close()
+        with psycopg.connect(scoped) as connection:
+            stored = [row[0] for row in connection.execute("SELECT response_id FROM survey_responses")]
+    waiting = {item.row.get("response_id", "") for item in outbox.pending()}
+    return {
+        **_summary(run, stored, seconds, drained, waiting),
+        "left_in_outbox": len(waiting),
+        "per_second": round(len(run["sent"]) / seconds, 1),
+    }
+
+
 def load_sheets(folder: Path, seconds: float) -> dict:
     from hcsp_engage.storage import Outbox
     from hcsp_engage.storage.sheets import RetryPolicy, SheetsStore
@@ -1051,6 +1129,14 @@ def bench_size(n: int, folder: Path, args: argparse.Namespace, log: Callable[[st
     steps: list[tuple[str, Callable[[], dict]]] = [
         ("load_sqlite", lambda: bench_sqlite_load(path, args.repeat)),
         ("load_sheets", lambda: bench_sheets_load(tables, args.repeat, args.sheets_max)),
+        (
+            "load_postgres",
+            lambda: (
+                bench_postgres_load(tables, args.repeat, args.postgres_url)
+                if args.postgres_url
+                else {"skipped": "no --postgres-url"}
+            ),
+        ),
         ("aggregate", lambda: bench_aggregation(stored, args.repeat)),
         ("hotspots", lambda: bench_hotspots(stored, args.repeat)),
         ("board", lambda: bench_board(stored, args.repeat)),
@@ -1120,6 +1206,12 @@ def run(args: argparse.Namespace, log: Callable[[str], None]) -> dict:
             load: dict[str, Any] = {}
             load["sqlite"] = _guarded(lambda: load_sqlite(folder, args.load_seconds))
             load["sheets_with_faults"] = _guarded(lambda: load_sheets(folder, args.load_seconds))
+            if args.postgres_url:
+                load["postgres"] = _guarded(
+                    lambda: load_postgres(folder, args.load_seconds, args.postgres_url)
+                )
+            else:
+                load["postgres"] = {"skipped": "no --postgres-url"}
             if args.skip_browser:
                 load["browser"] = {"skipped": "--skip-browser"}
             else:
@@ -1167,6 +1259,10 @@ MARKDOWN_ROWS = (
     ("  API calls per read", ("load_sheets", "api_calls_per_read"), ""),
     ("  later reads, new rows only (s)", ("load_sheets", "new_rows_only", "seconds"), ""),
     ("  API calls per later read", ("load_sheets", "new_rows_only", "api_calls_per_read"), ""),
+    ("Fill PostgreSQL (s)", ("load_postgres", "fill_seconds"), ""),
+    ("Load all tables from PostgreSQL (s)", ("load_postgres", "seconds"), ""),
+    ("  peak traced memory (MB)", ("load_postgres", "peak_mb"), ""),
+    ("  later reads, 50 new rows (s)", ("load_postgres", "new_rows_only", "seconds"), ""),
     ("H3 aggregation, res 8 (s)", ("aggregate", "fast", "seconds"), ""),
     ("  first run, no cell names known yet (s)", ("aggregate", "fast_first_run", "seconds"), ""),
     ("  naive row loop (s)", ("aggregate", "naive_loop", "seconds"), ""),
@@ -1236,6 +1332,7 @@ def report(results: Mapping[str, Any]) -> str:
     for name, label in (
         ("sqlite", "50 residents, SQLite"),
         ("sheets_with_faults", "50 residents, Sheets emulator with faults"),
+        ("postgres", "50 residents, PostgreSQL"),
         ("browser", "10 Chromium sessions, /survey"),
     ):
         load = _get(results, "load", name) or {}
@@ -1281,6 +1378,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--skip-load", action="store_true", help="no submission or load measurements")
     p.add_argument("--load-seconds", type=float, default=60.0, help="how long the load tests run")
     p.add_argument("--sheets-max", type=int, default=100_000, help="largest size read through the emulator")
+    p.add_argument(
+        "--postgres-url",
+        default="",
+        help="also measure PostgreSQL on this database (in a schema of its own, dropped afterwards)",
+    )
     p.add_argument("--workdir", help="keep the SQLite files here instead of a temporary folder")
     p.add_argument("--keep-files", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--app-memory-of", help=argparse.SUPPRESS)

@@ -50,6 +50,7 @@ def store_key(current: config.Settings) -> tuple:
         str(current.sqlite_path),
         current.gsheets_spreadsheet_id,
         current.gsheets_endpoint,
+        current.database_url,
         current.demo,
     )
 

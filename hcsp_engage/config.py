@@ -63,6 +63,8 @@ class Settings:
     gsheets_service_account_file: str = ""
     gsheets_service_account_info: Mapping[str, Any] | None = None
     gsheets_endpoint: str = ""
+    # PostgreSQL connection URL (libpq form: postgresql://user:password@host:5432/dbname).
+    database_url: str = ""
     demo: bool = False
     # Public map: a hexagon is drawn only when it holds at least this many reports.
     public_min_reports: int = 10
@@ -160,6 +162,7 @@ def load_settings(secrets: Mapping[str, Any] | None = None, env: Mapping[str, st
     secrets = secrets or {}
     app = dict(secrets.get("hcsp", {}) or {})
     gsheets = dict(secrets.get("gsheets", {}) or {})
+    postgres = dict(secrets.get("postgres", {}) or {})
 
     def pick(env_name: str, section: Mapping[str, Any], key: str, default: Any = "") -> Any:
         if env.get(env_name, "") != "":
@@ -167,8 +170,8 @@ def load_settings(secrets: Mapping[str, Any] | None = None, env: Mapping[str, st
         return section.get(key, default)
 
     storage = str(pick("HCSP_STORAGE", app, "storage", "sqlite")).strip().lower()
-    if storage not in {"sqlite", "gsheets"}:
-        raise ConfigError(f"HCSP_STORAGE must be 'sqlite' or 'gsheets', not {storage!r}.")
+    if storage not in {"sqlite", "gsheets", "postgres"}:
+        raise ConfigError(f"HCSP_STORAGE must be 'sqlite', 'gsheets' or 'postgres', not {storage!r}.")
     demo = _truthy(pick("HCSP_DEMO", app, "demo", "0"))
     sqlite_default = DEFAULT_DEMO_SQLITE_PATH if demo else DEFAULT_SQLITE_PATH
     sqlite_path = Path(str(pick("HCSP_SQLITE_PATH", app, "sqlite_path", sqlite_default)))
@@ -199,6 +202,13 @@ def load_settings(secrets: Mapping[str, Any] | None = None, env: Mapping[str, st
                 "or add a [gsheets.service_account] table to secrets."
             )
 
+    database_url = str(pick("HCSP_DATABASE_URL", postgres, "url", "")).strip()
+    if storage == "postgres" and not database_url:
+        raise ConfigError(
+            "PostgreSQL storage needs the database's address: set HCSP_DATABASE_URL or [postgres] url "
+            "in secrets (postgresql://user:password@host:5432/dbname)."
+        )
+
     passcodes = {str(role): str(value) for role, value in (secrets.get("staff_passcodes") or {}).items()}
     roles = dict(secrets.get("staff_roles") or {})
     issuer = str(roles.pop("issuer", "") or "").strip()
@@ -219,6 +229,7 @@ def load_settings(secrets: Mapping[str, Any] | None = None, env: Mapping[str, st
         gsheets_service_account_file=account_file,
         gsheets_service_account_info=dict(account_info) if account_info else None,
         gsheets_endpoint=endpoint,
+        database_url=database_url,
         demo=demo,
         public_min_reports=int(pick("HCSP_PUBLIC_MIN_REPORTS", app, "public_min_reports", 10)),
         board_min_count=int(app.get("board_min_count", 5)),

@@ -21,7 +21,7 @@ from datetime import date
 
 import streamlit as st
 
-from hcsp_engage import auth, records, schema, security, ui
+from hcsp_engage import auth, config, records, schema, security, storage, ui
 from hcsp_engage.privacy import normalise_text
 from hcsp_engage.storage import Submitted
 
@@ -196,12 +196,16 @@ def problems(form: Form) -> dict[str, list[str]]:
 
 
 def _limiter(settings) -> security.SlidingWindowLimiter:
-    return _shared_limiter(settings.submissions_per_window, settings.submission_window_seconds)
+    database_url = settings.database_url if settings.storage == "postgres" else ""
+    return _shared_limiter(settings.submissions_per_window, settings.submission_window_seconds, database_url)
 
 
 @st.cache_resource(show_spinner=False)
-def _shared_limiter(limit: int, window_seconds: int) -> security.SlidingWindowLimiter:
-    return security.SlidingWindowLimiter(limit, window_seconds)
+def _shared_limiter(limit: int, window_seconds: int, database_url: str = "") -> security.SlidingWindowLimiter:
+    # With PostgreSQL the events are kept in the database: every app server counts against one limit.
+    shared = config.Settings(storage="postgres", database_url=database_url)
+    windows = storage.limit_windows(shared, "forms") if database_url else None
+    return security.SlidingWindowLimiter(limit, window_seconds, windows=windows)
 
 
 def _session_key() -> str:

@@ -17,9 +17,10 @@ import secrets
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 log = logging.getLogger(__name__)
@@ -75,60 +76,59 @@ def verify_passcode(passcode: str, encoded: str) -> bool:
 # --- Sliding-window limiter ----------------------------------------------------------------------------
 
 
-class SlidingWindowLimiter:
-    """Events per key (a session, a client address, a staff role) within a sliding window.
+class LimitWindows(Protocol):
+    """Where a limiter keeps its events: this process's memory (``LocalWindows``), or a database that
+    every server process shares (``storage.postgres.PostgresWindows``), so that two servers behind a
+    load balancer enforce one limit."""
 
-    Thread-safe and in-process: one limiter serves every session of a server process. An event is
-    counted against several keys at once, and ``try_acquire`` allows it only when every key still has
-    room, so neither a new tab nor a new network address alone lifts a limit.
-    """
+    def window(
+        self, keys: Sequence[str], window_seconds: float
+    ) -> AbstractContextManager[tuple[dict[str, deque[float]], float]]:
+        """The keys' events inside the window (oldest first) and the time now, held so no other
+        limiter call on the keys runs meanwhile; times appended to the deques are kept."""
+        ...
 
-    def __init__(self, limit: int, window_seconds: float, clock: Callable[[], float] = time.monotonic):
-        self.limit = limit
-        self.window_seconds = window_seconds
+    def forget(self, keys: Iterable[str]) -> None: ...
+
+    def now(self) -> float: ...
+
+    def keys_remembered(self, window_seconds: float) -> int: ...
+
+
+class LocalWindows:
+    """A limiter's events in this process's memory: one server process's own limit."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic):
         self._clock = clock
         self._lock = threading.Lock()
         self._times: dict[str, deque[float]] = {}
 
-    def _recent(self, key: str, now: float) -> deque[float]:
-        times = self._times.setdefault(key, deque())
-        while times and now - times[0] >= self.window_seconds:
+    @staticmethod
+    def _recent(times: deque[float], now: float, window_seconds: float) -> deque[float]:
+        while times and now - times[0] >= window_seconds:
             times.popleft()
         return times
 
-    def _forget_old(self, now: float) -> None:
-        # Network addresses are personal data: none is kept longer than the window (privacy notice).
-        for key in [key for key in self._times if not self._recent(key, now)]:
-            del self._times[key]
-
-    def try_acquire(self, keys: Iterable[str]) -> bool:
-        """Count one event against every key and return True, or return False and count nothing."""
-        keys = list(dict.fromkeys(keys))
+    @contextmanager
+    def window(
+        self, keys: Sequence[str], window_seconds: float
+    ) -> Iterator[tuple[dict[str, deque[float]], float]]:
         with self._lock:
             now = self._clock()
-            recent = [self._recent(key, now) for key in keys]
-            if any(len(times) >= self.limit for times in recent):
-                return False
-            for times in recent:
-                times.append(now)
-            self._forget_old(now)
-            return True
-
-    def record(self, keys: Iterable[str]) -> None:
-        """Count one event against every key, whatever the limit (a wrong passcode happened)."""
-        with self._lock:
-            now = self._clock()
-            for key in dict.fromkeys(keys):
-                self._recent(key, now).append(now)
-            self._forget_old(now)
-
-    def recent(self, key: str) -> tuple[float, ...]:
-        """The times (by this limiter's clock) of the key's events still inside the window."""
-        with self._lock:
-            return tuple(self._recent(key, self._clock()))
+            yield (
+                {
+                    key: self._recent(self._times.setdefault(key, deque()), now, window_seconds)
+                    for key in keys
+                },
+                now,
+            )
+            # Network addresses are personal data: none is kept longer than the window (privacy notice).
+            for key in [
+                key for key, times in self._times.items() if not self._recent(times, now, window_seconds)
+            ]:
+                del self._times[key]
 
     def forget(self, keys: Iterable[str]) -> None:
-        """Drop the keys' events (an officer who mistyped has now signed in)."""
         with self._lock:
             for key in keys:
                 self._times.pop(key, None)
@@ -136,22 +136,74 @@ class SlidingWindowLimiter:
     def now(self) -> float:
         return self._clock()
 
+    def keys_remembered(self, window_seconds: float) -> int:
+        with self.window([], window_seconds):
+            pass  # leaving the window drops the keys whose events have all passed
+        with self._lock:
+            return len(self._times)
+
+
+class SlidingWindowLimiter:
+    """Events per key (a session, a client address, a staff role) within a sliding window.
+
+    Thread-safe; one limiter serves every session of a server process, and with shared ``windows``
+    (PostgreSQL) every server process. An event is counted against several keys at once, and
+    ``try_acquire`` allows it only when every key still has room, so neither a new tab nor a new
+    network address alone lifts a limit.
+    """
+
+    def __init__(
+        self,
+        limit: int,
+        window_seconds: float,
+        clock: Callable[[], float] = time.monotonic,
+        windows: LimitWindows | None = None,
+    ):
+        self.limit = limit
+        self.window_seconds = window_seconds
+        self._windows = windows if windows is not None else LocalWindows(clock)
+
+    def try_acquire(self, keys: Iterable[str]) -> bool:
+        """Count one event against every key and return True, or return False and count nothing."""
+        keys = list(dict.fromkeys(keys))
+        with self._windows.window(keys, self.window_seconds) as (recent, now):
+            if any(len(recent[key]) >= self.limit for key in keys):
+                return False
+            for key in keys:
+                recent[key].append(now)
+            return True
+
+    def record(self, keys: Iterable[str]) -> None:
+        """Count one event against every key, whatever the limit (a wrong passcode happened)."""
+        keys = list(dict.fromkeys(keys))
+        with self._windows.window(keys, self.window_seconds) as (recent, now):
+            for key in keys:
+                recent[key].append(now)
+
+    def recent(self, key: str) -> tuple[float, ...]:
+        """The times (by this limiter's clock) of the key's events still inside the window."""
+        with self._windows.window([key], self.window_seconds) as (recent, _):
+            return tuple(recent[key])
+
+    def forget(self, keys: Iterable[str]) -> None:
+        """Drop the keys' events (an officer who mistyped has now signed in)."""
+        self._windows.forget(list(keys))
+
+    def now(self) -> float:
+        return self._windows.now()
+
     def seconds_until_free(self, keys: Iterable[str]) -> float:
         """How long until every key has room again (0 when it has room now)."""
-        with self._lock:
-            now = self._clock()
+        keys = list(dict.fromkeys(keys))
+        with self._windows.window(keys, self.window_seconds) as (recent, now):
             waits = [
-                self.window_seconds - (now - times[0])
-                for times in (self._recent(key, now) for key in keys)
-                if len(times) >= self.limit
+                self.window_seconds - (now - recent[key][0]) for key in keys if len(recent[key]) >= self.limit
             ]
         return max(waits, default=0.0)
 
     def __len__(self) -> int:
         """How many keys (sessions, addresses, roles) are remembered right now."""
-        with self._lock:
-            self._forget_old(self._clock())
-            return len(self._times)
+        return self._windows.keys_remembered(self.window_seconds)
 
 
 @dataclass(frozen=True)
@@ -197,10 +249,11 @@ class SignInThrottle:
         role_delay: GrowingDelay = ROLE_SIGN_IN_DELAY,
         window_seconds: float = 60 * 60,
         clock: Callable[[], float] = time.monotonic,
+        windows: LimitWindows | None = None,
     ) -> None:
         self.client_delay = client_delay
         self.role_delay = role_delay
-        self._failures = SlidingWindowLimiter(client_delay.free, window_seconds, clock)
+        self._failures = SlidingWindowLimiter(client_delay.free, window_seconds, clock, windows)
 
     def wait(self, role: str, client_key: str | None) -> float:
         """Seconds before a passcode for ``role`` may be tried from this client (0: now)."""

@@ -20,6 +20,7 @@ def isolated_store(tmp_path, monkeypatch):
         "HCSP_GSHEETS_SPREADSHEET_ID",
         "HCSP_GSHEETS_SERVICE_ACCOUNT_FILE",
         "HCSP_GSHEETS_ENDPOINT",
+        "HCSP_DATABASE_URL",
         "HCSP_DEMO",
     ):
         monkeypatch.delenv(name, raising=False)

@@ -95,6 +95,7 @@ def test_secrets_example_documents_every_setting():
     assert {"type", "project_id", "private_key", "client_email", "token_uri"} <= set(
         secrets["gsheets"]["service_account"]
     )
+    assert set(secrets["postgres"]) == {"url"}
     assert set(secrets["staff_passcodes"]) == {"officer", "board"}
     assert set(secrets["staff_roles"]) == {"officer", "board", "issuer"}
     assert all(isinstance(secrets["staff_roles"][role], list) for role in ("officer", "board"))
@@ -106,7 +107,7 @@ def test_secrets_example_documents_every_setting():
 def keys_load_settings_reads() -> set[tuple[str, str]]:
     """(section, key) for every secrets key hcsp_engage/config.py reads, found in its source."""
     tree = ast.parse(CONFIG_MODULE.read_text())
-    sections = {"app": "hcsp", "gsheets": "gsheets"}
+    sections = {"app": "hcsp", "gsheets": "gsheets", "postgres": "postgres"}
     found: set[tuple[str, str]] = set()
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):

@@ -1,4 +1,4 @@
-"""Storage: one interface (``Store``), two backends (SQLite, Google Sheets) and the outbox."""
+"""Storage: one interface (``Store``), three backends (SQLite, Google Sheets, PostgreSQL) and the outbox."""
 
 from __future__ import annotations
 
@@ -7,11 +7,22 @@ from enum import Enum
 
 from hcsp_engage.config import Settings
 from hcsp_engage.errors import StoreUnavailable
+from hcsp_engage.security import LimitWindows
 from hcsp_engage.storage.base import Store, latest, to_frame
 from hcsp_engage.storage.outbox import Outbox
 from hcsp_engage.storage.sqlite import SqliteStore
 
-__all__ = ["Outbox", "Store", "SqliteStore", "Submitted", "latest", "open_store", "submit", "to_frame"]
+__all__ = [
+    "Outbox",
+    "Store",
+    "SqliteStore",
+    "Submitted",
+    "latest",
+    "limit_windows",
+    "open_store",
+    "submit",
+    "to_frame",
+]
 
 
 class Submitted(Enum):
@@ -25,7 +36,21 @@ def open_store(settings: Settings) -> Store:
         from hcsp_engage.storage.sheets import SheetsStore
 
         return SheetsStore.from_settings(settings)
+    if settings.storage == "postgres":
+        from hcsp_engage.storage.postgres import PostgresStore
+
+        return PostgresStore(settings.database_url)
     return SqliteStore(settings.sqlite_path)
+
+
+def limit_windows(settings: Settings, limiter: str) -> LimitWindows | None:
+    """Where the abuse limiter named ``limiter`` keeps its events: in the database when the store is
+    PostgreSQL, so every app server on it enforces one limit; None (this process's memory) otherwise."""
+    if settings.storage != "postgres":
+        return None
+    from hcsp_engage.storage.postgres import PostgresStore, PostgresWindows
+
+    return PostgresWindows(PostgresStore(settings.database_url), limiter)
 
 
 def submit(store: Store, outbox: Outbox | None, table: str, row: Mapping[str, str]) -> Submitted:

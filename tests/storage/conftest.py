@@ -11,8 +11,10 @@ import pytest
 
 from hcsp_engage import records
 from hcsp_engage.storage import SqliteStore, Store
+from hcsp_engage.storage.postgres import PostgresStore, Timeouts
 from hcsp_engage.storage.sheets import RetryPolicy, SheetsStore
 from hcsp_engage.testing.sheets_emulator import SheetsEmulator
+from tests import postgres_support
 
 SPREADSHEET_ID = "contract-suite-sheet"
 # Quick retries so fault tests take a few seconds; one test uses the real default budget.
@@ -33,6 +35,8 @@ IMPATIENT = RetryPolicy(
     max_delay=0.05,
     rest_seconds=0,
 )
+# PostgreSQL: no pause after a failure, so a test can retry at once.
+PG_FAST = Timeouts(rest_seconds=0)
 MOMENT = datetime(2026, 11, 20, 18, 30, 5, tzinfo=UTC)
 
 
@@ -42,17 +46,41 @@ class Backend:
     store: Store
     tmp_path: Path
     emulator: SheetsEmulator | None = None
+    url: str = ""  # the PostgreSQL database's
 
     def new_store(self, **options) -> Store:
         """Another store on the same data, as a second server process (or a restart) would open it."""
+        if self.name == "postgres":
+            return PostgresStore(self.url, **({"timeouts": PG_FAST} | options))
         if self.emulator is None:
             return SqliteStore(self.tmp_path / "store.sqlite3")
         return SheetsStore(SPREADSHEET_ID, endpoint=self.emulator.url, **({"policy": FAST} | options))
 
 
-@pytest.fixture(params=["sqlite", "gsheets"])
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[postgres_support.PostgresCluster]:
+    """One throwaway PostgreSQL server for the whole run (postgres_support), removed at the end.
+    Skipped where PostgreSQL is not installed, except in CI (CI=true), where that fails."""
+    yield from postgres_support.running_cluster()
+
+
+@pytest.fixture
+def postgres_url(postgres_cluster) -> Iterator[str]:
+    """The URL of a new empty database (a schema of its own) on the test server, dropped after the test."""
+    url = postgres_cluster.fresh_url()
+    yield url
+    postgres_cluster.drop(url)
+
+
+@pytest.fixture(params=["sqlite", "gsheets", "postgres"])
 def backend(request, tmp_path) -> Iterator[Backend]:
-    """Each contract test runs once on the embedded SQLite store and once on Sheets (emulated)."""
+    """Each contract test runs on the embedded SQLite store, on Sheets (emulated) and on PostgreSQL."""
+    if request.param == "postgres":
+        url = request.getfixturevalue("postgres_url")
+        store = PostgresStore(url, timeouts=PG_FAST)
+        yield Backend("postgres", store, tmp_path, url=url)
+        store.close()
+        return
     if request.param == "sqlite":
         store = SqliteStore(tmp_path / "store.sqlite3")
         yield Backend("sqlite", store, tmp_path)

@@ -1,5 +1,6 @@
 """The storage contract: every backend keeps rows exactly, never loses or doubles one, and (for Google
-Sheets) survives Google's failures. Tests taking ``backend`` run on SQLite and on Sheets (emulated)."""
+Sheets) survives Google's failures. Tests taking ``backend`` run on SQLite, on Sheets (emulated) and on
+PostgreSQL (a throwaway server: tests/postgres_support.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import sqlite3
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import psycopg
 import pytest
 
 from hcsp_engage import schema, storage
@@ -142,6 +144,12 @@ def test_submit_stores_directly_when_the_store_is_up(backend):
 
 
 def test_a_table_with_other_columns_is_refused(backend):
+    if backend.name == "postgres":
+        with psycopg.connect(backend.url, autocommit=True) as connection:
+            connection.execute('CREATE TABLE "report_status" (report_id text, colour text)')
+        with pytest.raises(SchemaMismatch, match="report_status"):
+            backend.new_store().read_all()
+        return
     if backend.emulator is None:
         path = backend.tmp_path / "other.sqlite3"
         with sqlite3.connect(path) as connection:
@@ -158,7 +166,18 @@ def test_a_table_with_other_columns_is_refused(backend):
 def test_a_table_from_an_older_version_gets_the_new_columns_at_its_end(backend):
     columns = list(schema.COLUMNS[schema.REPORT_STATUS])
     old_row = ["R-AAAAAAAA", "New", "", "2026-11-01T09:00:00Z"]
-    if backend.emulator is None:
+    if backend.name == "postgres":
+        with psycopg.connect(backend.url, autocommit=True) as connection:
+            names = ", ".join(f'"{column}" text' for column in columns[:-1])
+            connection.execute(
+                f'CREATE TABLE "report_status" (seq bigint GENERATED ALWAYS AS IDENTITY, {names})'
+            )
+            connection.execute(
+                'INSERT INTO "report_status" (report_id, status, note, updated_at) VALUES (%s, %s, %s, %s)',
+                old_row,
+            )
+        store = backend.new_store()
+    elif backend.emulator is None:
         path = backend.tmp_path / "older.sqlite3"
         with sqlite3.connect(path) as connection:
             names = ", ".join(f'"{column}" TEXT' for column in columns[:-1])

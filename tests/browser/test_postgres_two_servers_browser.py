@@ -1,0 +1,139 @@
+"""Two app servers on one PostgreSQL database, as behind a load balancer: residents submit through both
+in Chromium, an officer on either server sees every report once, and one client's form limit holds
+across both."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pandas as pd
+import psycopg
+import pytest
+
+from hcsp_engage import records, schema
+from hcsp_engage.security import hash_passcode
+from tests import postgres_support
+from tests.browser import support
+
+PASSCODE = "two servers, one database"
+SUBMISSIONS_PER_WINDOW = 3
+
+
+@pytest.fixture(scope="module")
+def postgres_cluster():
+    yield from postgres_support.running_cluster()
+
+
+@pytest.fixture
+def two_servers(postgres_cluster, start_app, tmp_path):
+    """Two app processes with the same settings on one database; the officer passcode in the secrets
+    each reads from its home folder (~/.streamlit/secrets.toml)."""
+    url = postgres_cluster.fresh_url()
+    home = tmp_path / "home"
+    (home / ".streamlit").mkdir(parents=True)
+    (home / ".streamlit" / "secrets.toml").write_text(
+        f'[staff_passcodes]\nofficer = "{hash_passcode(PASSCODE)}"\n'
+    )
+    env = {
+        "HCSP_STORAGE": "postgres",
+        "HCSP_DATABASE_URL": url,
+        "HOME": str(home),
+        "HCSP_SUBMISSIONS_PER_WINDOW": str(SUBMISSIONS_PER_WINDOW),
+    }
+    servers = [start_app(env=env), start_app(env=env)]
+    yield url, servers
+    postgres_cluster.drop(url)
+
+
+def choose(page, key: str, option: str) -> None:
+    page.locator(f".st-key-{key}").get_by_text(option, exact=True).click()
+    support.wait_for_app(page)
+
+
+def success_reference(page) -> str:
+    success = page.locator(support.ALERT_SUCCESS).first
+    success.wait_for(timeout=30_000)
+    return success.inner_text().rsplit(" ", 1)[-1]
+
+
+def fill_survey(page, base: str) -> None:
+    support.goto(page, base + "/survey")
+    choose(page, "survey_area", "Leominster")
+    choose(page, "survey_safe_day", "Very safe")
+    choose(page, "survey_safe_after_dark", "Fairly unsafe")
+    page.get_by_role("button", name="Submit my answers").click()
+
+
+def send_survey(page, base: str) -> str:
+    fill_survey(page, base)
+    return success_reference(page)
+
+
+def send_report(page, base: str) -> str:
+    support.goto(page, base + "/report")
+    choose(page, "report_category", "Environmental: Dumping rubbish")
+    choose(page, "report_area", "Ross-on-Wye")
+    choose(page, "report_method", "Choose a named place from a list")
+    place = page.locator(".st-key-report_place").get_by_role("combobox")
+    place.click()
+    place.fill("Wilton")
+    page.keyboard.press("Enter")
+    support.wait_for_app(page)
+    last_week = records.utc_now().date() - timedelta(days=7)
+    page.locator('.st-key-report_occurred_on [data-type="day"]').click()
+    page.keyboard.type(last_week.strftime("%d%m%Y"))
+    page.keyboard.press("Tab")
+    support.wait_for_app(page)
+    choose(page, "report_time_of_day", "Night 10pm–6am")
+    choose(page, "report_frequency", "A few times")
+    choose(page, "report_impact", "A little")
+    choose(page, f"report_told__{schema.TOLD.index('Nobody yet')}", "Nobody yet")
+    choose(page, "report_incidents_reported_6m", "0")
+    page.get_by_role("button", name="Send report").click()
+    return success_reference(page)
+
+
+def reports_seen_by_an_officer(page, base: str, folder: Path) -> pd.DataFrame:
+    support.goto(page, base + "/hotspots")
+    page.locator(".st-key-staff_signin_name input").fill("AB")
+    page.locator(".st-key-staff_signin_passcode input").fill(PASSCODE)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("heading", name="Hotspots", exact=True).wait_for(timeout=60_000)
+    with page.expect_download() as event:
+        page.get_by_role("button", name="Download these reports (CSV)").click()
+    path = folder / event.value.suggested_filename
+    event.value.save_as(path)
+    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+
+
+def test_two_servers_on_one_database_each_see_every_submission_once(
+    two_servers, make_page, network, tmp_path
+):
+    url, (first, second) = two_servers
+    page = make_page(support.DESKTOP)
+
+    survey = send_survey(page, first.url)
+    reports = [send_report(page, first.url), send_report(page, second.url)]
+    # The same client (this browser, at 127.0.0.1) in a new session on the other server: the limit of
+    # three submissions counted on both servers holds.
+    another = make_page(support.DESKTOP)
+    fill_survey(another, second.url)
+    another.get_by_text(f"we have already had {SUBMISSIONS_PER_WINDOW} submissions from you").wait_for(
+        timeout=30_000
+    )
+
+    for number, server in enumerate((first, second)):
+        folder = tmp_path / f"officer-{number}"
+        folder.mkdir()
+        seen = reports_seen_by_an_officer(make_page(support.DESKTOP), server.url, folder)
+        assert sorted(seen["Reference"]) == sorted(reports), server.log()[-2000:]
+    with psycopg.connect(url) as connection:
+        stored = {
+            table: [
+                row[0] for row in connection.execute(f'SELECT "{schema.ID_COLUMN[table]}" FROM "{table}"')
+            ]
+            for table in (schema.SURVEY_RESPONSES, schema.ASB_REPORTS)
+        }
+    assert stored == {schema.SURVEY_RESPONSES: [survey], schema.ASB_REPORTS: reports}
+    assert network.blocked == []
