@@ -22,7 +22,8 @@ DOMESTIC_ABUSE_HELPLINES = (
 EXIT_URL = "https://www.bbc.co.uk/weather"
 
 # GOV.UK "Exit this page": a link that leaves for a neutral site and replaces the history entry, so
-# the back button does not return here. Pressing Shift three times does the same. Fixed markup only.
+# the back button does not return here. Pressing Shift three times does the same: Shift on its own, as
+# GOV.UK counts it, so a keyboard user going back with Shift+Tab never leaves by accident. Fixed markup.
 _EXIT_HTML = f"""
 <div class="hcsp-exit">
   <a href="{EXIT_URL}" class="hcsp-exit-link" rel="nofollow noreferrer" role="button"
@@ -33,13 +34,18 @@ _EXIT_HTML = f"""
 (function () {{
   if (window.__hcspExitKeys) return;
   window.__hcspExitKeys = true;
-  let presses = 0, timer = null;
+  let presses = 0, timer = null, modified = false;
   document.addEventListener('keyup', function (event) {{
-    if (event.key !== 'Shift') return;
-    presses += 1;
-    clearTimeout(timer);
-    timer = setTimeout(function () {{ presses = 0; }}, 5000);
-    if (presses >= 3) window.location.replace('{EXIT_URL}');
+    // Shift+Tab releases Tab (shiftKey true) and then Shift: that Shift is not counted.
+    if (event.key === 'Shift' && !modified) {{
+      presses += 1;
+      clearTimeout(timer);
+      timer = setTimeout(function () {{ presses = 0; }}, 5000);
+      if (presses >= 3) window.location.replace('{EXIT_URL}');
+    }} else {{
+      presses = 0;  // any other key starts the count again
+    }}
+    modified = event.shiftKey;
   }});
 }})();
 </script>
