@@ -50,5 +50,6 @@ complaint, contact the [Equality Advisory and Support Service (EASS)](https://ww
 ## Preparation of this statement
 This statement was prepared when the service was built, in November 2026, and is reviewed whenever the
 service changes.
-"""
+""",
+    anchors=False,  # no invisible "Link to heading" tab stops on the section headings
 )
