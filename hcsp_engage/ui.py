@@ -231,14 +231,15 @@ def group_label(text: str, group_key: str, hint: str = "") -> None:
 # redraws parts of it on every rerun: names each tick-box group by its question; after a failed submit
 # moves focus to the error summary and puts "Error: " before the title (taken off once the summary goes);
 # and makes each summary link scroll its question into view and focus its first answer (the chosen one,
-# for radios), as GOV.UK's error summary does. Only marked elements are touched.
+# for radios; the day of a date), as GOV.UK's error summary does. Only marked elements are touched.
 _FORM_BEHAVIOUR = """
 <script>
 (function () {
   if (window.__hcspForms) return;
   window.__hcspForms = true;
   var queued = false, prefix = null, focused = null;
-  var CONTROLS = 'input:not([type=hidden]):not([tabindex="-1"]), textarea, [role=spinbutton], button';
+  // The answer to focus, best first: the chosen radio, else the first answer (never a "Help" button).
+  var CONTROLS = ['input:checked', 'input:not([type=hidden]):not([tabindex="-1"]), textarea, [role=spinbutton]'];
   function box(key) { return document.querySelector('.st-key-' + CSS.escape(key)); }
   function tidy() {
     queued = false;
@@ -268,8 +269,8 @@ _FORM_BEHAVIOUR = """
     if (!link) return;
     var keys = link.dataset.hcspTarget.split(' ');
     for (var i = 0; i < keys.length; i++) {
-      var field = box(keys[i]);
-      var control = field && (field.querySelector('input:checked') || field.querySelector(CONTROLS));
+      var field = box(keys[i]), control = null;
+      for (var j = 0; field && !control && j < CONTROLS.length; j++) control = field.querySelector(CONTROLS[j]);
       if (!control) continue;
       event.preventDefault();
       field.scrollIntoView();  // the question first, then its answer: the label is not scrolled away

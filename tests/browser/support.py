@@ -231,6 +231,15 @@ def tab_to(page, target, limit: int = 200) -> None:
     raise AssertionError(f"{key} x {limit} never reached {target}")
 
 
+def focused_kind(page) -> str:
+    """What the focused element is: its role, else its input type, else its tag ("radio", "checkbox",
+    "spinbutton", "text", "textarea", "button" ...)."""
+    return page.evaluate(
+        "() => { const e = document.activeElement; "
+        "return e.getAttribute('role') || e.getAttribute('type') || e.tagName.toLowerCase(); }"
+    )
+
+
 def focused_text(page) -> str:
     """The visible text of the focused control (its label for a radio or a tick box)."""
     return page.evaluate(_FOCUSED_TEXT)
@@ -259,9 +268,10 @@ def key_tick(page, key: str) -> None:
 
 
 def key_type(page, key: str, text: str, then: str = "Tab") -> None:
-    """Tab to the box ``key``, type ``text``, then press ``then`` (Tab to leave a text box, Enter to take
-    the first match in a drop-down list)."""
+    """Tab to the box ``key``, type ``text`` in place of what it held, then press ``then`` (Tab to leave a
+    text box, Enter to take the first match in a drop-down list)."""
     tab_to(page, keyed(page, key).locator(TEXT_BOX).first)  # not its help button
+    page.keyboard.press("ControlOrMeta+A")  # what is typed replaces what was there
     page.keyboard.type(text)
     page.keyboard.press(then)
     wait_for_app(page)

@@ -14,29 +14,33 @@ from hcsp_engage.storage import SqliteStore
 from tests.browser import support
 
 
-def follow_every_summary_link(page, expected: list[tuple[str, str]]) -> None:
+def follow_every_summary_link(page, expected: list[tuple[str, str, str]]) -> None:
     """Follow each link of the error summary with Enter, checking where the focus lands.
 
-    ``expected``: (start of the link's text, key of the widget that should then hold the focus).
+    ``expected``: (start of the link's text, key of the widget that should then hold the focus, what the
+    focused element is: "radio", "checkbox", "spinbutton", "text", "textarea" ...).
     """
     summary = page.locator(support.ERROR_SUMMARY)
     expect(summary).to_be_focused()
     expect(page).to_have_title(re.compile(r"^Error: "))
     links = page.locator(support.ERROR_SUMMARY_LINK)
     expect(links).to_have_count(len(expected))
-    for index, (text, key) in enumerate(expected):
+    for index, (text, key, kind) in enumerate(expected):
         link = links.nth(index)
         expect(link).to_contain_text(text)
         support.tab_to(page, link)  # Tab down from the summary, or Shift+Tab back up from a field
         page.keyboard.press("Enter")
         expect(support.keyed(page, key).locator("*:focus")).to_have_count(1)
+        assert support.focused_kind(page) == kind, text  # the answer itself, not the question's help
 
 
 def test_keyboard_only_resident_fixes_the_errors_then_sends_the_survey(app_server, phone_page):
     page = phone_page
     support.goto(page, app_server.url + "/survey")
     noticed = schema.NOTICED_CHANGES
-    # A first try: nothing required answered, and two answers to question 8 that cannot go together.
+    # A first try: nothing required answered, a postcode that is not one, and two answers to question 8
+    # that cannot go together.
+    support.key_type(page, "survey_postcode", "HR99 ZZZ")
     support.key_tick(page, f"survey_noticed_changes__{noticed.index('New CCTV cameras')}")
     support.key_tick(page, f"survey_noticed_changes__{noticed.index('None of these')}")
     support.key_press_button(page, "Submit my answers")
@@ -44,15 +48,17 @@ def test_keyboard_only_resident_fixes_the_errors_then_sends_the_survey(app_serve
     follow_every_summary_link(
         page,
         [
-            ("Where you live", "survey_area"),
-            ("Feeling safe during the day", "survey_safe_day"),
-            ("Feeling safe after dark", "survey_safe_after_dark"),
-            ("Changes you have noticed", "survey_noticed_changes"),  # the group's first tick box
+            ("Where you live", "survey_area", "radio"),
+            ("First part of your postcode", "survey_postcode", "text"),  # the box, not its help button
+            ("Feeling safe during the day", "survey_safe_day", "radio"),
+            ("Feeling safe after dark", "survey_safe_after_dark", "radio"),
+            ("Changes you have noticed", "survey_noticed_changes", "checkbox"),  # the group's first tick box
         ],
     )
     support.screenshot(page, "keyboard-survey-phone-followed-links", full_page=False)
 
     support.key_choose(page, "survey_area", "Hereford")
+    support.key_type(page, "survey_postcode", "HR1 2AB")
     support.key_choose(page, "survey_safe_day", "Fairly safe")
     support.key_choose(page, "survey_safe_after_dark", "Fairly unsafe")
     support.key_choose(page, "survey_method", "Choose a named place from a list")
@@ -79,6 +85,7 @@ def test_keyboard_only_resident_fixes_the_errors_then_sends_the_survey(app_serve
         "Fairly safe",
         "Fairly unsafe",
     )
+    assert row["postcode_district"] == "HR1"
     assert (row["unsafe_place"], row["unsafe_lat"]) == ("Hereford High Town", "")
     assert row["unsafe_reasons"] == "Poor or no street lighting"
     assert row["noticed_changes"] == "New CCTV cameras"
@@ -92,15 +99,15 @@ def test_keyboard_only_resident_fixes_the_errors_then_sends_a_report(app_server,
     follow_every_summary_link(
         page,
         [
-            ("What the problem is", "report_category"),
-            ("Which area it is in", "report_area"),
-            ("Where it is happening", "report_area"),  # no area yet, so no place question: the area
-            ("When it last happened", "report_occurred_on"),  # the day of the date
-            ("What time of day", "report_time_of_day"),
-            ("How often", "report_frequency"),
-            ("How much", "report_impact"),
-            ("Who you have told", "report_told"),  # the group's first tick box
-            ("Incidents reported", "report_incidents_reported_6m"),
+            ("What the problem is", "report_category", "radio"),
+            ("Which area it is in", "report_area", "radio"),
+            ("Where it is happening", "report_area", "radio"),  # no area yet, so no place question: the area
+            ("When it last happened", "report_occurred_on", "spinbutton"),  # the day of the date
+            ("What time of day", "report_time_of_day", "radio"),
+            ("How often", "report_frequency", "radio"),
+            ("How much", "report_impact", "radio"),
+            ("Who you have told", "report_told", "checkbox"),  # the group's first tick box
+            ("Incidents reported", "report_incidents_reported_6m", "radio"),
         ],
     )
 

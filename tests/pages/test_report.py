@@ -13,7 +13,7 @@ from hcsp_engage import forms, records, schema
 from hcsp_engage.config import load_community_trigger
 from hcsp_engage.storage import SqliteStore
 from tests.conftest import open_page
-from tests.pages.form_support import error_summary, field_errors
+from tests.pages.form_support import error_summary, field_errors, page_fields, widget_keys
 
 PAGE = "views/report.py"
 TODAY = records.utc_now().date()
@@ -285,3 +285,9 @@ def test_the_sixth_quick_report_is_refused_politely():
     submit(at)
     assert any("try again in about 10 minutes" in warning.value for warning in at.warning)
     assert len(stored()) == 5
+
+
+def test_every_error_summary_link_goes_to_a_widget_on_the_page():
+    keys = widget_keys(open_page(PAGE))
+    for field, (_, targets) in page_fields(PAGE).items():
+        assert not targets or set(targets.split()) & keys, field

@@ -13,7 +13,7 @@ from streamlit import config as streamlit_config
 from hcsp_engage import schema, security
 from hcsp_engage.storage import SqliteStore
 from tests.conftest import open_page
-from tests.pages.form_support import error_summary, field_errors
+from tests.pages.form_support import error_summary, field_errors, page_fields, widget_keys
 
 PAGE = "views/survey.py"
 
@@ -393,3 +393,9 @@ def test_none_of_these_with_other_changes_is_explained_beside_question_8():
     submit(at)
     assert any("'None of these' cannot be chosen together" in error for error in field_errors(at))
     assert stored().empty
+
+
+def test_every_error_summary_link_goes_to_a_widget_on_the_page():
+    keys = widget_keys(open_page(PAGE))
+    for field, (_, targets) in page_fields(PAGE).items():
+        assert not targets or set(targets.split()) & keys, field
