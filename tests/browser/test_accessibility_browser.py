@@ -21,8 +21,10 @@ ALL_IMPACTS = ("minor", "moderate", "serious", "critical")
 PUBLIC_PAGES = ["/", "/survey", "/report", "/privacy", "/accessibility"]
 
 
+@pytest.mark.parametrize("viewport", ["phone", "desktop"])
 @pytest.mark.parametrize("path", PUBLIC_PAGES)
-def test_public_page_has_no_accessibility_violations(app_server, page, axe_violations, path):
+def test_public_page_has_no_accessibility_violations(app_server, make_page, axe_violations, path, viewport):
+    page = make_page(support.PHONE if viewport == "phone" else support.DESKTOP)
     support.goto(page, app_server.url + path)
 
     violations = axe_violations(page, impacts=ALL_IMPACTS, disable=STREAMLIT_OWN_RULES)
