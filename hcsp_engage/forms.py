@@ -122,8 +122,10 @@ _FORM_STYLE = """
 
 
 def form_style() -> None:
-    """Call once near the top of a form page."""
+    """Call once near the top of a form page: the style, and the script that names tick-box groups and
+    moves focus to the error summary (``ui.form_behaviour``)."""
     st.html(_FORM_STYLE)
+    ui.form_behaviour()
 
 
 @dataclass(frozen=True)
@@ -175,24 +177,37 @@ def answers(form: Form) -> dict:
 
 
 def checkbox_group(form: Form, name: str, label: str, options: Sequence[str], hint: str = "") -> list[str]:
-    """Several-answers question as checkboxes (large tap targets, read out one by one), with its
-    errors beside it."""
+    """Several-answers question as tick boxes (large tap targets) in a group named by its question, with
+    its hint and errors; the container's key is the form's key for ``name``, which the error summary's
+    link uses."""
     _GROUPS[form.key(name)] = tuple(options)
-    st.markdown(f"**{label}**")  # fixed question text from the page, never the resident's
-    if hint:
-        st.caption(hint)
-    chosen = [
-        option
-        for index, option in enumerate(options)
-        if st.checkbox(option, key=form.key(f"{name}__{index}"))
-    ]
-    ui.field_error(problems(form), name)
+    with st.container(key=form.key(name)):
+        ui.group_label(label, form.key(name), hint)  # fixed question text from the page, never the resident's
+        chosen = [
+            option
+            for index, option in enumerate(options)
+            if st.checkbox(option, key=form.key(f"{name}__{index}"))
+        ]
+        ui.field_error(problems(form), name)
     return chosen
 
 
 def problems(form: Form) -> dict[str, list[str]]:
     """The problems found at the last press of the submit button (empty when none)."""
     return st.session_state.get(form.key("problems"), {})
+
+
+def error_summary(
+    form: Form, problems: Mapping[str, list[str]], fields: Mapping[str, tuple[str, str]]
+) -> None:
+    """The GOV.UK error summary at the top of the form (``ui.form_error_summary``).
+
+    Drawn in a container that is always there, so the questions below keep their place in the page
+    whether or not it shows (Streamlit then redraws nothing else).
+    """
+    attempt = f"{form.prefix}-{st.session_state.get(form.key('attempt'), 0)}"
+    with st.container(key=form.key("error_summary")):
+        ui.form_error_summary(problems, fields, attempt)
 
 
 def _limiter(settings) -> security.SlidingWindowLimiter:
@@ -262,6 +277,9 @@ def submit_form(
     found = ui.group_problems(validate(record))
     state[form.key("problems")] = found
     if found:
+        # Each failed submit is numbered, so the error summary takes the focus again even when it lists
+        # the same problems as last time.
+        state[form.key("attempt")] = state.get(form.key("attempt"), 0) + 1
         return
     settings = cached.settings()
     shown_at = security.form_shown_at(state.get(form.key("token")), form.prefix)
@@ -430,16 +448,14 @@ def free_text(
 def submit_area(
     form: Form,
     label: str,
-    problems: Mapping[str, list[str]],
-    labels: Mapping[str, str],
     build: Callable[[Mapping, Location, str], object],
     validate: Callable[[object], list[tuple[str, str]]],
     to_row: Callable[[object], dict[str, str]],
 ) -> None:
-    """The end of a form: the problem summary, any polite refusal, the submit button and sending."""
+    """The end of a form: any polite refusal, the submit button and sending (problems are summarised at
+    the top, by ``error_summary``)."""
     from hcsp_engage import picker
 
-    ui.error_summary(problems, labels)
     if refusal(form):
         st.warning(refusal(form), icon=":material/hourglass_top:")
     st.button(

@@ -15,22 +15,29 @@ We want as many people as possible to be able to use it. You should be able to:
 - zoom in and use it on a phone-sized screen;
 - fill in the survey and the report with a keyboard or a screen reader: every question that uses
   the map can also be answered by **choosing a named place from a list**, or skipped in the survey;
-- leave quickly with the **Exit this page** button (or by pressing the Shift key three times);
-- read every error message next to the question it is about, with a list of problems above the
-  submit button.
+- leave quickly with the **Exit this page** button (or by pressing the Shift key three times on its
+  own; going back with Shift and Tab does not count);
+- hear each group of tick boxes announced with its question, for example "Why do you feel unsafe
+  there?", and each question with one answer announced as a group of options named by its question;
+- fix any problem after pressing the submit button: a box headed "There is a problem" appears at the top
+  of the form and takes the keyboard focus, the page title starts with "Error:", each problem in the box
+  is a link that moves you to its question, and each error message is also shown next to its question;
+- pick the date in the concern report from a calendar that offers only the last 12 months, up to today.
 
 ## How accessible this service is
 We aim to meet the Web Content Accessibility Guidelines (**WCAG) version 2.2 at level AA**. It
-**partially meets** them. We test each public page with the axe-core checker and by using it ourselves
-on a phone-sized screen and with a keyboard. These are the parts we know are not fully accessible:
+**partially meets** them. We test each public page with the axe-core checker, and the survey and the
+report with a keyboard alone (no mouse), on a phone-sized and a desktop-sized screen. The checker finds
+no problem of any level on the survey and the report. These are the parts we know are not fully
+accessible:
 
 - **The map** cannot be used with a keyboard or a screen reader (WCAG 2.1.1 Keyboard). Use the list of
   named places instead; it gives the same answer.
-- **Groups of tick boxes** (for example "Why do you feel unsafe there?") are shown under a heading
-  rather than inside a fieldset with a legend, because the software we build on (Streamlit) does not
-  offer one (WCAG 1.3.1 Info and relationships). Each box's own label is read out.
-- **After you press the submit button**, error messages appear but the keyboard focus does not move to
-  them (WCAG 3.3.1 Error identification is met; focus handling is not as good as it should be).
+- **Groups of tick boxes** are named groups rather than a fieldset with a legend, because the software
+  we build on (Streamlit) does not offer one. The group's name and hint are added by a small script in
+  the page, so they are there only when JavaScript runs (the whole service needs JavaScript).
+- **The date field** does not stop you typing a day outside the last 12 months: it shows "Date set
+  outside allowed range" and keeps no date until you correct it.
 - **The character counter** for the free-text boxes updates when you leave the box, not as you type.
 - Some parts of the page come from Streamlit itself; problems the checker finds there are listed in our
   accessibility notes and reported to Streamlit.
@@ -48,7 +55,8 @@ Applications) (No. 2) Accessibility Regulations 2018. If you are not happy with 
 complaint, contact the [Equality Advisory and Support Service (EASS)](https://www.equalityadvisoryservice.com).
 
 ## Preparation of this statement
-This statement was prepared when the service was built, in November 2026, and is reviewed whenever the
-service changes.
-"""
+This statement was prepared when the service was built, in November 2026, and last reviewed on
+3 December 2026. It is reviewed whenever the service changes.
+""",
+    anchors=False,  # no invisible "Link to heading" tab stops on the section headings
 )

@@ -79,5 +79,6 @@ Herefordshire Council, Plough Lane, Hereford, HR4 0LE.
 
 If you are unhappy with how we have used your information you can complain to the Information
 Commissioner's Office: [ico.org.uk](https://ico.org.uk), 0303 123 1113.
-"""
+""",
+    anchors=False,  # no invisible "Link to heading" tab stops on the section headings
 )

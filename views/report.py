@@ -5,19 +5,22 @@ import streamlit as st
 from hcsp_engage import cached, forms, picker, records, schema, ui
 
 FORM = forms.REPORT
-LABELS = {
-    "category": "What is the problem?",
-    "area": "Which area is it in?",
-    "location": "Where is it happening?",
-    "location_detail": "Street or landmark",
-    "occurred_on": "When did it last happen?",
-    "time_of_day": "What time of day it usually happens",
-    "frequency": "How often it happens",
-    "impact": "How much it affects you",
-    "told": "Who you have told",
-    "incidents_reported_6m": "Incidents reported in the last six months",
-    "description": "Describe what is happening",
-    "report_id": "This form",
+# Each field the checks can name, in the form's order: how the error summary at the top names it, and the
+# widget its link moves the focus to (space-separated keys: the first one on the page wins; the place
+# question shows only once an area is chosen).
+FIELDS = {
+    "report_id": ("This form", ""),
+    "category": ("What the problem is", "report_category"),
+    "area": ("Which area it is in", "report_area"),
+    "location": ("Where it is happening", "report_place report_method report_area"),
+    "location_detail": ("Street or landmark", "report_location_detail"),
+    "occurred_on": ("When it last happened", "report_occurred_on"),
+    "time_of_day": ("What time of day it usually happens", "report_time_of_day"),
+    "frequency": ("How often it happens", "report_frequency"),
+    "impact": ("How much it affects you", "report_impact"),
+    "told": ("Who you have told", "report_told"),
+    "incidents_reported_6m": ("Incidents reported in the last six months", "report_incidents_reported_6m"),
+    "description": ("Describe what is happening", "report_description"),
 }
 CATEGORIES = {category.name: category for category in records.asb_categories()}
 
@@ -53,6 +56,7 @@ forms.form_reference(FORM)  # fixed when the form is first shown: a retry stores
 problems = forms.problems(FORM)
 key = FORM.key
 forms.form_style()
+forms.error_summary(FORM, problems, FIELDS)
 
 st.markdown(
     "Tell us about anti-social behaviour that worries you. It takes about 3 minutes and we do not ask "
@@ -61,7 +65,7 @@ st.markdown(
 )
 
 with st.container(border=True):
-    st.header("Part 1 of 3: what and where")
+    st.header("Part 1 of 3: what and where", anchor=False)
     st.radio(
         "What is the problem?",
         list(CATEGORIES),
@@ -89,10 +93,14 @@ with st.container(border=True):
     st.caption(forms.REDACTION_NOTE)
 
 with st.container(border=True):
-    st.header("Part 2 of 3: when and how often")
+    st.header("Part 2 of 3: when and how often", anchor=False)
+    today = records.utc_now().date()  # the same day the check after submit uses
     st.date_input(
         "When did it last happen?",
         value=None,
+        # The calendar greys out, and the field refuses, a day in the future or over 12 months ago.
+        min_value=today - records.MAX_REPORT_AGE,
+        max_value=today,
         key=key("occurred_on"),
         format="DD/MM/YYYY",
         help="Any day in the last 12 months, up to today.",
@@ -108,7 +116,7 @@ with st.container(border=True):
     ui.field_error(problems, "impact")
 
 with st.container(border=True):
-    st.header("Part 3 of 3: who knows about it")
+    st.header("Part 3 of 3: who knows about it", anchor=False)
     forms.checkbox_group(
         FORM,
         "told",
@@ -135,8 +143,6 @@ with st.container(border=True):
 forms.submit_area(
     FORM,
     "Send report",
-    problems,
-    LABELS,
     forms.report_from_answers,
     records.validate_report,
     records.report_row,

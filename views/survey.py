@@ -5,22 +5,24 @@ import streamlit as st
 from hcsp_engage import forms, picker, records, schema, ui
 
 FORM = forms.SURVEY
-LABELS = {
-    "area": "Which area do you live in?",
-    "postcode_district": "First part of your postcode",
-    "safe_day": "Feeling safe during the day",
-    "safe_after_dark": "Feeling safe after dark",
-    "unsafe_location": "A place where you feel unsafe",
-    "unsafe_reasons": "Why you feel unsafe there",
-    "safer_measures": "What would make you feel safer",
-    "noticed_changes": "Changes you have noticed",
-    "changes_effect": "How the changes made you feel",
-    "top_concerns": "Your main concerns",
-    "age_band": "Age",
-    "gender": "Gender",
-    "disability": "Disability",
-    "comments": "Anything else",
-    "response_id": "This form",
+# Each field the checks can name, in the form's order: how the error summary at the top names it, and the
+# widget its link moves the focus to (space-separated keys: the first one on the page wins).
+FIELDS = {
+    "response_id": ("This form", ""),
+    "area": ("Where you live", "survey_area"),
+    "postcode_district": ("First part of your postcode", "survey_postcode"),
+    "safe_day": ("Feeling safe during the day", "survey_safe_day"),
+    "safe_after_dark": ("Feeling safe after dark", "survey_safe_after_dark"),
+    "unsafe_location": ("A place where you feel unsafe", "survey_place survey_method"),
+    "unsafe_reasons": ("Why you feel unsafe there", "survey_unsafe_reasons"),
+    "safer_measures": ("What would make you feel safer", "survey_safer_measures"),
+    "noticed_changes": ("Changes you have noticed", "survey_noticed_changes"),
+    "changes_effect": ("How the changes made you feel", "survey_changes_effect"),
+    "top_concerns": ("Your main concerns", "survey_top_concerns"),
+    "age_band": ("Age", "survey_age_band"),
+    "gender": ("Gender", "survey_gender"),
+    "disability": ("Disability", "survey_disability"),
+    "comments": ("Anything else", "survey_comments"),
 }
 
 ui.public_page("Feelings of safety survey", mentions_domestic_abuse=True)
@@ -38,6 +40,7 @@ forms.form_reference(FORM)  # fixed when the form is first shown: a retry stores
 problems = forms.problems(FORM)
 key = FORM.key
 forms.form_style()
+forms.error_summary(FORM, problems, FIELDS)
 
 st.markdown(
     "Tell us how safe you feel where you live. It takes about 5 minutes in 4 short parts. Only the "
@@ -45,7 +48,7 @@ st.markdown(
 )
 
 with st.container(border=True):
-    st.header("Part 1 of 4: where you live")
+    st.header("Part 1 of 4: where you live", anchor=False)
     area = st.radio("Which area do you live in?", schema.AREAS, index=None, key=key("area"))
     ui.field_error(problems, "area")
     st.text_input(
@@ -58,7 +61,7 @@ with st.container(border=True):
     ui.field_error(problems, "postcode_district")
 
 with st.container(border=True):
-    st.header("Part 2 of 4: how safe you feel")
+    st.header("Part 2 of 4: how safe you feel", anchor=False)
     st.radio(
         "How safe or unsafe do you feel when outside in your local area during the day?",
         schema.SAFETY_SCALE,
@@ -75,7 +78,7 @@ with st.container(border=True):
     ui.field_error(problems, "safe_after_dark")
 
 with st.container(border=True):
-    st.header("Part 3 of 4: places and what would help")
+    st.header("Part 3 of 4: places and what would help", anchor=False)
     picker.place_picker(FORM, area, label="Is there a place where you feel unsafe?", allow_skip=True)
     ui.field_error(problems, "unsafe_location")
     forms.checkbox_group(
@@ -94,7 +97,7 @@ with st.container(border=True):
     )
 
 with st.container(border=True):
-    st.header("Part 4 of 4: changes, concerns and you")
+    st.header("Part 4 of 4: changes, concerns and you", anchor=False)
     forms.checkbox_group(
         FORM,
         "noticed_changes",
@@ -142,8 +145,6 @@ with st.container(border=True):
 forms.submit_area(
     FORM,
     "Submit my answers",
-    problems,
-    LABELS,
     forms.survey_from_answers,
     records.validate_survey,
     records.survey_row,

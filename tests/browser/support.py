@@ -22,6 +22,7 @@ import urllib.error
 import urllib.request
 import zlib
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -54,6 +55,11 @@ PAGE_LINK = '[data-testid="stPageLink"] a'
 BUTTON = '[data-testid="stBaseButton-primary"], [data-testid="stBaseButton-secondary"]'
 EXCEPTION = '[data-testid="stException"]'
 FOLIUM_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+ERROR_SUMMARY = ".hcsp-error-summary"  # ui.form_error_summary
+ERROR_SUMMARY_LINK = ".hcsp-error-summary a"
+FIELD_ERROR = ".hcsp-field-error"  # ui.field_error
+TEXT_BOX = "input:not([type=hidden]), textarea"  # a text box, or a drop-down list's search box
+HEADING_ANCHOR = '[data-testid="stHeaderActionElements"] a'  # Streamlit's "Link to heading"
 LEAFLET_MAP = ".leaflet-container"
 LEAFLET_MARKER = ".leaflet-marker-icon"
 LEAFLET_TILE = "img.leaflet-tile"
@@ -64,6 +70,7 @@ TILE_HOSTS = (
     "tiles.stadiamaps.com",
     "server.arcgisonline.com",
 )
+EXIT_URL = "https://www.bbc.co.uk/weather"  # ui.EXIT_URL: where Exit this page goes
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]", "::1")
 
 
@@ -125,6 +132,91 @@ def choose(page, key: str, option: str) -> None:
 def press(page, name: str) -> None:
     """Click the button called ``name``, then wait for the script to finish."""
     page.get_by_role("button", name=name).click()
+    wait_for_app(page)
+
+
+# --- keyboard only ---------------------------------------------------------------------------------------
+
+_HOLDS_FOCUS = "e => e === document.activeElement || e.contains(document.activeElement)"
+# True when the focused element comes after ``e`` in the page: Shift+Tab goes back to it.
+_FOCUS_IS_AFTER = (
+    "e => !!(e.compareDocumentPosition(document.activeElement) & Node.DOCUMENT_POSITION_FOLLOWING)"
+)
+_FOCUSED_TEXT = """() => {
+  const e = document.activeElement;
+  return ((e.closest('label') || e).innerText || e.getAttribute('aria-label') || '').trim();
+}"""
+
+
+def tab_to(page, target, limit: int = 200) -> None:
+    """Press Tab (or Shift+Tab, when ``target`` is above the focus) until the focus is in ``target``."""
+    key = "Shift+Tab" if target.evaluate(_FOCUS_IS_AFTER) else "Tab"
+    for _ in range(limit):
+        if target.evaluate(_HOLDS_FOCUS):
+            return
+        page.keyboard.press(key)
+    raise AssertionError(f"{key} x {limit} never reached {target}")
+
+
+def focused_kind(page) -> str:
+    """What the focused element is: its role, else its input type, else its tag ("radio", "checkbox",
+    "spinbutton", "text", "textarea", "button" ...)."""
+    return page.evaluate(
+        "() => { const e = document.activeElement; "
+        "return e.getAttribute('role') || e.getAttribute('type') || e.tagName.toLowerCase(); }"
+    )
+
+
+def focused_text(page) -> str:
+    """The visible text of the focused control (its label for a radio or a tick box)."""
+    return page.evaluate(_FOCUSED_TEXT)
+
+
+def key_choose(page, key: str, option: str) -> None:
+    """Choose the radio option ``option`` of the widget ``key`` with the keyboard, as a resident does:
+    Tab into the group, arrow down to the option (arrows choose as they move), Space for the first."""
+    tab_to(page, keyed(page, key).get_by_role("radiogroup"))  # not its help button
+    for _ in range(30):
+        if focused_text(page) == option:
+            break
+        page.keyboard.press("ArrowDown")
+        wait_for_app(page)
+    else:
+        raise AssertionError(f"{option!r} is not an option of {key}")
+    page.keyboard.press("Space")  # chooses the first option; the one an arrow reached stays chosen
+    wait_for_app(page)
+
+
+def key_tick(page, key: str) -> None:
+    """Tick the tick box ``key`` with the keyboard: Tab to it, Space."""
+    tab_to(page, keyed(page, key).get_by_role("checkbox"))
+    page.keyboard.press("Space")
+    wait_for_app(page)
+
+
+def key_type(page, key: str, text: str, then: str = "Tab") -> None:
+    """Tab to the box ``key``, type ``text`` in place of what it held, then press ``then`` (Tab to leave a
+    text box, Enter to take the first match in a drop-down list)."""
+    tab_to(page, keyed(page, key).locator(TEXT_BOX).first)  # not its help button
+    page.keyboard.press("ControlOrMeta+A")  # what is typed replaces what was there
+    page.keyboard.type(text)
+    page.keyboard.press(then)
+    wait_for_app(page)
+
+
+def key_date(page, key: str, day: date) -> None:
+    """Tab to the date ``key`` and type the day: Streamlit's field is three spin buttons (day, month,
+    year) that move on as you type."""
+    tab_to(page, keyed(page, key).get_by_role("spinbutton").first)  # not its help button
+    page.keyboard.type(day.strftime("%d%m%Y"))
+    page.keyboard.press("Tab")
+    wait_for_app(page)
+
+
+def key_press_button(page, name: str) -> None:
+    """Tab to the button called ``name`` and press Enter."""
+    tab_to(page, page.get_by_role("button", name=name))
+    page.keyboard.press("Enter")
     wait_for_app(page)
 
 

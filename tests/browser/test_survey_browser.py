@@ -67,7 +67,9 @@ def test_a_double_click_on_submit_stores_one_response(app_server, page):
 
     rows = SqliteStore(app_server.store_path).read(schema.SURVEY_RESPONSES)
     assert len(rows) == before + 1
-    assert page.locator(support.ALERT_ERROR).count() == 0  # the second click did not show empty-form errors
+    # The second click did not show empty-form errors.
+    assert page.locator(support.ALERT_ERROR).count() == 0
+    assert page.locator(support.ERROR_SUMMARY).count() == 0
 
 
 def test_the_pin_moves_with_a_second_click_and_can_be_removed(app_server, page):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import os
 from datetime import timedelta
 
@@ -10,10 +9,11 @@ import pandas as pd
 import pytest
 import streamlit_folium
 
-from hcsp_engage import records, schema
+from hcsp_engage import forms, records, schema
 from hcsp_engage.config import load_community_trigger
 from hcsp_engage.storage import SqliteStore
 from tests.conftest import open_page
+from tests.pages.form_support import error_summary, field_errors, page_fields, widget_keys
 
 PAGE = "views/report.py"
 TODAY = records.utc_now().date()
@@ -41,10 +41,6 @@ def submit(at):
     at.button(key="report-submit").click().run()
     assert not at.exception, at.exception
     return at
-
-
-def field_errors(at) -> list[str]:
-    return [html.unescape(e.proto.body) for e in at.get("html") if "hcsp-field-error" in e.proto.body]
 
 
 def infos(at) -> str:
@@ -129,18 +125,56 @@ def test_missing_answers_are_shown_beside_each_question_and_nothing_is_stored():
     assert stored().empty
 
 
+def test_the_error_summary_lists_the_errors_in_the_order_of_the_form():
+    at = open_page(PAGE)
+    submit(at)
+    entries = error_summary(at)
+    assert [text.split(":")[0] for text, _ in entries] == [
+        "What the problem is",
+        "Which area it is in",
+        "Where it is happening",
+        "When it last happened",
+        "What time of day it usually happens",
+        "How often it happens",
+        "How much it affects you",
+        "Who you have told",
+        "Incidents reported in the last six months",
+    ]
+    assert entries[2][1] == "report_place report_method report_area"  # no area yet: the area question
+    assert entries[3] == ("When it last happened: Enter the date it last happened.", "report_occurred_on")
+
+
+def test_the_date_picker_offers_only_the_last_12_months_up_to_today():
+    at = open_page(PAGE)
+    picker = at.date_input(key="report_occurred_on")
+    assert (picker.min, picker.max) == (TODAY - records.MAX_REPORT_AGE, TODAY)
+
+
+@pytest.mark.parametrize("days_ago", [-1, 400])
+def test_a_date_outside_the_last_year_is_refused_by_the_date_picker_itself(days_ago):
+    at = open_page(PAGE)
+    fill_valid(at)
+    # What a client gets round the calendar with: Streamlit keeps no day outside min_value..max_value.
+    at.date_input(key="report_occurred_on").set_value(TODAY - timedelta(days=days_ago))
+    submit(at)
+    assert at.session_state["report_occurred_on"] is None
+    assert any("Enter the date it last happened." in error for error in field_errors(at))
+    assert at.radio(key="report_frequency").value == "Every week"  # the other answers are kept
+    assert stored().empty
+
+
 @pytest.mark.parametrize(
     ("days_ago", "message"),
     [(-1, "The date cannot be in the future."), (400, "The date must be within the last 12 months.")],
 )
-def test_a_date_outside_the_last_year_is_refused_beside_the_date(days_ago, message):
-    at = open_page(PAGE)
-    fill_valid(at)
-    at.date_input(key="report_occurred_on").set_value(TODAY - timedelta(days=days_ago))
-    submit(at)
-    assert any(message in error for error in field_errors(at))
-    assert at.radio(key="report_frequency").value == "Every week"  # the other answers are kept
-    assert stored().empty
+def test_the_check_after_submit_still_refuses_a_date_outside_the_last_year(days_ago, message):
+    answers = {"category": "Antisocial drinking", "area": "Hereford", "told": ["Council"]}
+    answers |= {"occurred_on": TODAY - timedelta(days=days_ago), "time_of_day": "Evening 6pm–10pm"}
+    report = forms.report_from_answers(
+        answers, forms.Location(place="Hereford railway station"), records.new_reference("R")
+    )
+    problems = records.validate_report(report, today=TODAY)
+    assert any(field == "occurred_on" and message in text for field, text in problems)
 
 
 def test_the_text_boxes_stop_typing_at_their_limits_and_say_names_are_not_removed():
@@ -251,3 +285,9 @@ def test_the_sixth_quick_report_is_refused_politely():
     submit(at)
     assert any("try again in about 10 minutes" in warning.value for warning in at.warning)
     assert len(stored()) == 5
+
+
+def test_every_error_summary_link_goes_to_a_widget_on_the_page():
+    keys = widget_keys(open_page(PAGE))
+    for field, (_, targets) in page_fields(PAGE).items():
+        assert not targets or set(targets.split()) & keys, field

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import os
 import time
 
@@ -14,6 +13,7 @@ from streamlit import config as streamlit_config
 from hcsp_engage import schema, security
 from hcsp_engage.storage import SqliteStore
 from tests.conftest import open_page
+from tests.pages.form_support import error_summary, field_errors, page_fields, widget_keys
 
 PAGE = "views/survey.py"
 
@@ -37,11 +37,6 @@ def submit(at):
     at.button(key="survey-submit").click().run()
     assert not at.exception, at.exception
     return at
-
-
-def field_errors(at) -> list[str]:
-    """Messages shown beside fields (ui.field_error renders them as html)."""
-    return [html.unescape(e.proto.body) for e in at.get("html") if "hcsp-field-error" in e.proto.body]
 
 
 def successes(at) -> list[str]:
@@ -144,9 +139,66 @@ def test_missing_required_answers_are_shown_beside_their_questions_and_nothing_i
     assert "Choose the area you live in." in errors
     assert "Choose how safe you feel during the day" in errors
     assert "Choose how safe you feel after dark" in errors
-    assert any("There is a problem with your answers" in error.value for error in at.error)
+    assert [text for text, _ in error_summary(at)] == [
+        "Where you live: Choose the area you live in.",
+        "Feeling safe during the day: Choose how safe you feel during the day (or Don't know).",
+        "Feeling safe after dark: Choose how safe you feel after dark (or Don't know).",
+    ]
     assert at.text_area(key="survey_comments").value == "Keep this text"  # answers kept
     assert stored().empty
+
+
+def test_the_error_summary_lists_every_error_in_the_order_of_the_form_with_a_link_to_its_field():
+    at = open_page(PAGE)
+    # Problems from the first, third and last parts, answered out of order.
+    at.text_area(key="survey_comments").set_value("㎞" * 600)
+    check(at, "survey_noticed_changes", schema.NOTICED_CHANGES, "New CCTV cameras", "None of these")
+    at.text_input(key="survey_postcode").set_value("not a postcode")
+    at.radio(key="survey_safe_day").set_value("Fairly safe")
+    submit(at)
+
+    entries = error_summary(at)
+
+    assert [text.split(":")[0] for text, _ in entries] == [
+        "Where you live",
+        "First part of your postcode",
+        "Feeling safe after dark",
+        "Changes you have noticed",
+        "Anything else",
+    ]
+    assert [targets for _, targets in entries] == [
+        "survey_area",
+        "survey_postcode",
+        "survey_safe_after_dark",
+        "survey_noticed_changes",  # the group of tick boxes: its link moves to the first box
+        "survey_comments",
+    ]
+    assert stored().empty
+
+
+def test_the_error_summary_is_drawn_above_the_first_question_and_goes_once_the_answers_are_sent():
+    at = open_page(PAGE)
+    assert error_summary(at) == []
+    submit(at)
+    bodies = [element.proto.body for element in at.get("html")]
+    summary = next(i for i, body in enumerate(bodies) if 'class="hcsp-error-summary"' in body)
+    first_error = next(i for i, body in enumerate(bodies) if 'class="hcsp-field-error"' in body)
+    assert summary < first_error  # above the first question's own message
+    fill_required(at)
+    submit(at)
+    assert successes(at) and error_summary(at) == []
+
+
+def test_each_group_of_tick_boxes_is_labelled_by_its_question():
+    at = open_page(PAGE)
+    for key, question in (
+        ("survey_unsafe_reasons", "Why do you feel unsafe there?"),
+        ("survey_safer_measures", "What would make you feel safer?"),
+        ("survey_noticed_changes", "In the last two years, have you noticed any of these in your area?"),
+    ):
+        labels = [e.proto.body for e in at.get("html") if f'data-hcsp-group="{key}"' in e.proto.body]
+        assert len(labels) == 1 and question in labels[0]
+        assert f'id="{key}-question"' in labels[0]
 
 
 def test_a_map_click_outside_herefordshire_is_refused(monkeypatch):
@@ -341,3 +393,9 @@ def test_none_of_these_with_other_changes_is_explained_beside_question_8():
     submit(at)
     assert any("'None of these' cannot be chosen together" in error for error in field_errors(at))
     assert stored().empty
+
+
+def test_every_error_summary_link_goes_to_a_widget_on_the_page():
+    keys = widget_keys(open_page(PAGE))
+    for field, (_, targets) in page_fields(PAGE).items():
+        assert not targets or set(targets.split()) & keys, field
