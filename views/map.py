@@ -79,14 +79,14 @@ with map_column:
     )
 
 with side:
-    st.subheader("Feeling safe after dark")
+    st.header("Feeling safe after dark", anchor=False)
     safety = public.safety_after_dark(figures, area)
     notes = public.safety_notes(safety, k)
     st.altair_chart(charts.safety_chart(safety), width="stretch", alt=" ".join(notes))
     for line in notes:
         st.caption(line)
 
-st.subheader(f"Concerns by month: {area}")
+st.header(f"Concerns by month: {area}", anchor=False)
 concerns = public.concerns_in(figures, area)
 if concerns.empty:
     st.write(f"No kind of concern in {area} reached {k} in any month from {published.covers()}.")
@@ -104,7 +104,7 @@ else:
     with st.expander("Show concerns by month as a table"):
         st.dataframe(public.concerns_table(concerns, published.month_keys), width="stretch")
 
-st.subheader("You said, we did")
+st.header("You said, we did", anchor=False)
 if shown_interventions.empty:
     st.write(f"No Safer Streets work is recorded for {area} yet.")
 cards = public.intervention_cards(shown_interventions)
