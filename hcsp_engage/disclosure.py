@@ -23,7 +23,7 @@ values only: a figure built from shown numbers gives nothing away that they do n
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -95,11 +95,14 @@ class Release:
     bands: Sequence[Band] = ()  # when given, shown counts are given as the band that holds them
     values: dict[Key, int] = field(default_factory=dict)
     published: set[Key] = field(default_factory=set)
+    kept: set[Key] = field(default_factory=set)  # headline counts: hidden only when nothing else helps
     relations: list[_Relation] = field(default_factory=list)
 
-    def count(self, key: Key, value: int, *, published: bool = True) -> Key:
+    def count(self, key: Key, value: int, *, published: bool = True, keep: bool = False) -> Key:
         """Register a count. ``published=False``: a quantity a reader can reason about but never sees
-        (e.g. "Elsewhere in Herefordshire" when only the county and the towns are shown)."""
+        (e.g. "Elsewhere in Herefordshire" when only the county and the towns are shown). ``keep``: a
+        headline figure (a period's total, say), hidden for a small count's sake only after every other
+        count at the same distance from it."""
         value = int(value)
         if value < 0:
             raise ValueError(f"A count cannot be negative ({key!r}: {value}).")
@@ -108,6 +111,8 @@ class Release:
         self.values[key] = value
         if published:
             self.published.add(key)
+        if keep:
+            self.kept.add(key)
         return key
 
     def add_sum(self, total: Key, parts: Iterable[Key]) -> None:
@@ -120,6 +125,12 @@ class Release:
     def add_at_most(self, part: Key, whole: Key) -> None:
         """``part`` can be no more than ``whole`` (an option against those who answered the question)."""
         self._relate({part: 1, whole: -1}, equality=False)
+
+    def add_linear(self, coefficients: dict[Key, int], *, equality: bool = False) -> None:
+        """Any other way the counts are seen to add up: ``sum(coefficient * count)`` is 0 (``equality``)
+        or at most 0. E.g. everyone who answered named 1 to 3 concerns: ``answered - sum(concerns) <= 0``
+        and ``sum(concerns) - 3 * answered <= 0``."""
+        self._relate(dict(coefficients), equality=equality)
 
     def _relate(self, coefficients: dict[Key, int], *, equality: bool) -> None:
         missing = [key for key in coefficients if key not in self.values]
@@ -173,14 +184,23 @@ class Release:
         self.check()
         return Publication(self, {key: self._first_label(key) for key in self.values})
 
+    def target(self) -> tuple[int, int]:
+        """The range every small count must keep, whatever its label: "fewer than 5" must still allow 1
+        and 4 (0 to 9 on the public map), so a reader never learns more than that it is small."""
+        label = self.primary_label()
+        return label.low, int(label.high)
+
     def protect(self) -> Publication:
         """Primary and secondary suppression until every hidden count is protected."""
         self.check()
         labels = {key: self._first_label(key) for key in self.values}
         solver = _Solver(self)
-        for key in sorted((k for k in self.values if self.sensitive(k)), key=_order):
+        _no_lone_unknown(self, solver, labels)
+        small = sorted((k for k in self.values if self.sensitive(k)), key=_order)
+        solver.prove_together(small, labels)
+        for key in small:
             while not solver.protected(key, labels):
-                extra = _next_to_hide(self, key, labels)
+                extra = _next_to_hide(self, solver, key, labels)
                 if extra is None:  # every linked count is hidden already; the label alone then holds
                     break
                 labels[extra] = Label(NOT_SHOWN, 0, math.inf, hidden=True)
@@ -191,43 +211,89 @@ def _order(key: Key) -> str:
     return repr(key)
 
 
-def _next_to_hide(release: Release, key: Key, labels: dict[Key, Label]) -> Key | None:
-    """The smallest shown count in a relation with ``key``, or else with a count already hidden beside it
-    (searching outward), preferring counts that are not themselves sensitive."""
+def _no_lone_unknown(release: Release, solver: _Solver, labels: dict[Key, Label]) -> None:
+    """The cheap first step of secondary suppression: a small count that is the only unknown in a sum
+    (a row total less its shown parts) is pinned exactly, so the smallest shown count beside it goes too.
+    It needs no solver; the solver then checks every small count and hides more where needed."""
+    pending = [n for n, relation in enumerate(release.relations) if relation.equality]
+    while pending:
+        number = pending.pop()
+        coefficients = release.relations[number].coefficients
+        unknown = [k for k in coefficients if labels[k].exact is None]
+        if len(unknown) != 1 or not release.sensitive(unknown[0]):
+            continue
+        shown = [k for k in coefficients if labels[k].shown and k in release.published]
+        if not shown:
+            continue
+        extra = min(shown, key=lambda k: (release.values[k] == 0, release.values[k], _order(k)))
+        labels[extra] = Label(NOT_SHOWN, 0, math.inf, hidden=True)
+        for other in solver.neighbours.get(extra, ()):
+            if release.relations[other].equality:
+                pending.append(other)
+
+
+def _candidates(release: Release, solver: _Solver, key: Key, labels: dict[Key, Label]) -> Iterator[Key]:
+    """What might be hidden next for ``key``, best first: searching outward from it through hidden
+    counts, relation by relation, the smallest shown counts that are not 0; then counts labelled "fewer
+    than 5", to become "not shown" (a label's own range can pin a count: a year "fewer than 5" whose four
+    quarters are each "fewer than 5" gives 1 for each, and hiding more around them never helps); then 0s.
+    ``key`` itself after those, and headline counts (``Release.kept``) only when nothing else is left."""
+    primary = release.primary_label().text
     seen = {key}
     frontier = [key]
+    kept: set[Key] = set()
     while frontier:
-        candidates: set[Key] = set()
+        shown: set[Key] = set()
+        widen: set[Key] = set()
         reached: list[Key] = []
         for current in frontier:
-            for relation in release.relations:
-                if current not in relation.coefficients:
-                    continue
-                for other in relation.coefficients:
+            for number in solver.neighbours.get(current, ()):
+                for other in release.relations[number].coefficients:
                     if other in seen:
                         continue
                     seen.add(other)
                     if labels[other].shown and other in release.published:
-                        candidates.add(other)
+                        shown.add(other)
                     else:
                         reached.append(other)
-        if candidates:
-            return min(candidates, key=lambda k: (release.values[k] == 0, release.values[k], _order(k)))
+                        if labels[other].text == primary:
+                            widen.add(other)
+        kept |= shown & release.kept
+        shown -= release.kept
+        nonzero = {k for k in shown if release.values[k]}
+        for candidates in (nonzero, widen, shown - nonzero):
+            yield from sorted(candidates, key=lambda k: (release.values[k], _order(k)))
         frontier = reached
-    return None
+    if labels[key].text == primary:
+        yield key
+    yield from sorted(kept, key=lambda k: (release.values[k], _order(k)))
+
+
+def _next_to_hide(release: Release, solver: _Solver, key: Key, labels: dict[Key, Label]) -> Key | None:
+    return next(_candidates(release, solver, key, labels), None)
 
 
 class _Solver:
-    """Integer bounds of one count given every label and relation linked to it."""
+    """Integer bounds of one count given every label and relation linked to it.
+
+    A count shown exactly is a constant, not an unknown: only the counts a reader does not know exactly
+    (hidden, banded, never published) are variables, and a relation joins two of them only when both are
+    unknown. So each programme covers one small component of unknowns, not every count ever linked.
+    """
 
     def __init__(self, release: Release) -> None:
         self.release = release
+        # Small counts already seen at the bottom (top) of their range in a whole-number solution of the
+        # published figures. Hiding more only widens what is possible, so a count proven once stays proven.
+        self.proven_low: set[Key] = set()
+        self.proven_high: set[Key] = set()
         self.neighbours: dict[Key, list[int]] = {}
         for number, relation in enumerate(release.relations):
             for key in relation.coefficients:
                 self.neighbours.setdefault(key, []).append(number)
 
-    def component(self, key: Key) -> tuple[list[Key], list[int]]:
+    def component(self, key: Key, labels: dict[Key, Label]) -> tuple[list[Key], list[int]]:
+        """The unknown counts linked to ``key`` through relations between unknowns, and those relations."""
         keys, relations = [key], set()
         seen = {key}
         for current in keys:
@@ -236,61 +302,129 @@ class _Solver:
                     continue
                 relations.add(number)
                 for other in self.release.relations[number].coefficients:
-                    if other not in seen:
+                    if other not in seen and labels[other].exact is None:
                         seen.add(other)
                         keys.append(other)
         return keys, sorted(relations)
 
     def bounds(self, key: Key, labels: dict[Key, Label]) -> tuple[int, float]:
-        keys, numbers = self.component(key)
+        if labels[key].exact is not None:
+            return labels[key].exact, labels[key].exact
+        if not self.bounds_problem(key, labels):
+            return labels[key].low, labels[key].high
+        return int(self.end(1.0)), self.end(-1.0)
+
+    def bounds_problem(self, key: Key, labels: dict[Key, Label]) -> bool:
+        """Set up the programme for ``key``'s component; False when no relation touches it."""
+        keys, numbers = self.component(key, labels)
         if not numbers:
-            label = labels[key]
-            return label.low, label.high
+            return False
         index = {k: i for i, k in enumerate(keys)}
         rows_eq, rows_ub = [], []
         for number in numbers:
             relation = self.release.relations[number]
-            (rows_eq if relation.equality else rows_ub).append(relation.coefficients)
+            unknown = {k: c for k, c in relation.coefficients.items() if k in index}
+            # The counts shown exactly move to the right-hand side.
+            known = sum(c * labels[k].exact for k, c in relation.coefficients.items() if k not in index)
+            (rows_eq if relation.equality else rows_ub).append((unknown, -known))
 
-        def matrix(rows: list[dict[Key, int]]) -> sparse.csr_array | None:
+        def matrix(
+            rows: list[tuple[dict[Key, int], int]],
+        ) -> tuple[sparse.csr_array | None, np.ndarray | None]:
             if not rows:
-                return None
+                return None, None
             data, row_index, column_index = [], [], []
-            for r, coefficients in enumerate(rows):
+            for r, (coefficients, _) in enumerate(rows):
                 for k, c in coefficients.items():
                     data.append(c)
                     row_index.append(r)
                     column_index.append(index[k])
-            return sparse.csr_array((data, (row_index, column_index)), shape=(len(rows), len(keys)))
+            shape = (len(rows), len(keys))
+            matrix = sparse.csr_array((data, (row_index, column_index)), shape=shape)
+            return matrix, np.array([rhs for _, rhs in rows], dtype=float)
 
-        a_eq, a_ub = matrix(rows_eq), matrix(rows_ub)
+        a_eq, b_eq = matrix(rows_eq)
+        a_ub, b_ub = matrix(rows_ub)
         bounds = [(labels[k].low, None if math.isinf(labels[k].high) else labels[k].high) for k in keys]
-        objective = np.zeros(len(keys))
-        objective[0] = 1.0
-        ends = []
-        for sign in (1.0, -1.0):
-            result = optimize.linprog(
-                sign * objective,
-                A_ub=a_ub,
-                b_ub=np.zeros(len(rows_ub)) if rows_ub else None,
-                A_eq=a_eq,
-                b_eq=np.zeros(len(rows_eq)) if rows_eq else None,
-                bounds=bounds,
-                method="highs",
-                integrality=np.ones(len(keys)),
-            )
+        problem = {"A_ub": a_ub, "b_ub": b_ub, "A_eq": a_eq, "b_eq": b_eq, "bounds": bounds}
+        self.problem = (key, problem, len(keys))
+        self.keys = keys
+        return True
+
+    def end(self, sign: float, weights: np.ndarray | None = None, *, harvest: bool = True) -> float:
+        """The smallest (``sign`` 1) or largest (-1) integer value of the count of the last
+        ``bounds_problem`` (or of ``weights`` times the unknowns), noting every small count that the
+        solution found shows at an end of its range.
+
+        The linear relaxation first: most relations are sums, whose programmes have whole-number
+        corners, so when its answer is whole it is the integer answer; otherwise the integer programme."""
+        key, problem, size = self.problem
+        if weights is None:
+            weights = np.zeros(size)
+            weights[0] = sign
+        for integrality in (None, np.ones(size)):
+            result = optimize.linprog(weights, method="highs", integrality=integrality, **problem)
             if result.status == 3:  # unbounded: only possible when maximising
-                ends.append(math.inf)
-            elif result.status != 0:
+                return math.inf
+            if result.status != 0 and integrality is None:
+                # The true counts always satisfy the programme, so "infeasible" here is the linear
+                # solver's presolve going wrong (seen at 10,000 rows): the integer programme decides.
+                continue
+            if result.status != 0:
                 raise RuntimeError(f"The disclosure solver failed for {key!r}: {result.message}")
-            else:
-                ends.append(round(sign * result.fun))
-        return int(ends[0]), ends[1]
+            if integrality is not None or np.allclose(result.x, np.round(result.x), atol=1e-7):
+                if harvest:  # not while trying a label that may be put back
+                    self._harvest(np.round(result.x))
+                return float(round(sign * result.fun))
+        raise AssertionError("unreachable")
+
+    def _harvest(self, solution: np.ndarray) -> None:
+        low, high = self.release.target()
+        for position, key in enumerate(self.keys):
+            if self.release.sensitive(key):
+                if solution[position] <= low:
+                    self.proven_low.add(key)
+                if solution[position] >= high:
+                    self.proven_high.add(key)
+
+    def prove_together(self, keys: Iterable[Key], labels: dict[Key, Label]) -> None:
+        """Two programmes per component (all its small counts as low, then as high as they can go) prove
+        most small counts protected at once, instead of two programmes for each."""
+        done: set[Key] = set()
+        for key in keys:
+            if key in done or (key in self.proven_low and key in self.proven_high):
+                continue
+            if not self.bounds_problem(key, labels):
+                continue
+            done.update(self.keys)
+            small = [i for i, k in enumerate(self.keys) if self.release.sensitive(k)]
+            bounded = [i for i in small if not math.isinf(labels[self.keys[i]].high)]
+            for sign, positions in ((1.0, small), (-1.0, bounded)):
+                if positions:
+                    weights = np.zeros(len(self.keys))
+                    weights[positions] = sign
+                    self.end(sign, weights)
 
     def protected(self, key: Key, labels: dict[Key, Label]) -> bool:
-        label = labels[key]
-        low, high = self.bounds(key, labels)
-        return low <= label.low and high >= label.high
+        """Whether the published figures still allow the whole of the small range (1 to 4) for ``key``:
+        the smallest value first, and the largest only when that holds."""
+        low, high = self.release.target()
+        if key in self.proven_low and key in self.proven_high:
+            return True
+        if not self.bounds_problem(key, labels):
+            self.failure = (1.0, labels[key].low) if labels[key].low > low else (-1.0, labels[key].high)
+            return labels[key].low <= low and labels[key].high >= high
+        if key not in self.proven_low:
+            smallest = self.end(1.0)
+            if smallest > low:
+                self.failure = (1.0, smallest)
+                return False
+        if key not in self.proven_high:
+            largest = self.end(-1.0)
+            if largest < high:
+                self.failure = (-1.0, largest)
+                return False
+        return True
 
 
 @dataclass(frozen=True)
@@ -314,15 +448,19 @@ class Publication:
         return self.labels[key].shown
 
     def audit(self) -> list[Finding]:
-        """Every hidden sensitive count that the published labels and relations narrow (should be none)."""
+        """Every small count that the published labels and relations narrow to less than the whole small
+        range (1 to 4 on the Board), whatever its own label says (should be none)."""
         solver = _Solver(self.release)
+        target_low, target_high = self.release.target()
         findings = []
-        for key in sorted(self.labels, key=_order):
-            if not self.release.sensitive(key):
+        small = sorted((k for k in self.labels if self.release.sensitive(k)), key=_order)
+        solver.prove_together(small, self.labels)
+        for key in small:
+            if solver.protected(key, self.labels):
                 continue
             label = self.labels[key]
             low, high = solver.bounds(key, self.labels)
-            if low > label.low or high < label.high:
+            if low > target_low or high < target_high:
                 findings.append(Finding(key, self.release.values[key], label, low, high))
         return findings
 
