@@ -75,16 +75,16 @@ def test_every_table_on_the_page_hides_counts_below_5(planted):
     assert suppressed
 
 
-def test_the_period_chosen_changes_every_figure(planted):
+def test_the_period_choice_offers_quarters_and_financial_years_only(planted):
     at = sign_in(open_page(PAGE, secrets=SECRETS), BOARD_PASSCODE, role="board")
+    assert at.radio(key="board_period_kind").options == ["Financial year", "Quarter"]
+    assert len(at.date_input) == 0  # no custom ranges
+    assert len(at.get("select_slider")) == 0  # the Safer Streets radius and months are fixed
     at.radio(key="board_period_kind").set_value("quarter").run()
-    assert metrics(at)["Survey responses"] == "40"  # May 2025 is in Q1 2025/26
-    at.radio(key="board_period_kind").set_value("custom").run()
-    at.date_input(key="board_custom_range").set_value((date(2025, 6, 1), date(2025, 6, 30))).run()
     assert not at.exception
-    shown = metrics(at)
-    assert (shown["Survey responses"], shown["ASB reports"]) == ("0", "0")
-    assert shown["Feel safe after dark"] == "not shown"
+    assert at.selectbox(key="board_quarter").options == ["Q1 2025/26 (April–June 2025)"]
+    assert metrics(at)["Survey responses"] == "40"  # May 2025 is in Q1 2025/26
+    assert any("300 m" in item.value and "6 months" in item.value for item in at.markdown)
 
 
 def test_the_report_is_prepared_with_a_progress_indicator_and_offered_for_download(planted):
