@@ -268,3 +268,25 @@ def test_two_small_counts_protect_each_other():
         .shown()
     )
     assert "not shown" not in set(shown["Survey responses"])
+
+
+def test_a_large_planted_proportion_is_shown_as_before_beside_the_baselines():
+    rng = np.random.default_rng(11)
+    answers = np.where(rng.random(800) < 0.73, "Fairly safe", "Fairly unsafe").tolist()
+    summary = summary_of(responses_with(answers))
+    overall = summary.tables["safety_overall"]
+    shown = overall.shown().set_index("Question").loc["After dark"]
+    raw = overall.frame.set_index("Question").loc["After dark"]
+    assert shown["% safe"] == str(raw["% safe"]) and shown["Answered"] == "800"
+    assert float(shown["95% CI low (%)"]) <= 73 <= float(shown["95% CI high (%)"])
+    baselines = summary.tables["safety_against_baselines"].shown().set_index("Who")["% safe after dark"]
+    assert (
+        baselines["Herefordshire 2021"],
+        baselines["Herefordshire 2023"],
+        baselines["Great Britain 2022"],
+    ) == (
+        "85.0",
+        "73.0",
+        "74.0",
+    )
+    assert {kpi.label: kpi.value for kpi in summary.kpis}["Feel safe after dark"] == f"{raw['% safe']:.0f}%"
