@@ -1,5 +1,6 @@
-"""Streamlit caching for the Board summary: the tables are parsed once per change, and each period's
-figures once per change and choice of settings."""
+"""Streamlit caching for the Board summary: the tables are parsed once per change, and every period's
+figures are computed and protected together once per change (board.build: one disclosure release for
+every period the Board can show), then each period's summary is read from that release."""
 
 from __future__ import annotations
 
@@ -25,18 +26,17 @@ def prepared(tables: dict[str, pd.DataFrame]) -> board.BoardData:
     return _prepared(_version(tables), tables)
 
 
-@st.cache_data(show_spinner="Working out the figures…", max_entries=8)
-def _summary(
+# A resource: the release holds every period's tables and the derive functions that build their
+# percentages, which are not pickled. Two entries: the new data version's beside the one still shown.
+@st.cache_resource(show_spinner="Working out the figures…", max_entries=2)
+def _release(
     version: tuple,
-    period: board.Period,
     trigger_threshold: int,
     settings: impact.ImpactSettings,
     minimum: int,
     _data: board.BoardData,
-) -> board.BoardSummary:
-    return board.summarise(
-        _data, period, trigger_threshold=trigger_threshold, impact_settings=settings, minimum=minimum
-    )
+) -> board.BoardRelease:
+    return board.build(_data, trigger_threshold=trigger_threshold, impact_settings=settings, minimum=minimum)
 
 
 def summary(
@@ -47,5 +47,7 @@ def summary(
     settings: impact.ImpactSettings,
     minimum: int,
 ) -> board.BoardSummary:
-    """The Board summary for ``period`` (cached until the stored tables change)."""
-    return _summary(_version(tables), period, trigger_threshold, settings, minimum, prepared(tables))
+    """The Board summary for ``period``, read from the release of every period (cached until the stored
+    tables change)."""
+    release = _release(_version(tables), trigger_threshold, settings, minimum, prepared(tables))
+    return release.summary(period)

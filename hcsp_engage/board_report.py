@@ -3,8 +3,9 @@
 The HTML report needs no network: charts are inline SVG drawn by vl-convert (a Python package that
 bundles Vega and Vega-Lite), tables are plain HTML, and the print style fits A4 without splitting a
 chart or a table row across pages. Without vl-convert the report still builds, with a note where each
-chart would be. Every table goes through ``BoardTable.shown()`` so small counts are suppressed here as
-on the page; every CSV is written by ``privacy.to_csv_bytes``.
+chart would be. Every table goes through ``BoardTable.shown()``, which reads every count from the Board's
+one disclosure release (the same labels as the page and the charts); every CSV is written by
+``privacy.to_csv_bytes``.
 """
 
 from __future__ import annotations
@@ -139,6 +140,15 @@ def table_html(frame: pd.DataFrame) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
+def suppression_note(minimum: int = 5) -> str:
+    """What "fewer than 5" and "not shown" mean, for the page, the report and the CSV note."""
+    return (
+        f'Counts from 1 to {minimum - 1} show as "fewer than {minimum}". "Not shown" is a count left out so '
+        "that no small count can be worked out from the others (it may be any number). Percentages, "
+        "intervals and verdicts are given only where every count they come from is shown."
+    )
+
+
 def stamp(summary: board.BoardSummary) -> str:
     data = f"{summary.data_date:%-d %B %Y}" if summary.data_date else "no data yet"
     return f"Period: {summary.period.label} ({summary.period.start:%-d %B %Y} to {summary.period.end:%-d %B %Y}). Data up to {data}."
@@ -165,10 +175,8 @@ def html_report(
         )
     parts.append("</div>")
     parts.append(
-        f'<p class="note">Counts from 1 to {minimum - 1} are shown as "fewer than {minimum}", and percentages '
-        "that would give them back are left blank; where a total would give one back, the next smallest count "
-        'is "not shown". Survey answers are from people who chose to take part: '
-        "they are not a random sample of residents.</p>"
+        f'<p class="note">{html.escape(suppression_note(minimum))} Survey answers are from people who chose '
+        "to take part: they are not a random sample of residents.</p>"
     )
     for heading, intro, blocks in SECTIONS:
         parts.append(f"<section><h2>{html.escape(heading)}</h2><p>{html.escape(intro)}</p>")
@@ -179,7 +187,7 @@ def html_report(
                 parts.append(f'<figure class="block">{body}</figure>')
             if table_key:
                 table = summary.tables[table_key]
-                shown = table.shown(minimum)
+                shown = table.shown()
                 parts.append(f"<h3>{html.escape(table.title)}</h3>")
                 if table_key == "safer_streets_impact":
                     shown, not_measured = impact.split_measured(shown)
@@ -204,9 +212,9 @@ def file_stem(summary: board.BoardSummary) -> str:
     return f"hcsp-board-summary_{summary.period.slug}_data-to-{data}"
 
 
-def stamped(summary: board.BoardSummary, table: board.BoardTable, minimum: int = 5) -> pd.DataFrame:
-    """A table as it goes into its CSV: suppressed, with the period and the data's date on every row."""
-    shown = table.shown(minimum)
+def stamped(summary: board.BoardSummary, table: board.BoardTable) -> pd.DataFrame:
+    """A table as it goes into its CSV: as published, with the period and the data's date on every row."""
+    shown = table.shown()
     return shown.assign(
         **{
             "Period": summary.period.label,
@@ -223,12 +231,11 @@ def csv_zip(summary: board.BoardSummary, minimum: int = 5) -> bytes:
         readme = [
             "HCSP Engage: Board summary tables",
             stamp(summary),
-            f'Counts from 1 to {minimum - 1} are shown as "fewer than {minimum}"; percentages that would give '
-            "them back are blank.",
+            suppression_note(minimum),
             "",
             *(f"{key}.csv: {table.title}" for key, table in summary.tables.items()),
         ]
         archive.writestr(f"{stem}/README.txt", "\r\n".join(readme) + "\r\n")
         for key, table in summary.tables.items():
-            archive.writestr(f"{stem}/{key}.csv", privacy.to_csv_bytes(stamped(summary, table, minimum)))
+            archive.writestr(f"{stem}/{key}.csv", privacy.to_csv_bytes(stamped(summary, table)))
     return buffer.getvalue()

@@ -70,6 +70,9 @@ class Settings:
     public_min_reports: int = 10
     # Board tables: counts below this are shown as "fewer than 5".
     board_min_count: int = 5
+    # Board: the Safer Streets comparison's radius and windows (fixed, not chosen on the page).
+    board_impact_radius_m: float = 300.0
+    board_impact_months: int = 6
     # Abuse limits for public forms.
     submissions_per_window: int = 5
     submission_window_seconds: int = 600
@@ -233,6 +236,8 @@ def load_settings(secrets: Mapping[str, Any] | None = None, env: Mapping[str, st
         demo=demo,
         public_min_reports=int(pick("HCSP_PUBLIC_MIN_REPORTS", app, "public_min_reports", 10)),
         board_min_count=int(app.get("board_min_count", 5)),
+        board_impact_radius_m=float(app.get("board_impact_radius_m", 300)),
+        board_impact_months=int(app.get("board_impact_months", 6)),
         submissions_per_window=int(pick("HCSP_SUBMISSIONS_PER_WINDOW", app, "submissions_per_window", 5)),
         submission_window_seconds=int(app.get("submission_window_seconds", 600)),
         min_fill_seconds=float(pick("HCSP_MIN_FILL_SECONDS", app, "min_fill_seconds", 8.0)),

@@ -2,9 +2,8 @@
 
 Everything here is plain Python and pandas so storage, analysis and pages share one set of rules:
 ``normalise_text`` gives free text one form (records.py applies it when a record is made), ``redact``
-runs on every free-text field before it is stored (records.py calls it), ``suppress_count``
-and ``suppress_table`` hide small numbers in Board tables, ``count_band`` is the one way counts are
-shown to the public, and ``to_csv_bytes`` is the one CSV writer.
+runs on every free-text field before it is stored (records.py calls it), and ``to_csv_bytes`` is the
+one CSV writer. Every published count (Board and public) goes through ``hcsp_engage.disclosure``.
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ import io
 import math
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pandas as pd
@@ -419,69 +418,8 @@ def redact(text: str) -> str:
 
 
 # --- Small counts ----------------------------------------------------------------------------------
-
-MINIMUM_COUNT = 5
-
-
-def suppress_count(n: int, minimum: int = MINIMUM_COUNT) -> str:
-    """A count for a Board table: 1 to minimum-1 become "fewer than 5"; others get thousands separators.
-
-    Zero is shown as "0": saying nobody answered identifies no one, and hiding it would make an empty
-    category look like a small one.
-    """
-    n = int(n)
-    if n < 0:
-        raise ValueError(f"A count cannot be negative ({n}).")
-    if 0 < n < minimum:
-        return f"fewer than {minimum}"
-    return f"{n:,}"
-
-
-def _is_suppressed(value: object, minimum: int) -> bool:
-    return _is_number(value) and 0 < int(value) < minimum
-
-
-def _is_number(value: object) -> bool:
-    try:
-        return not math.isnan(float(value))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return False
-
-
-def suppress_table(
-    frame: pd.DataFrame,
-    count_columns: Sequence[str],
-    minimum: int = MINIMUM_COUNT,
-    percent_columns: Sequence[str] | None = None,
-) -> pd.DataFrame:
-    """A copy of a Board table that is safe to show: small counts hidden, and what would reveal them.
-
-    Rule: each count column is formatted with ``suppress_count``. In any row where a count was
-    suppressed, every percentage column of that row is blanked, because a percentage of a total that is
-    shown elsewhere gives the count back. Percentage columns are ``percent_columns`` or, by default,
-    the columns whose name contains "%", "percent" or "share". Non-numeric cells are left as they are.
-
-    A column total shown beside a table with one suppressed cell gives that cell back by subtraction:
-    show such totals only when two or more cells are suppressed, or leave the total out.
-    """
-    if percent_columns is None:
-        percent_columns = [
-            column
-            for column in frame.columns
-            if any(mark in str(column).lower() for mark in ("%", "percent", "share"))
-        ]
-    result = frame.copy()
-    suppressed = pd.Series(False, index=frame.index)
-    for column in count_columns:
-        suppressed |= frame[column].map(lambda value: _is_suppressed(value, minimum))
-        result[column] = frame[column].map(
-            lambda value: suppress_count(int(value), minimum) if _is_number(value) else value
-        )
-    for column in percent_columns:
-        result[column] = result[column].astype(object)
-        result.loc[suppressed, column] = ""
-    return result
-
+# Board counts are published only through hcsp_engage.disclosure (one release per publication, with the
+# secondary suppression that a table hiding its own cells lacked): see docs/disclosure-control.md.
 
 # Bands for public counts (the community map). A cell is only shown with at least k reports (k = 10
 # by default), so the lowest band is rarely seen.

@@ -13,8 +13,6 @@ from hcsp_engage.privacy import (
     count_band,
     redact,
     safe_cell,
-    suppress_count,
-    suppress_table,
     to_csv_bytes,
 )
 
@@ -131,45 +129,12 @@ def test_redact_removes_every_kind_in_one_text():
     assert redacted.startswith("Car [removed] at [removed] Mill Street [removed]")
 
 
-@pytest.mark.parametrize(
-    ("n", "shown"),
-    [(0, "0"), (1, "fewer than 5"), (4, "fewer than 5"), (5, "5"), (1234, "1,234"), (1_000_000, "1,000,000")],
-)
-def test_suppress_count_hides_one_to_four(n, shown):
-    assert suppress_count(n) == shown
+def test_board_counts_have_one_way_out_the_disclosure_layer():
+    # The table-by-table suppression helpers are gone: a Board count is published only by a
+    # disclosure.Release (docs/disclosure-control.md, tests/test_board_publication.py).
+    from hcsp_engage import privacy
 
-
-def test_suppress_count_respects_a_different_minimum():
-    assert suppress_count(9, minimum=10) == "fewer than 10"
-    assert suppress_count(10, minimum=10) == "10"
-
-
-def test_suppress_count_refuses_negative_counts():
-    with pytest.raises(ValueError, match="negative"):
-        suppress_count(-1)
-
-
-def test_suppress_table_hides_small_counts_and_the_percentages_that_would_reveal_them():
-    frame = pd.DataFrame(
-        {
-            "area": ["Hereford", "Leominster", "Ross-on-Wye", "Elsewhere"],
-            "responses": [120, 3, 0, 48],
-            "felt_unsafe": [30, 1, 0, 2],
-            "unsafe %": [25.0, 33.3, 0.0, 4.2],
-        }
-    )
-    shown = suppress_table(frame, ["responses", "felt_unsafe"])
-    assert shown["responses"].tolist() == ["120", "fewer than 5", "0", "48"]
-    assert shown["felt_unsafe"].tolist() == ["30", "fewer than 5", "0", "fewer than 5"]
-    assert shown["unsafe %"].tolist() == [25.0, "", 0.0, ""]
-    assert shown["area"].tolist() == frame["area"].tolist()
-    assert frame["responses"].tolist() == [120, 3, 0, 48], "the original is not changed"
-
-
-def test_suppress_table_blanks_named_percentage_columns():
-    frame = pd.DataFrame({"reports": [2, 50], "of all reports": [3.8, 96.2]})
-    shown = suppress_table(frame, ["reports"], percent_columns=["of all reports"])
-    assert shown["of all reports"].tolist() == ["", 96.2]
+    assert not hasattr(privacy, "suppress_count") and not hasattr(privacy, "suppress_table")
 
 
 @pytest.mark.parametrize(

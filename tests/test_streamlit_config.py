@@ -79,6 +79,8 @@ def test_secrets_example_documents_every_setting():
         "demo",
         "public_min_reports",
         "board_min_count",
+        "board_impact_radius_m",
+        "board_impact_months",
         "submissions_per_window",
         "submission_window_seconds",
         "min_fill_seconds",

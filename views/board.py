@@ -29,37 +29,17 @@ if data.data_date is None:
     st.stop()
 
 # --- Period and settings ---------------------------------------------------------------------------
+# Fixed, non-overlapping periods only: two custom ranges a week apart would give back that week's few.
 choices = board.period_choices(data.first_day, data.data_date)
-KINDS = {"financial_year": "Financial year", "quarter": "Quarter", "custom": "Custom range"}
+KINDS = {"financial_year": "Financial year", "quarter": "Quarter"}
 with st.container(border=True):
     left, right = st.columns([2, 3])
     kind = left.radio("Period", list(KINDS), format_func=KINDS.get, horizontal=True, key="board_period_kind")
-    if kind == "custom":
-        picked = right.date_input(
-            "From and to (dates submitted)",
-            value=(choices["quarter"][0].start, data.data_date),
-            format="DD/MM/YYYY",
-            key="board_custom_range",
-        )
-        if len(picked) != 2:
-            st.info("Choose the last day of the range too.")
-            st.stop()
-        period = board.custom(*picked)
-    else:
-        period = right.selectbox(
-            KINDS[kind], choices[kind], format_func=lambda choice: choice.label, key=f"board_{kind}"
-        )
-    with st.expander("Settings for the Safer Streets comparison"):
-        one, two, three = st.columns(3)
-        radius = one.select_slider(
-            "Distance from the site (metres)", [100, 200, 300, 500, 750, 1000], value=300, key="board_radius"
-        )
-        months = two.select_slider("Months before and after", [3, 6, 9, 12], value=6, key="board_months")
-        grouping = three.radio(
-            "Measure", list(impact.GROUPINGS), format_func=impact.GROUPINGS.get, key="board_grouping"
-        )
+    period = right.selectbox(
+        KINDS[kind], choices[kind], format_func=lambda choice: choice.label, key=f"board_{kind}"
+    )
 impact_settings = impact.ImpactSettings(
-    radius_m=float(radius), window_days=round(months * 365.25 / 12), grouping=grouping
+    radius_m=settings.board_impact_radius_m, window_days=round(settings.board_impact_months * 365.25 / 12)
 )
 summary = board_cache.summary(
     tables,
@@ -70,8 +50,7 @@ summary = board_cache.summary(
 )
 st.caption(
     f"{board_report.stamp(summary)} Responses and reports count in the period they were submitted. "
-    f'Counts from 1 to {minimum - 1} show as "fewer than {minimum}"; percentages that would give them '
-    'back are blank, and where a total would give one back, the next smallest count is "not shown".'
+    f"{board_report.suppression_note(minimum)}"
 )
 
 columns = [*st.columns(3), *st.columns(3)]
@@ -84,7 +63,7 @@ charts = board_charts.all_charts(summary)
 def show_table(key: str) -> None:
     table = summary.tables[key]
     st.markdown(f"**{table.title}**")
-    st.dataframe(table.shown(minimum), hide_index=True, width="stretch", key=f"board_table_{key}")
+    st.dataframe(table.shown(), hide_index=True, width="stretch", key=f"board_table_{key}")
     if table.note:
         st.caption(table.note)
 
@@ -122,13 +101,15 @@ show_table("asb_trend")
 st.header("Safer Streets impact")
 st.info(impact.CAVEATS, icon=":material/info:")
 st.markdown(
-    f"Reports and unsafe-place pins within **{radius:g} m** of each site in the **{months} months** before "
-    "and after it started (by the date the problem last happened), against the rest of the same town. "
-    "These windows follow each intervention's start date, not the period above; the survey answers below "
-    "follow the period."
+    f"Reports and unsafe-place pins within **{settings.board_impact_radius_m:g} m** of each site in the "
+    f"**{settings.board_impact_months} months** before and after it started (by the date the problem last "
+    "happened), against the rest of the same town. These windows follow each intervention's start date, not "
+    "the period above; the survey answers below follow the period. The distance and the months are fixed "
+    "(set in the app's settings), not chosen here: two settings side by side would give back the few "
+    "reports between them. Where a count is hidden, no change or verdict is given for that row."
 )
 impact_table = summary.tables["safer_streets_impact"]
-measured, not_measured = impact.split_measured(impact_table.shown(minimum))
+measured, not_measured = impact.split_measured(impact_table.shown())
 st.markdown(f"**{impact_table.title}**")
 if measured.empty:
     st.write("No intervention could be measured with the data held so far.")

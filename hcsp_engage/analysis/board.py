@@ -1,25 +1,32 @@
 """Figures for the Board summary (/board): engagement, feelings of safety against baselines, concerns
 against the strategic priorities, Safer Streets impact and the Community Trigger. No Streamlit.
 
-Every figure follows one ``Period``. Responses and reports count in the period they were **submitted**
-(what the Board asks is "who did we hear from, when"); the Safer Streets comparison uses the date a
-problem last happened, around each intervention's own start date.
+Every figure follows one ``Period``: a financial quarter or a financial year (fixed, non-overlapping;
+months appear inside them). Responses and reports count in the period they were **submitted** (what the
+Board asks is "who did we hear from, when"); the Safer Streets comparison uses the date a problem last
+happened, around each intervention's own start date, with a radius and windows fixed in configuration.
 
-Every table is a ``BoardTable`` holding raw numbers; ``BoardTable.shown()`` is the only way a table
-reaches a person or a file, and it suppresses counts below 5 with ``privacy.suppress_table`` and hides
-the percentages that would give them back.
+Disclosure control (docs/disclosure-control.md): ``build`` computes every table of every period the
+Board can show (each financial year holding data, its quarters and months) and registers each count in
+one ``disclosure.Release`` under a key that names the quantity (the same quantity has the same key
+wherever it appears: Q1's row in a year's trend is Q1's own figure), with every way the counts add up
+(a row, a group, the areas to the county, a year to its quarters, a quarter to its months). The release
+is protected once; a ``BoardTable`` holds raw numbers for analysis, and ``BoardTable.shown()`` and
+``chartable()`` read every count from the publication and build every percentage, interval, rate and
+verdict from counts it shows exactly. Nothing else turns a Board count into text.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
 
-from hcsp_engage import geography, interventions, privacy, records, reference, schema
+from hcsp_engage import disclosure, geography, interventions, records, reference, schema
 from hcsp_engage.analysis import aggregate, hotspots, impact
 
 Z_95 = 1.959963984540054
@@ -27,9 +34,14 @@ FINANCIAL_YEAR_START_MONTH = 4  # April
 QUARTER_MONTHS = ("April–June", "July–September", "October–December", "January–March")
 PRIORITIES_FILE = "strategic_priorities.csv"
 PRIORITIES = ("Domestic abuse", "VAWG and sexual violence", "Misuse of drugs", "Neighbourhood crime")
+OTHER_PRIORITY = "Not one of the four priorities"
 SAFETY_QUESTIONS = {"safe_day": "During the day", "safe_after_dark": "After dark"}
-NOT_SHOWN = "not shown"
+NOT_SHOWN = disclosure.NOT_SHOWN
 PROFILE_LABELS = {"age_band": "Age", "gender": "Gender", "disability": "Disability"}
+PROFILE_CHOICES = {"age_band": schema.AGE_BANDS, "gender": schema.GENDERS, "disability": schema.DISABILITY}
+ASB_GROUPS = ("Personal", "Nuisance", "Environmental")
+
+Key = Hashable
 
 # --- Periods -----------------------------------------------------------------------------------------
 
@@ -39,6 +51,9 @@ class Period:
     start: date
     end: date  # inclusive
     label: str
+    # The period's name in the release's keys: "2025/26" (financial year), "2025/26 Q1" (quarter) or
+    # "2025-04" (month), as the trend tables label their rows.
+    code: str = ""
 
     @property
     def slug(self) -> str:
@@ -56,7 +71,10 @@ def _fy_label(start_year: int) -> str:
 
 def financial_year(start_year: int) -> Period:
     return Period(
-        date(start_year, 4, 1), date(start_year + 1, 3, 31), f"Financial year {_fy_label(start_year)}"
+        date(start_year, 4, 1),
+        date(start_year + 1, 3, 31),
+        f"Financial year {_fy_label(start_year)}",
+        _fy_label(start_year),
     )
 
 
@@ -70,7 +88,13 @@ def quarter(start_year: int, number: int) -> Period:
     start = date(year, month, 1)
     following = date(year + (month + 2) // 12, (month + 2) % 12 + 1, 1)
     label = f"Q{number} {_fy_label(start_year)} ({QUARTER_MONTHS[number - 1]} {year})"
-    return Period(start, following - timedelta(days=1), label)
+    return Period(start, following - timedelta(days=1), label, f"{_fy_label(start_year)} Q{number}")
+
+
+def month(year: int, number: int) -> Period:
+    start = date(year, number, 1)
+    following = date(year + number // 12, number % 12 + 1, 1)
+    return Period(start, following - timedelta(days=1), f"{start:%B %Y}", f"{start:%Y-%m}")
 
 
 def quarter_of(day: date) -> Period:
@@ -79,10 +103,20 @@ def quarter_of(day: date) -> Period:
     return quarter(start_year, months_in // 3 + 1)
 
 
-def custom(start: date, end: date) -> Period:
-    if end < start:
-        raise ValueError("The end of the period must not be before its start.")
-    return Period(start, end, f"{start:%-d %B %Y} to {end:%-d %B %Y}")
+def parts_of(period: Period) -> list[Period]:
+    """The quarters of a financial year, or the months of a quarter (or of a year, for a month's rows)."""
+    if " Q" not in period.code and "/" in period.code:
+        start_year = period.start.year
+        return [quarter(start_year, number) for number in (1, 2, 3, 4)]
+    return months_of(period)
+
+
+def months_of(period: Period) -> list[Period]:
+    months, day = [], period.start
+    while day <= period.end:
+        months.append(month(day.year, day.month))
+        day = months[-1].end + timedelta(days=1)
+    return months
 
 
 def quarter_key(days: pd.Series) -> pd.Series:
@@ -101,7 +135,9 @@ def quarter_key(days: pd.Series) -> pd.Series:
 
 
 def period_choices(first: date, last: date) -> dict[str, list[Period]]:
-    """Quarters and financial years that hold data between ``first`` and ``last``, newest first."""
+    """Quarters and financial years that hold data between ``first`` and ``last``, newest first.
+
+    No custom ranges: two ranges a few days apart would give back what was said in those days."""
     quarters, years = [], []
     current = quarter_of(first)
     while current.start <= last:
@@ -138,83 +174,200 @@ def _percent_text(value: object) -> str:
     return str(value)
 
 
+def _missing(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def _numbers(values: pd.Series) -> pd.Series:
+    """Numbers as floats with NaN where missing; a column of text (a verdict) stays text."""
+    values = values.map(lambda v: np.nan if _missing(v) else v)
+    if values.map(lambda v: isinstance(v, str)).any():
+        return values
+    return pd.to_numeric(values).astype(float)
+
+
+# A row's derived figures (percentages, intervals, rates, verdicts) from its counts. The row holds the
+# counts as the caller resolved them: raw for analysis, or ``Publication.exact`` (None when hidden) for
+# anything shown; ``value`` resolves any other key the same way. One function, so what is shown is what
+# the analysis computes, from shown counts only.
+Derive = Callable[[dict[str, object], Callable[[Key], int | None]], dict[str, object]]
+
+
+@dataclass(frozen=True)
+class Relation:
+    """A way the counts add up that a reader can see: ``sum`` (total, parts), ``at_most`` (part, whole)
+    or ``linear`` ({key: coefficient}, equality)."""
+
+    kind: str
+    first: object
+    second: object = None
+
+
 @dataclass(frozen=True)
 class BoardTable:
-    """One table of the summary with raw numbers, and the rule that makes it safe to show.
+    """One table of the summary: raw numbers for analysis, and the keys that make it safe to show.
 
-    ``counts`` are the counts its percentages are built from: a percentage is hidden in any row where one
-    of them is 1 to 4. ``other_counts`` are shown suppressed but give no percentage away.
+    ``cells`` gives, for each count column, the release key of each row's count (None where a row has no
+    count of its own, such as a baseline). ``percents`` are the columns ``derive`` builds from the counts.
+    ``totals`` are counts the table's figures or relations use that it does not show itself (the period's
+    responses, say), ``unpublished`` the ones nobody sees (those who left a question blank), and
+    ``relations`` how they all add up. ``publication`` is set when the release is protected.
     """
 
     key: str
     title: str
     frame: pd.DataFrame
-    counts: tuple[str, ...] = ()
+    cells: Mapping[str, tuple[Key | None, ...]] = field(default_factory=dict)
     percents: tuple[str, ...] = ()
-    other_counts: tuple[str, ...] = ()
+    derive: Derive | None = None
+    totals: Mapping[Key, int] = field(default_factory=dict)
+    unpublished: Mapping[Key, int] = field(default_factory=dict)
+    relations: tuple[Relation, ...] = ()
     note: str = ""
-    # Count columns whose rows add up to a total shown elsewhere (a KPI, the "Everyone" row), each with
-    # the columns that mark one such set of rows. With a single small cell in a set, the total would give
-    # it back by subtraction, so the next smallest cell of the set is left out too ("not shown").
-    partitions: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    publication: disclosure.Publication | None = None
 
-    def secondary(self, minimum: int = privacy.MINIMUM_COUNT) -> dict[str, pd.Series]:
-        """For each partitioned column, the cells left out to protect a lone small count."""
-        masks = {}
-        for column, by in self.partitions:
-            values = pd.to_numeric(self.frame[column], errors="coerce")
-            extra = pd.Series(False, index=self.frame.index)
-            sets = self.frame.groupby(list(by), sort=False).ngroup() if by else pd.Series(0, self.frame.index)
-            for number in sets.unique():
-                group = values[sets == number]
-                small = group.between(1, minimum - 1)
-                others = group[~small & (group > 0)]
-                if small.sum() == 1 and not others.empty:
-                    extra.loc[others.idxmin()] = True
-            masks[column] = extra
-        return masks
+    @property
+    def counts(self) -> tuple[str, ...]:
+        return tuple(self.cells)
 
-    def shown(self, minimum: int = privacy.MINIMUM_COUNT) -> pd.DataFrame:
-        """The table as people see it: counts below ``minimum`` are "fewer than 5" and the percentages
-        that would reveal them are blank."""
-        table = privacy.suppress_table(
-            self.frame, list(self.counts), minimum, percent_columns=list(self.percents)
-        )
-        if self.other_counts:
-            table = privacy.suppress_table(table, list(self.other_counts), minimum, percent_columns=[])
-        for column, extra in self.secondary(minimum).items():
-            table[column] = table[column].astype(object)
-            table.loc[extra, column] = NOT_SHOWN
-            if column in self.counts:
-                for percent in self.percents:
-                    table[percent] = table[percent].astype(object)
-                    table.loc[extra, percent] = ""
-        for column in self.percents:
-            table[column] = table[column].map(_percent_text)
-        # Missing figures (no Census figure, a baseline's unknown count) show blank, not "None".
+    def _published(self) -> disclosure.Publication:
+        if self.publication is None:
+            raise RuntimeError(f"{self.key}: the release is not protected yet (use board.build).")
+        return self.publication
+
+    def _resolved(self, value: Callable[[Key], int | None]) -> pd.DataFrame:
+        """The frame with every count and derived figure resolved through ``value``."""
+        frame = self.frame.copy()
+        for column, keys in self.cells.items():
+            frame[column] = pd.Series(
+                [value(key) if key is not None else None for key in keys], index=frame.index, dtype=object
+            )
+        if self.derive is None:
+            return frame
+        derived: dict[str, list[object]] = {column: [] for column in self.percents}
+        for position, row in enumerate(frame.to_dict("records")):
+            has_counts = any(keys[position] is not None for keys in self.cells.values())
+            figures = self.derive(row, value) if has_counts else {}
+            for column in self.percents:
+                derived[column].append(figures[column] if column in figures else row.get(column))
+        for column, values in derived.items():
+            frame[column] = pd.Series(values, index=frame.index, dtype=object)
+        return frame
+
+    def shown(self) -> pd.DataFrame:
+        """The table as people see it: every count is its label in the publication ("fewer than 5",
+        "not shown" or the number), every derived figure built from counts shown exactly."""
+        publication = self._published()
+        table = self._resolved(publication.exact)
+        for column, keys in self.cells.items():
+            table[column] = [publication.text(key) if key is not None else "" for key in keys]
+        # Derived figures and missing figures (no Census figure, a baseline's unknown count) as text.
         for column in table.columns:
-            if table[column].isna().any():
+            if column in self.percents or table[column].map(_missing).any():
                 table[column] = table[column].map(_percent_text)
         return table
 
-    def chartable(self, minimum: int = privacy.MINIMUM_COUNT) -> pd.DataFrame:
-        """Raw numbers for a chart, with every suppressed count and hidden percentage left out (NaN)."""
-        frame = self.frame.copy()
-        hidden = pd.Series(False, index=frame.index)
-        for column in self.counts:
-            small = pd.to_numeric(frame[column], errors="coerce").between(1, minimum - 1)
-            hidden |= small
-            frame[column] = pd.to_numeric(frame[column], errors="coerce").mask(small)
-        for column in self.other_counts:
-            values = pd.to_numeric(frame[column], errors="coerce")
-            frame[column] = values.mask(values.between(1, minimum - 1))
-        for column, extra in self.secondary(minimum).items():
-            frame[column] = pd.to_numeric(frame[column], errors="coerce").mask(extra)
-            if column in self.counts:
-                hidden |= extra
-        for column in self.percents:
-            frame[column] = pd.to_numeric(frame[column], errors="coerce").mask(hidden)
+    def chartable(self) -> pd.DataFrame:
+        """Numbers for a chart: counts shown exactly and the figures built from them; NaN elsewhere."""
+        frame = self._resolved(self._published().exact)
+        for column in (*self.cells, *self.percents):
+            frame[column] = _numbers(frame[column])
         return frame
+
+
+def _table(
+    key: str,
+    title: str,
+    frame: pd.DataFrame,
+    cells: Mapping[str, Iterable[Key | None]],
+    *,
+    derive: Derive | None = None,
+    percents: tuple[str, ...] = (),
+    totals: Mapping[Key, int] | None = None,
+    unpublished: Mapping[Key, int] | None = None,
+    relations: Iterable[Relation] = (),
+    note: str = "",
+) -> BoardTable:
+    """A table with its derived columns computed from its raw counts (the same ``derive`` as shown)."""
+    frame = frame.reset_index(drop=True)
+    cells = {column: tuple(keys) for column, keys in cells.items()}
+    raw: dict[Key, int] = {}
+    for column, keys in cells.items():
+        for cell, value in zip(keys, frame[column], strict=True):
+            if cell is not None:
+                raw[cell] = int(value)
+    raw |= dict(totals or {})
+    raw |= dict(unpublished or {})
+    table = BoardTable(
+        key,
+        title,
+        frame,
+        cells,
+        percents,
+        derive,
+        dict(totals or {}),
+        dict(unpublished or {}),
+        tuple(relations),
+        note,
+    )
+    if derive is not None:
+        resolved = table._resolved(raw.__getitem__)
+        for column in percents:
+            frame[column] = _numbers(resolved[column])
+    return table
+
+
+def _sum(total: Key, parts: Iterable[Key]) -> Relation:
+    return Relation("sum", total, tuple(parts))
+
+
+def _at_most(part: Key, whole: Key) -> Relation:
+    return Relation("at_most", part, whole)
+
+
+def _linear(coefficients: Mapping[Key, int], equality: bool = False) -> Relation:
+    return Relation("linear", dict(coefficients), equality)
+
+
+def _covered(total: Key, total_value: int, parts: Mapping[Key, int], unpublished: dict[Key, int]) -> Relation:
+    """``total`` is the sum of ``parts``, plus (when they do not cover it, e.g. a question left blank) a
+    remainder nobody is shown."""
+    remainder = total_value - sum(parts.values())
+    if remainder < 0:
+        raise ValueError(
+            f"The parts of {total!r} add up to more than it ({sum(parts.values())} > {total_value})."
+        )
+    keys = list(parts)
+    if remainder:
+        rest = ("remainder", *total[1:]) if isinstance(total, tuple) else ("remainder", total)
+        rest = (*rest, tuple(keys))
+        unpublished[rest] = remainder
+        keys.append(rest)
+    return _sum(total, keys)
+
+
+def _percent(numerator: object, denominator: object) -> float | None:
+    if _missing(numerator) or _missing(denominator):
+        return None
+    return disclosure.percent(int(numerator), int(denominator))
+
+
+# Keys. Every count is (quantity, period code, what it is of); the same quantity has the same key
+# wherever it is shown.
+def responses_key(code: str, *of: object) -> Key:
+    return ("responses", code, tuple(of))
+
+
+def reports_key(code: str, *of: object) -> Key:
+    return ("reports", code, tuple(of))
+
+
+def safety_key(code: str, question: str, group: tuple, measure: str) -> Key:
+    return ("safety", code, question, group, measure)
+
+
+def trigger_key(code: str) -> Key:
+    return ("community trigger", code)
 
 
 @dataclass(frozen=True)
@@ -322,29 +475,31 @@ def _count(frame: pd.DataFrame, by: str, values: list[str], name: str) -> pd.Ser
 # --- Engagement --------------------------------------------------------------------------------------
 
 
-def engagement_over_time(responses: pd.DataFrame, reports: pd.DataFrame, by: str) -> BoardTable:
-    """Responses and reports received by month ('2025-04') or by financial quarter ('2025/26 Q1')."""
-    key = (lambda f: f["day"].dt.strftime("%Y-%m")) if by == "month" else (lambda f: quarter_key(f["day"]))
+def engagement_over_time(
+    responses: pd.DataFrame, reports: pd.DataFrame, periods: list[Period], by: str
+) -> BoardTable:
+    """Responses and reports received in each of ``periods`` (months, or quarters: ``by``)."""
     heading = "Month" if by == "month" else "Quarter"
-    counts = pd.concat(
-        [
-            responses.groupby(key(responses)).size().rename("Survey responses"),
-            reports.groupby(key(reports)).size().rename("ASB reports"),
-        ],
-        axis=1,
+    frame = pd.DataFrame(
+        {
+            heading: [period.code for period in periods],
+            "Survey responses": [len(in_period(responses, period)) for period in periods],
+            "ASB reports": [len(in_period(reports, period)) for period in periods],
+        }
     )
-    frame = counts.fillna(0).astype(int).sort_index().rename_axis(heading).reset_index()
     title = "Responses and reports by month" if by == "month" else "Responses and reports by quarter"
-    return BoardTable(
+    return _table(
         f"engagement_by_{by}",
         title,
         frame,
-        other_counts=("Survey responses", "ASB reports"),
-        partitions=(("Survey responses", ()), ("ASB reports", ())),
+        {
+            "Survey responses": [responses_key(period.code) for period in periods],
+            "ASB reports": [reports_key(period.code) for period in periods],
+        },
     )
 
 
-def engagement_by_area(responses: pd.DataFrame, reports: pd.DataFrame) -> BoardTable:
+def engagement_by_area(responses: pd.DataFrame, reports: pd.DataFrame, code: str) -> BoardTable:
     populations = reference.load_populations()
     areas = list(schema.AREAS)
     frame = pd.concat(
@@ -354,58 +509,96 @@ def engagement_by_area(responses: pd.DataFrame, reports: pd.DataFrame) -> BoardT
     frame["Residents (Census 2021)"] = pd.array(
         [populations.get(area) for area in frame.index], dtype="Int64"
     )
-    frame["Responses per 1,000 residents"] = (
-        1000 * frame["Survey responses"] / frame["Residents (Census 2021)"].astype(float)
-    ).round(2)
-    return BoardTable(
+    frame = frame.reset_index()
+    response_keys = [responses_key(code, "area", area) for area in areas]
+    report_keys = [reports_key(code, "area", area) for area in areas]
+    unpublished: dict[Key, int] = {}
+    relations = [
+        _covered(
+            responses_key(code),
+            len(responses),
+            dict(zip(response_keys, frame["Survey responses"], strict=True)),
+            unpublished,
+        ),
+        _covered(
+            reports_key(code),
+            len(reports),
+            dict(zip(report_keys, frame["ASB reports"], strict=True)),
+            unpublished,
+        ),
+    ]
+
+    def derive(row: dict, value: Callable) -> dict:
+        residents = row["Residents (Census 2021)"]
+        count = row["Survey responses"]
+        if _missing(count) or _missing(residents):
+            return {"Responses per 1,000 residents": None}
+        return {"Responses per 1,000 residents": round(1000 * int(count) / int(residents), 2)}
+
+    return _table(
         "engagement_by_area",
         "Responses and reports by area",
-        frame.reset_index(),
-        counts=("Survey responses",),
+        frame,
+        {"Survey responses": response_keys, "ASB reports": report_keys},
+        derive=derive,
         percents=("Responses per 1,000 residents",),
-        other_counts=("ASB reports",),
-        partitions=(("Survey responses", ()), ("ASB reports", ())),
-        note="Residents: approximate ONS Census 2021 figures (data/populations.csv). A rate is hidden where "
-        "the count is fewer than 5, since the population would give it back.",
+        totals={responses_key(code): len(responses), reports_key(code): len(reports)},
+        unpublished=unpublished,
+        relations=relations,
+        note="Residents: approximate ONS Census 2021 figures (data/populations.csv). A rate is shown only "
+        "beside a count that is shown.",
     )
 
 
-def who_took_part(responses: pd.DataFrame) -> BoardTable:
+def who_took_part(responses: pd.DataFrame, code: str) -> BoardTable:
     profile = reference.load_profile()
-    rows = []
+    rows, keys, relations = [], [], []
+    unpublished: dict[Key, int] = {}
     for kind, label in PROFILE_LABELS.items():
         answers = responses[kind].fillna("")
-        said = answers[~answers.isin(["", schema.PREFER_NOT_TO_SAY])]
-        choices = {"age_band": schema.AGE_BANDS, "gender": schema.GENDERS, "disability": schema.DISABILITY}[
-            kind
-        ]
         shares = profile[profile["kind"] == kind].set_index("group")["share"]
-        for group in choices:
+        parts = {}
+        for group in (*PROFILE_CHOICES[kind], ""):
             people = int((answers == group).sum())
-            in_profile = group in shares.index
+            share = shares.get(group)
             rows.append(
                 {
                     "About": label,
-                    "Answer": group,
+                    "Answer": group or "Not answered",
                     "People": people,
-                    "% of those who said": round(100 * people / len(said), 1)
-                    if group != schema.PREFER_NOT_TO_SAY and len(said)
-                    else np.nan,
-                    "% of residents (Census 2021)": round(100 * shares[group], 1) if in_profile else np.nan,
+                    "% of residents (Census 2021)": round(100 * share, 1) if share is not None else np.nan,
                 }
             )
-        rows.append({"About": label, "Answer": "Not answered", "People": int((answers == "").sum())})
+            keys.append(responses_key(code, kind, group))
+            parts[keys[-1]] = people
+        relations.append(_covered(responses_key(code), len(responses), parts, unpublished))
+
+    def derive(row: dict, value: Callable) -> dict:
+        kind = {label: kind for kind, label in PROFILE_LABELS.items()}[row["About"]]
+        if row["Answer"] in (schema.PREFER_NOT_TO_SAY, "Not answered"):
+            return {"% of those who said": None, "Difference (points)": None}
+        # Those who said = everyone less those who preferred not to say or left it blank: all shown.
+        everyone = value(responses_key(code))
+        unsaid = [value(responses_key(code, kind, group)) for group in (schema.PREFER_NOT_TO_SAY, "")]
+        said = None if everyone is None or None in unsaid else everyone - sum(unsaid)
+        share = _percent(row["People"], said)
+        census = row["% of residents (Census 2021)"]
+        difference = None if share is None or _missing(census) else round(share - float(census), 1)
+        return {"% of those who said": share, "Difference (points)": difference}
+
     frame = pd.DataFrame(rows)
-    frame["Difference (points)"] = (
-        frame["% of those who said"] - frame["% of residents (Census 2021)"]
-    ).round(1)
-    return BoardTable(
+    frame.insert(3, "% of those who said", np.nan)
+    frame["Difference (points)"] = np.nan
+    return _table(
         "who_took_part",
         "Who took part, against the county's population (16 and over)",
         frame,
-        counts=("People",),
+        {"People": keys},
+        derive=derive,
         percents=("% of those who said", "Difference (points)"),
-        partitions=(("People", ("About",)),),
+        totals={responses_key(code): len(responses)},
+        unpublished=unpublished,
+        relations=relations,
         note="Census shares: approximate ONS Census 2021 figures for residents aged 16 and over "
         "(data/populations.csv). A negative difference means the group is under-represented.",
     )
@@ -413,81 +606,129 @@ def who_took_part(responses: pd.DataFrame) -> BoardTable:
 
 # --- Feelings of safety ------------------------------------------------------------------------------
 
-
-def _safety_rows(answers: pd.Series) -> dict:
-    counted = answers[answers.isin(schema.SAFETY_SCALE[:-1])]
-    safe = int(counted.isin(schema.SAFE_ANSWERS).sum())
-    n = len(counted)
-    low, high = wilson_interval(safe, n)
-    return {
-        "Answered": n,
-        "Very or fairly safe": safe,
-        "Not safe (neither, or unsafe)": n - safe,
-        "% safe": round(100 * safe / n, 1) if n else np.nan,
-        "95% CI low (%)": round(100 * low, 1) if n else np.nan,
-        "95% CI high (%)": round(100 * high, 1) if n else np.nan,
-        "Don't know": int((answers == "Don't know").sum()),
-    }
-
-
-SAFETY_COUNTS = ("Answered", "Very or fairly safe", "Not safe (neither, or unsafe)")
+SAFETY_COUNTS = ("Answered", "Very or fairly safe", "Not safe (neither, or unsafe)", "Don't know")
+SAFETY_MEASURES = dict(zip(SAFETY_COUNTS, ("answered", "safe", "not safe", "don't know"), strict=True))
 SAFETY_PERCENTS = ("% safe", "95% CI low (%)", "95% CI high (%)")
-# Each question's groups (areas, genders, quarters) add up to the "Everyone" row.
-SAFETY_PARTITIONS = tuple(
-    (column, ("Question",))
-    for column in (*("Answered", "Very or fairly safe", "Not safe (neither, or unsafe)"), "Don't know")
-)
 SAFETY_NOTE = (
     '% safe = very or fairly safe, of those who gave an answer on the scale; "Don\'t know" is left out of '
     "the percentage (as in the county surveys) and counted beside it. 95% CI: Wilson score interval."
 )
+EVERYONE = ("everyone",)
 
 
-def safety(responses: pd.DataFrame, by: str | None) -> BoardTable:
+def _safety_counts(answers: pd.Series) -> dict[str, int]:
+    counted = answers[answers.isin(schema.SAFETY_SCALE[:-1])]
+    safe = int(counted.isin(schema.SAFE_ANSWERS).sum())
+    return {
+        "Answered": len(counted),
+        "Very or fairly safe": safe,
+        "Not safe (neither, or unsafe)": len(counted) - safe,
+        "Don't know": int((answers == "Don't know").sum()),
+    }
+
+
+def _safety_derived(row: dict, value: Callable) -> dict:
+    answered, safe = row["Answered"], row["Very or fairly safe"]
+    share = _percent(safe, answered)
+    if share is None:
+        return dict.fromkeys(SAFETY_PERCENTS)
+    low, high = wilson_interval(int(safe), int(answered))
+    return {"% safe": share, "95% CI low (%)": round(100 * low, 1), "95% CI high (%)": round(100 * high, 1)}
+
+
+def _safety_group_relations(
+    code: str, column: str, group: tuple, counts: dict[str, int], people: Key, people_count: int
+) -> tuple[list[Relation], dict[Key, int]]:
+    """Answered = safe + not safe, and answered + don't know (+ blank) = the group's responses."""
+    keys = {name: safety_key(code, column, group, measure) for name, measure in SAFETY_MEASURES.items()}
+    unpublished: dict[Key, int] = {}
+    relations = [
+        _sum(keys["Answered"], [keys["Very or fairly safe"], keys["Not safe (neither, or unsafe)"]]),
+        _covered(
+            people,
+            people_count,
+            {keys["Answered"]: counts["Answered"], keys["Don't know"]: counts["Don't know"]},
+            unpublished,
+        ),
+    ]
+    return relations, unpublished
+
+
+def safety(responses: pd.DataFrame, by: str | None, code: str) -> BoardTable:
     """% very or fairly safe during the day and after dark, overall (``by`` None), by area or by gender."""
-    rows = []
+    rows: list[dict] = []
+    cells: dict[str, list[Key]] = {name: [] for name in SAFETY_COUNTS}
+    relations: list[Relation] = []
+    unpublished: dict[Key, int] = {}
+    totals: dict[Key, int] = {responses_key(code): len(responses)}
     for column, question in SAFETY_QUESTIONS.items():
+        everyone = _safety_counts(responses[column])
+        totals |= {safety_key(code, column, EVERYONE, SAFETY_MEASURES[n]): v for n, v in everyone.items()}
         if by is None:
-            rows.append({"Question": question, "Group": "Everyone"} | _safety_rows(responses[column]))
-            continue
-        groups = {"area": schema.AREAS, "gender": schema.GENDERS}[by]
-        for group in groups:
-            answers = responses.loc[responses[by] == group, column]
-            rows.append({"Question": question, "Group": group} | _safety_rows(answers))
+            groups = [("Everyone", EVERYONE, responses[column], responses_key(code), len(responses))]
+        else:
+            choices = {"area": schema.AREAS, "gender": schema.GENDERS}[by]
+            groups = []
+            for group in choices:
+                answers = responses.loc[responses[by] == group, column]
+                groups.append((group, (by, group), answers, responses_key(code, by, group), len(answers)))
+        parts: dict[str, dict[Key, int]] = {name: {} for name in SAFETY_COUNTS}
+        for name, group, answers, people, people_count in groups:
+            counts = _safety_counts(answers)
+            rows.append({"Question": question, "Group": name} | counts)
+            more, rest = _safety_group_relations(code, column, group, counts, people, people_count)
+            relations += more
+            unpublished |= rest
+            totals[people] = people_count
+            for count_name, measure in SAFETY_MEASURES.items():
+                cells[count_name].append(safety_key(code, column, group, measure))
+                parts[count_name][cells[count_name][-1]] = counts[count_name]
+        if by is not None:  # the groups add up to everyone (with those who did not say their gender)
+            for count_name, measure in SAFETY_MEASURES.items():
+                total = safety_key(code, column, EVERYONE, measure)
+                relations.append(_covered(total, everyone[count_name], parts[count_name], unpublished))
+    frame = pd.DataFrame(rows)
+    for column in SAFETY_PERCENTS:
+        frame.insert(list(frame.columns).index("Don't know"), column, np.nan)
     key = f"safety_by_{by}" if by else "safety_overall"
     title = {
         None: "Feeling safe: everyone",
         "area": "Feeling safe by area",
         "gender": "Feeling safe by gender",
     }[by]
-    return BoardTable(
+    return _table(
         key,
         title,
-        pd.DataFrame(rows),
-        counts=SAFETY_COUNTS,
+        frame,
+        cells,
+        derive=_safety_derived,
         percents=SAFETY_PERCENTS,
-        other_counts=("Don't know",),
-        partitions=SAFETY_PARTITIONS if by else (),
+        totals=totals,
+        unpublished=unpublished,
+        relations=relations,
         note=SAFETY_NOTE,
     )
 
 
-def safety_trend(responses: pd.DataFrame) -> BoardTable:
-    rows = []
-    quarters = quarter_key(responses["day"]) if not responses.empty else pd.Series(dtype=object)
-    for key in sorted(quarters.dropna().unique()):
-        in_quarter = responses[quarters == key]
+def safety_trend(responses: pd.DataFrame, quarters: list[Period]) -> BoardTable:
+    rows, cells = [], {name: [] for name in SAFETY_COUNTS}
+    for period in quarters:
+        in_quarter = in_period(responses, period)
         for column, question in SAFETY_QUESTIONS.items():
-            rows.append({"Quarter": key, "Question": question} | _safety_rows(in_quarter[column]))
-    columns = ["Quarter", "Question", *SAFETY_COUNTS, *SAFETY_PERCENTS, "Don't know"]
-    return BoardTable(
+            rows.append({"Quarter": period.code, "Question": question} | _safety_counts(in_quarter[column]))
+            for name, measure in SAFETY_MEASURES.items():
+                cells[name].append(safety_key(period.code, column, EVERYONE, measure))
+    columns = ["Quarter", "Question", *SAFETY_COUNTS[:3], *SAFETY_PERCENTS, "Don't know"]
+    frame = pd.DataFrame(rows, columns=[c for c in columns if c not in SAFETY_PERCENTS])
+    for column in SAFETY_PERCENTS:
+        frame.insert(list(frame.columns).index("Don't know"), column, np.nan)
+    return _table(
         "safety_trend",
         "Feeling safe by quarter",
-        pd.DataFrame(rows, columns=columns),
-        counts=SAFETY_COUNTS,
+        frame,
+        cells,
+        derive=_safety_derived,
         percents=SAFETY_PERCENTS,
-        other_counts=("Don't know",),
-        partitions=SAFETY_PARTITIONS,
         note=SAFETY_NOTE,
     )
 
@@ -495,16 +736,21 @@ def safety_trend(responses: pd.DataFrame) -> BoardTable:
 def safety_against_baselines(responses: pd.DataFrame, period: Period) -> BoardTable:
     """This period's after-dark answers split as the county surveys report them (safe, unsafe, neither),
     beside those surveys and Great Britain (data/safety_baselines.csv)."""
-    answers = responses["safe_after_dark"]
+    code, column = period.code, "safe_after_dark"
+    answers = responses[column]
     counted = answers[answers.isin(schema.SAFETY_SCALE[:-1])]
     n = len(counted)
     safe = int(counted.isin(schema.SAFE_ANSWERS).sum())
     unsafe = int(counted.isin(schema.UNSAFE_ANSWERS).sum())
-    low, high = wilson_interval(safe, n)
-
-    def percent(count: int) -> float:
-        return round(100 * count / n, 1) if n else np.nan
-
+    keys = {
+        name: safety_key(code, column, EVERYONE, measure)
+        for name, measure in (
+            ("Answered", "answered"),
+            ("Very or fairly safe", "safe"),
+            ("Fairly or very unsafe", "unsafe"),
+            ("Neither", "neither"),
+        )
+    }
     rows = [
         {
             "Who": f"This survey, {period.label}",
@@ -512,11 +758,6 @@ def safety_against_baselines(responses: pd.DataFrame, period: Period) -> BoardTa
             "Very or fairly safe": safe,
             "Fairly or very unsafe": unsafe,
             "Neither": n - safe - unsafe,
-            "% safe after dark": percent(safe),
-            "95% CI low (%)": round(100 * low, 1) if n else np.nan,
-            "95% CI high (%)": round(100 * high, 1) if n else np.nan,
-            "% unsafe": percent(unsafe),
-            "% neither": percent(n - safe - unsafe),
             "Source": "HCSP Engage survey",
         }
     ]
@@ -530,12 +771,48 @@ def safety_against_baselines(responses: pd.DataFrame, period: Period) -> BoardTa
                 "Source": row["source"],
             }
         )
-    return BoardTable(
+    columns = [
+        "Who",
+        *keys,
+        "% safe after dark",
+        "95% CI low (%)",
+        "95% CI high (%)",
+        "% unsafe",
+        "% neither",
+    ]
+    frame = pd.DataFrame(rows).reindex(columns=[*columns, "Source"])
+    for name in keys:
+        frame[name] = frame[name].astype(object)
+
+    def derive(row: dict, value: Callable) -> dict:
+        answered = row["Answered"]
+        figures = _safety_derived(
+            {"Answered": answered, "Very or fairly safe": row["Very or fairly safe"]}, value
+        )
+        return {
+            "% safe after dark": figures["% safe"],
+            "95% CI low (%)": figures["95% CI low (%)"],
+            "95% CI high (%)": figures["95% CI high (%)"],
+            "% unsafe": _percent(row["Fairly or very unsafe"], answered),
+            "% neither": _percent(row["Neither"], answered),
+        }
+
+    not_safe = safety_key(code, column, EVERYONE, "not safe")
+    return _table(
         "safety_against_baselines",
         "Feeling safe after dark against the baselines",
-        pd.DataFrame(rows),
-        counts=("Answered", "Very or fairly safe", "Fairly or very unsafe", "Neither"),
+        frame,
+        {name: [key, *[None] * (len(rows) - 1)] for name, key in keys.items()},
+        derive=derive,
         percents=("% safe after dark", "95% CI low (%)", "95% CI high (%)", "% unsafe", "% neither"),
+        totals={not_safe: n - safe},
+        relations=(
+            _sum(
+                keys["Answered"],
+                [keys["Very or fairly safe"], keys["Fairly or very unsafe"], keys["Neither"]],
+            ),
+            _sum(not_safe, [keys["Fairly or very unsafe"], keys["Neither"]]),
+        ),
         note="Baselines from the HCSP annual report 2023/24 (DESIGN section 9, data/safety_baselines.csv). "
         "The earlier surveys asked a similar question of a different sample, so compare the direction and "
         "size of a gap rather than a point or two. Don't know is left out, as in those surveys.",
@@ -574,146 +851,258 @@ def _chosen(responses: pd.DataFrame, column: str) -> pd.DataFrame:
     return pd.DataFrame({"choice": choice}, index=answered.index[rows])
 
 
-def concerns(responses: pd.DataFrame) -> BoardTable:
+def _concern_counts(responses: pd.DataFrame) -> tuple[int, dict[str, int], dict[str, int]]:
+    """Those who answered question 10, people naming each concern, and people naming a concern under
+    each priority (someone naming two drug concerns counts once under misuse of drugs)."""
     mapping = concern_priorities()
     chosen = _chosen(responses, "top_concerns")
-    answered = chosen.index.nunique()
+    answered = int(chosen.index.nunique())
     people = chosen["choice"].value_counts().reindex(schema.TOP_CONCERNS, fill_value=0)
+    chosen = chosen.assign(priority=chosen["choice"].map(mapping))
+    by_priority = {
+        priority: int(chosen.loc[chosen["priority"] == priority].index.nunique())
+        for priority in (*PRIORITIES, OTHER_PRIORITY)
+    }
+    return answered, {c: int(people[c]) for c in schema.TOP_CONCERNS}, by_priority
+
+
+def _concern_keys(code: str) -> tuple[Key, dict[str, Key], dict[str, Key]]:
+    return (
+        responses_key(code, "answered question 10"),
+        {c: ("concern", code, c) for c in schema.TOP_CONCERNS},
+        {p: ("priority", code, p) for p in (*PRIORITIES, OTHER_PRIORITY)},
+    )
+
+
+def _concern_relations(code: str) -> list[Relation]:
+    """What a reader knows of question 10: each person who answered named 1 to 3 concerns; a priority's
+    people number at least each of its concerns' and at most their sum."""
+    answered, concern, priority = _concern_keys(code)
+    mapping = concern_priorities()
+    relations = [_at_most(answered, responses_key(code))]
+    relations += [_at_most(key, answered) for key in (*concern.values(), *priority.values())]
+    relations.append(_linear({answered: 1} | {key: -1 for key in concern.values()}))
+    relations.append(_linear({answered: -3} | {key: 1 for key in concern.values()}))
+    relations.append(_linear({answered: 1} | {key: -1 for key in priority.values()}))
+    for name, key in priority.items():
+        under = [concern[c] for c, p in mapping.items() if p == name]
+        relations += [_at_most(c, key) for c in under]
+        relations.append(_linear({key: 1} | {c: -1 for c in under}))
+    return relations
+
+
+def _concern_totals(responses: pd.DataFrame, code: str) -> dict[Key, int]:
+    answered, concern, priority = _concern_counts(responses)
+    answered_key, concern_keys, priority_keys = _concern_keys(code)
+    return (
+        {answered_key: answered, responses_key(code): len(responses)}
+        | {concern_keys[c]: v for c, v in concern.items()}
+        | {priority_keys[p]: v for p, v in priority.items()}
+    )
+
+
+def _of_answered(column: str) -> Derive:
+    def derive(row: dict, value: Callable) -> dict:
+        return {"% of those who answered": _percent(row[column], row["Answered question 10"])}
+
+    return derive
+
+
+def concerns(responses: pd.DataFrame, code: str) -> BoardTable:
+    mapping = concern_priorities()
+    answered, people, _ = _concern_counts(responses)
+    answered_key, concern_keys, _ = _concern_keys(code)
     frame = pd.DataFrame(
         {
             "Concern": list(schema.TOP_CONCERNS),
             "Strategic priority": [mapping.get(concern, "") for concern in schema.TOP_CONCERNS],
-            "People": people.to_numpy(int),
-            "% of those who answered": (100 * people / answered).round(1).to_numpy() if answered else np.nan,
+            "People": [people[c] for c in schema.TOP_CONCERNS],
+            "Answered question 10": answered,
+            "% of those who answered": np.nan,
         }
     ).sort_values("People", ascending=False, kind="stable")
-    return BoardTable(
+    return _table(
         "concerns",
         "Top concerns (survey question 10, up to 3 each)",
-        frame.reset_index(drop=True),
-        counts=("People",),
+        frame,
+        {
+            "People": [concern_keys[c] for c in frame["Concern"]],
+            "Answered question 10": [answered_key] * len(frame),
+        },
+        derive=_of_answered("People"),
         percents=("% of those who answered",),
+        totals=_concern_totals(responses, code),
+        relations=_concern_relations(code),
         note="The mapping of concerns onto the four priorities is in data/strategic_priorities.csv.",
     )
 
 
-def priorities(responses: pd.DataFrame) -> BoardTable:
-    mapping = concern_priorities()
-    chosen = _chosen(responses, "top_concerns")
-    answered = chosen.index.nunique()
-    chosen = chosen.assign(priority=chosen["choice"].map(mapping))
-    rows = []
-    for priority in (*PRIORITIES, "Not one of the four priorities"):
-        people = int(chosen.loc[chosen["priority"] == priority].index.nunique())
-        rows.append(
-            {
-                "Strategic priority": priority,
-                "People naming a concern under it": people,
-                "% of those who answered": round(100 * people / answered, 1) if answered else np.nan,
-            }
-        )
-    return BoardTable(
+def priorities(responses: pd.DataFrame, code: str) -> BoardTable:
+    answered, _, by_priority = _concern_counts(responses)
+    answered_key, _, priority_keys = _concern_keys(code)
+    frame = pd.DataFrame(
+        {
+            "Strategic priority": list(by_priority),
+            "People naming a concern under it": list(by_priority.values()),
+            "Answered question 10": answered,
+            "% of those who answered": np.nan,
+        }
+    )
+    return _table(
         "priorities",
         "Concerns against the four strategic priorities",
-        pd.DataFrame(rows),
-        counts=("People naming a concern under it",),
+        frame,
+        {
+            "People naming a concern under it": [priority_keys[p] for p in by_priority],
+            "Answered question 10": [answered_key] * len(frame),
+        },
+        derive=_of_answered("People naming a concern under it"),
         percents=("% of those who answered",),
+        totals=_concern_totals(responses, code),
+        relations=_concern_relations(code),
     )
 
 
-def asb_by_category(reports: pd.DataFrame) -> BoardTable:
-    total = len(reports)
-    rows = []
-    for category in records.asb_categories():
-        n = int((reports["category"] == category.name).sum())
-        rows.append(
-            {
-                "Group": category.group,
-                "Category": category.name,
-                "Reports": n,
-                "% of reports": round(100 * n / total, 1) if total else np.nan,
-            }
-        )
-    return BoardTable(
+def _category_counts(
+    reports: pd.DataFrame, code: str
+) -> tuple[dict[Key, int], list[Relation], dict[Key, int]]:
+    """Reports by category and by group, with how they add up to the period's reports."""
+    counts = reports["category"].value_counts()
+    categories = {
+        reports_key(code, "category", c.name): int(counts.get(c.name, 0)) for c in records.asb_categories()
+    }
+    unpublished: dict[Key, int] = {}
+    relations = [_covered(reports_key(code), len(reports), categories, unpublished)]
+    groups: dict[Key, int] = {}
+    for group in ASB_GROUPS:
+        members = {
+            reports_key(code, "category", c.name) for c in records.asb_categories() if c.group == group
+        }
+        groups[reports_key(code, "group", group)] = sum(categories[key] for key in members)
+        relations.append(_sum(reports_key(code, "group", group), sorted(members, key=repr)))
+    return categories | groups | {reports_key(code): len(reports)}, relations, unpublished
+
+
+def asb_by_category(reports: pd.DataFrame, code: str) -> BoardTable:
+    counts, relations, unpublished = _category_counts(reports, code)
+    rows = [
+        {"Group": c.group, "Category": c.name, "Reports": counts[reports_key(code, "category", c.name)]}
+        for c in records.asb_categories()
+    ]
+    frame = pd.DataFrame(rows).assign(**{"% of reports": np.nan})
+
+    def derive(row: dict, value: Callable) -> dict:
+        return {"% of reports": _percent(row["Reports"], value(reports_key(code)))}
+
+    return _table(
         "asb_by_category",
         "ASB reports by group and category",
-        pd.DataFrame(rows),
-        counts=("Reports",),
+        frame,
+        {"Reports": [reports_key(code, "category", c.name) for c in records.asb_categories()]},
+        derive=derive,
         percents=("% of reports",),
-        partitions=(("Reports", ()),),
+        totals=counts,
+        unpublished=unpublished,
+        relations=relations,
     )
 
 
-def asb_trend(reports: pd.DataFrame) -> BoardTable:
-    groups = ("Personal", "Nuisance", "Environmental")
-    quarters = quarter_key(reports["day"]) if not reports.empty else pd.Series(dtype=object)
-    counts = pd.crosstab(quarters, reports["asb_group"]) if not reports.empty else pd.DataFrame()
-    counts = counts.reindex(columns=list(groups), fill_value=0)
-    frame = counts.rename_axis(index="Quarter", columns=None).reset_index()
-    return BoardTable(
+def asb_trend(reports: pd.DataFrame, quarters: list[Period]) -> BoardTable:
+    rows = []
+    for period in quarters:
+        groups = in_period(reports, period)["asb_group"].value_counts()
+        rows.append({"Quarter": period.code} | {group: int(groups.get(group, 0)) for group in ASB_GROUPS})
+    frame = pd.DataFrame(rows, columns=["Quarter", *ASB_GROUPS])
+    return _table(
         "asb_trend",
         "ASB reports by quarter and group",
         frame,
-        other_counts=groups,
-        partitions=tuple((group, ()) for group in groups),
+        {group: [reports_key(period.code, "group", group) for period in quarters] for group in ASB_GROUPS},
     )
 
 
 # --- Safer Streets: what residents said --------------------------------------------------------------
 
 
-def noticed_changes(responses: pd.DataFrame) -> BoardTable:
+def noticed_changes(responses: pd.DataFrame, code: str) -> BoardTable:
     """Survey question 8 by area: of those who answered it, how many noticed each change."""
-    rows = []
+    rows, answered_keys, people_keys, relations = [], [], [], []
+    totals: dict[Key, int] = {}
     for area in schema.AREAS:
         in_area = responses[responses["area"] == area]
         chosen = _chosen(in_area, "noticed_changes")
-        answered = chosen.index.nunique()
+        answered = int(chosen.index.nunique())
+        answered_key = responses_key(code, "area", area, "answered question 8")
+        totals[responses_key(code, "area", area)] = len(in_area)
+        keys = {}
         for change in schema.NOTICED_CHANGES:
             people = int((chosen["choice"] == change).sum())
-            rows.append(
-                {
-                    "Area": area,
-                    "Answered question 8": answered,
-                    "Noticed": change,
-                    "People": people,
-                    "% of those who answered": round(100 * people / answered, 1) if answered else np.nan,
-                }
-            )
-    return BoardTable(
+            rows.append({"Area": area, "Answered question 8": answered, "Noticed": change, "People": people})
+            answered_keys.append(answered_key)
+            keys[change] = ("noticed", code, area, change)
+            people_keys.append(keys[change])
+        # Each person who answered noticed at least one change, or none of these (and then nothing else).
+        none = keys["None of these"]
+        relations.append(_at_most(answered_key, responses_key(code, "area", area)))
+        relations += [_at_most(key, answered_key) for key in keys.values()]
+        relations.append(_linear({answered_key: 1} | {key: -1 for key in keys.values()}))
+        relations += [_linear({none: 1, key: 1, answered_key: -1}) for key in keys.values() if key != none]
+    frame = pd.DataFrame(rows).assign(**{"% of those who answered": np.nan})
+
+    def derive(row: dict, value: Callable) -> dict:
+        return {"% of those who answered": _percent(row["People"], row["Answered question 8"])}
+
+    return _table(
         "noticed_changes",
         "Changes residents noticed in the last two years (question 8)",
-        pd.DataFrame(rows),
-        counts=("People", "Answered question 8"),
+        frame,
+        {"Answered question 8": answered_keys, "People": people_keys},
+        derive=derive,
         percents=("% of those who answered",),
+        totals=totals,
+        relations=relations,
     )
 
 
-def changes_effect(responses: pd.DataFrame) -> BoardTable:
+def changes_effect(responses: pd.DataFrame, code: str) -> BoardTable:
     """Survey question 9 by area: of those who noticed changes, how they felt."""
-    rows = []
+    rows, answered_keys, people_keys, relations = [], [], [], []
+    totals: dict[Key, int] = {}
     effects = schema.CHANGES_EFFECT[:3]
     for area in schema.AREAS:
         answers = responses.loc[responses["area"] == area, "changes_effect"]
         noticed = answers[answers.isin(effects)]
+        answered_key = responses_key(code, "area", area, "noticed changes and answered")
+        totals[responses_key(code, "area", area)] = len(answers)
+        keys = []
         for effect in effects:
-            people = int((noticed == effect).sum())
             rows.append(
                 {
                     "Area": area,
                     "Noticed changes and answered": len(noticed),
                     "Felt": effect,
-                    "People": people,
-                    "%": round(100 * people / len(noticed), 1) if len(noticed) else np.nan,
+                    "People": int((noticed == effect).sum()),
                 }
             )
-    return BoardTable(
+            answered_keys.append(answered_key)
+            keys.append(("changes effect", code, area, effect))
+        people_keys += keys
+        relations.append(_sum(answered_key, keys))
+        relations.append(_at_most(answered_key, responses_key(code, "area", area)))
+    frame = pd.DataFrame(rows).assign(**{"%": np.nan})
+
+    def derive(row: dict, value: Callable) -> dict:
+        return {"%": _percent(row["People"], row["Noticed changes and answered"])}
+
+    return _table(
         "changes_effect",
         "Have the changes made people feel safer? (question 9)",
-        pd.DataFrame(rows),
-        counts=("People", "Noticed changes and answered"),
+        frame,
+        {"Noticed changes and answered": answered_keys, "People": people_keys},
+        derive=derive,
         percents=("%",),
-        partitions=(("People", ("Area",)), ("Noticed changes and answered", ("Felt",))),
+        totals=totals,
+        relations=relations,
         note="Of those who noticed a change; people who had not noticed any are left out.",
     )
 
@@ -721,36 +1110,77 @@ def changes_effect(responses: pd.DataFrame) -> BoardTable:
 # --- Community Trigger -------------------------------------------------------------------------------
 
 
-def community_trigger(reports: pd.DataFrame, threshold: int) -> BoardTable:
-    meets = (
+def _meets(reports: pd.DataFrame, threshold: int) -> pd.Series:
+    return (
         reports["incidents_reported_6m"]
         .fillna("")
         .map(lambda answer: records.meets_community_trigger(answer, threshold))
+        .astype(bool)
     )
-    quarters = quarter_key(reports["day"]) if not reports.empty else pd.Series(dtype=object)
-    frame = (
-        pd.DataFrame({"Quarter": quarters, "meets": meets.astype(bool)})
-        .groupby("Quarter")
-        .agg(**{"ASB reports": ("meets", "size"), "Met the case-review rule": ("meets", "sum")})
-        .reset_index()
-    )
-    frame["Met the case-review rule"] = frame["Met the case-review rule"].astype(int)
-    frame["% of reports"] = (100 * frame["Met the case-review rule"] / frame["ASB reports"]).round(1)
-    return BoardTable(
+
+
+def community_trigger(reports: pd.DataFrame, quarters: list[Period], threshold: int) -> BoardTable:
+    meets = _meets(reports, threshold)
+    rows = []
+    for period in quarters:
+        inside = reports["day"].between(pd.Timestamp(period.start), pd.Timestamp(period.end))
+        rows.append(
+            {
+                "Quarter": period.code,
+                "ASB reports": int(inside.sum()),
+                "Met the case-review rule": int((inside & meets).sum()),
+                "% of reports": np.nan,
+            }
+        )
+    frame = pd.DataFrame(rows, columns=["Quarter", "ASB reports", "Met the case-review rule", "% of reports"])
+
+    def derive(row: dict, value: Callable) -> dict:
+        return {"% of reports": _percent(row["Met the case-review rule"], row["ASB reports"])}
+
+    return _table(
         "community_trigger",
         "Reports that met the Community Trigger (ASB case review) rule",
         frame,
-        counts=("Met the case-review rule",),
+        {
+            "ASB reports": [reports_key(period.code) for period in quarters],
+            "Met the case-review rule": [trigger_key(period.code) for period in quarters],
+        },
+        derive=derive,
         percents=("% of reports",),
-        other_counts=("ASB reports",),
-        partitions=(("Met the case-review rule", ()), ("ASB reports", ())),
+        relations=[_at_most(trigger_key(period.code), reports_key(period.code)) for period in quarters],
         note=f"A report meets the rule when the resident says they reported {threshold} or more separate "
         "incidents in six months (data/community_trigger.toml). The other route, five people complaining "
         "separately about similar incidents, cannot be counted: reports are anonymous.",
     )
 
 
-# --- The summary -------------------------------------------------------------------------------------
+# --- Safer Streets impact ----------------------------------------------------------------------------
+
+
+def safer_streets_impact(data: BoardData, settings: impact.ImpactSettings) -> BoardTable:
+    """Reports and pins near each intervention before and after it started (the whole data, not the
+    period: the windows follow each start date). Its figures and verdict come from shown counts only."""
+    frame, keys = impact.measure(
+        # Only what it measures with: dropping rows from whole reports would copy every column.
+        {"reports": data.reports[["lat", "lon", "date"]], "pins": data.pins},
+        data.register,
+        settings,
+        data.first_day,
+        data.data_date,
+    )
+    cells = {column: [row[column] if row else None for row in keys] for column in impact.IMPACT_COUNTS}
+    return _table(
+        "safer_streets_impact",
+        "Safer Streets: reports near each intervention before and after it started",
+        frame,
+        cells,
+        derive=lambda row, value: impact.derived(row, settings),
+        percents=(*impact.IMPACT_PERCENTS, "Verdict"),
+        note=impact.CAVEATS,
+    )
+
+
+# --- The release and the summary ---------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -762,12 +1192,210 @@ class BoardSummary:
     impact_settings: impact.ImpactSettings = field(default_factory=impact.ImpactSettings)
 
 
-def _kpi_percent(table: BoardTable, question: str, minimum: int) -> str:
-    row = table.shown(minimum)
-    row = row[row["Question"] == question].iloc[0]
-    if row["% safe"] == "":
-        return "not shown"
-    return f"{float(row['% safe']):.0f}%"
+def _started(periods: list[Period], data_date: date | None) -> list[Period]:
+    """The parts of a period that have begun by the data's date (no rows for months still to come)."""
+    return [period for period in periods if data_date is None or period.start <= data_date]
+
+
+def period_tables(data: BoardData, period: Period, trigger_threshold: int) -> list[BoardTable]:
+    """Every table of the summary that follows the period, with raw numbers and keys."""
+    responses = in_period(data.responses, period)
+    reports = in_period(data.reports, period)
+    code = period.code
+    quarters = _started(parts_of(period) if " Q" not in code else [period], data.data_date)
+    return [
+        engagement_over_time(responses, reports, _started(months_of(period), data.data_date), "month"),
+        engagement_over_time(responses, reports, quarters, "quarter"),
+        engagement_by_area(responses, reports, code),
+        who_took_part(responses, code),
+        safety(responses, None, code),
+        safety(responses, "area", code),
+        safety(responses, "gender", code),
+        safety_against_baselines(responses, period),
+        safety_trend(responses, quarters),
+        priorities(responses, code),
+        concerns(responses, code),
+        asb_by_category(reports, code),
+        asb_trend(reports, quarters),
+        noticed_changes(responses, code),
+        changes_effect(responses, code),
+        community_trigger(reports, quarters, trigger_threshold),
+    ]
+
+
+def _kpi_counts(data: BoardData, period: Period, trigger_threshold: int) -> dict[Key, int]:
+    """What every period registers whether or not a table shows it: its responses, reports, reports that
+    met the rule, and (for a quarter) its months' responses and reports."""
+    reports = in_period(data.reports, period)
+    counts = {
+        responses_key(period.code): len(in_period(data.responses, period)),
+        reports_key(period.code): len(reports),
+        trigger_key(period.code): int(_meets(reports, trigger_threshold).sum()),
+    }
+    return counts
+
+
+@dataclass(frozen=True)
+class BoardRelease:
+    """Every figure of every period the Board can show, protected together."""
+
+    publication: disclosure.Publication
+    periods: dict[str, Period]
+    tables: dict[str, dict[str, BoardTable]]  # period code -> table key -> table
+    impact_table: BoardTable
+    data_date: date | None
+    trigger_threshold: int
+    impact_settings: impact.ImpactSettings
+
+    def summary(self, period: Period) -> BoardSummary:
+        if period.code not in self.tables:
+            raise KeyError(f"{period.label} is not one of the Board's periods.")
+        tables = dict(self.tables[period.code])
+        tables["safer_streets_impact"] = self.impact_table
+        order = [*PERIOD_TABLE_ORDER[:13], "safer_streets_impact", *PERIOD_TABLE_ORDER[13:]]
+        tables = {key: tables[key] for key in order}
+        return BoardSummary(
+            period,
+            self.data_date,
+            kpis(self.publication, period, self.trigger_threshold),
+            tables,
+            self.impact_settings,
+        )
+
+
+PERIOD_TABLE_ORDER = (
+    "engagement_by_month",
+    "engagement_by_quarter",
+    "engagement_by_area",
+    "who_took_part",
+    "safety_overall",
+    "safety_by_area",
+    "safety_by_gender",
+    "safety_against_baselines",
+    "safety_trend",
+    "priorities",
+    "concerns",
+    "asb_by_category",
+    "asb_trend",
+    "noticed_changes",
+    "changes_effect",
+    "community_trigger",
+)
+
+
+def release_periods(first: date | None, last: date | None, years: Iterable[int] = ()) -> list[Period]:
+    """Every period the Board can show for data from ``first`` to ``last``: each financial year that
+    holds data and all four of its quarters (empty ones too), plus the years in ``years``."""
+    wanted = set(years)
+    if first is not None and last is not None:
+        wanted |= set(range(financial_year_of(first), financial_year_of(last) + 1))
+    periods = []
+    for year in sorted(wanted):
+        periods += [quarter(year, number) for number in (1, 2, 3, 4)]
+        periods.append(financial_year(year))
+    return periods
+
+
+def build(
+    data: BoardData,
+    *,
+    trigger_threshold: int = 3,
+    impact_settings: impact.ImpactSettings | None = None,
+    minimum: int = 5,
+    years: Iterable[int] = (),
+) -> BoardRelease:
+    """Every table of every period, registered in one release and protected once."""
+    impact_settings = impact_settings or impact.ImpactSettings()
+    release = disclosure.Release(minimum=minimum)
+    periods = release_periods(data.first_day, data.data_date, years)
+    by_period: dict[str, list[BoardTable]] = {}
+    for period in periods:
+        by_period[period.code] = period_tables(data, period, trigger_threshold)
+        for part in [*months_of(period)]:  # every month, for the quarter = its months relations
+            for key, value in _kpi_counts(data, part, trigger_threshold).items():
+                if key[0] != "community trigger":
+                    release.count(key, value)
+        for key, value in _kpi_counts(data, period, trigger_threshold).items():
+            release.count(key, value)
+    impact_table = safer_streets_impact(data, impact_settings)
+    every = [table for tables in by_period.values() for table in tables] + [impact_table]
+    for table in every:
+        for column, keys in table.cells.items():
+            for key, value in zip(keys, table.frame[column], strict=True):
+                if key is not None:
+                    release.count(key, int(value))
+        for key, value in table.totals.items():
+            release.count(key, value)
+        for key, value in table.unpublished.items():
+            release.count(key, value, published=False)
+    for table in every:
+        for relation in table.relations:
+            if relation.kind == "sum":
+                release.add_sum(relation.first, relation.second)
+            elif relation.kind == "at_most":
+                release.add_at_most(relation.first, relation.second)
+            else:
+                release.add_linear(relation.first, equality=bool(relation.second))
+    for period in periods:  # the headline figures: hidden only when nothing else would do
+        for key in (responses_key(period.code), reports_key(period.code), trigger_key(period.code)):
+            release.kept.add(key)
+        for question in SAFETY_QUESTIONS:
+            for measure in ("answered", "safe"):
+                release.kept.add(safety_key(period.code, question, EVERYONE, measure))
+    _add_period_sums(release, periods)
+    publication = release.protect()
+    tables = {
+        code: {table.key: replace(table, publication=publication) for table in tables}
+        for code, tables in by_period.items()
+    }
+    return BoardRelease(
+        publication,
+        {period.code: period for period in periods},
+        tables,
+        replace(impact_table, publication=publication),
+        data.data_date,
+        trigger_threshold,
+        impact_settings,
+    )
+
+
+def _add_period_sums(release: disclosure.Release, periods: list[Period]) -> None:
+    """Every quantity of a financial year is the sum of its quarters', and a quarter's responses and
+    reports the sum of its months': so subtracting one period from another gives nothing back."""
+    parts = {period.code: [part.code for part in parts_of(period)] for period in periods}
+    for key in list(release.values):
+        if not (isinstance(key, tuple) and len(key) > 1 and key[1] in parts):
+            continue
+        inner = [(key[0], code, *key[2:]) for code in parts[key[1]]]
+        if all(part in release.values for part in inner):
+            release.add_sum(key, inner)
+
+
+def kpis(publication: disclosure.Publication, period: Period, trigger_threshold: int) -> tuple[Kpi, ...]:
+    code = period.code
+
+    def share(question: str) -> str:
+        answered = publication.exact(safety_key(code, question, EVERYONE, "answered"))
+        safe = publication.exact(safety_key(code, question, EVERYONE, "safe"))
+        value = disclosure.percent(safe, answered)
+        return NOT_SHOWN if value is None else f"{value:.0f}%"
+
+    answered = publication.text(safety_key(code, "safe_after_dark", EVERYONE, "answered"))
+    return (
+        Kpi("Survey responses", publication.text(responses_key(code)), "Submitted in the period."),
+        Kpi("ASB reports", publication.text(reports_key(code)), "Submitted in the period."),
+        Kpi(
+            "Feel safe after dark",
+            share("safe_after_dark"),
+            f"Very or fairly safe, of {answered} answers. 2023 county survey: 73%; Great Britain: 74%.",
+        ),
+        Kpi("Feel safe during the day", share("safe_day"), "Very or fairly safe; Don't know left out."),
+        Kpi(
+            "Met the case-review rule",
+            publication.text(trigger_key(code)),
+            f"Reports whose resident had reported {trigger_threshold} or more incidents in six months.",
+        ),
+    )
 
 
 def summarise(
@@ -776,68 +1404,14 @@ def summarise(
     *,
     trigger_threshold: int = 3,
     impact_settings: impact.ImpactSettings | None = None,
-    minimum: int = privacy.MINIMUM_COUNT,
+    minimum: int = 5,
 ) -> BoardSummary:
-    """Every figure of the Board summary for one period."""
-    impact_settings = impact_settings or impact.ImpactSettings()
-    responses = in_period(data.responses, period)
-    reports = in_period(data.reports, period)
-    tables = [
-        engagement_over_time(responses, reports, "month"),
-        engagement_over_time(responses, reports, "quarter"),
-        engagement_by_area(responses, reports),
-        who_took_part(responses),
-        safety(responses, None),
-        safety(responses, "area"),
-        safety(responses, "gender"),
-        safety_against_baselines(responses, period),
-        safety_trend(responses),
-        priorities(responses),
-        concerns(responses),
-        asb_by_category(reports),
-        asb_trend(reports),
-        BoardTable(
-            "safer_streets_impact",
-            "Safer Streets: reports near each intervention before and after it started",
-            impact.impact_table(
-                # Only what it measures with: dropping rows from whole reports would copy every column.
-                {"reports": data.reports[["lat", "lon", "date"]], "pins": data.pins},
-                data.register,
-                impact_settings,
-                data.first_day,
-                data.data_date,
-                minimum,
-            ),
-            counts=impact.IMPACT_COUNTS,
-            percents=impact.IMPACT_PERCENTS,
-            note=impact.CAVEATS,
-        ),
-        noticed_changes(responses),
-        changes_effect(responses),
-        community_trigger(reports, trigger_threshold),
-    ]
-    by_key = {table.key: table for table in tables}
-    overall = by_key["safety_overall"]
-    answered = int(overall.frame.loc[overall.frame["Question"] == "After dark", "Answered"].iloc[0])
-    met = int(by_key["community_trigger"].frame["Met the case-review rule"].sum())
-    kpis = (
-        Kpi("Survey responses", privacy.suppress_count(len(responses), minimum), "Submitted in the period."),
-        Kpi("ASB reports", privacy.suppress_count(len(reports), minimum), "Submitted in the period."),
-        Kpi(
-            "Feel safe after dark",
-            _kpi_percent(overall, "After dark", minimum),
-            f"Very or fairly safe, of {privacy.suppress_count(answered, minimum)} answers. "
-            "2023 county survey: 73%; Great Britain: 74%.",
-        ),
-        Kpi(
-            "Feel safe during the day",
-            _kpi_percent(overall, "During the day", minimum),
-            "Very or fairly safe; Don't know left out.",
-        ),
-        Kpi(
-            "Met the case-review rule",
-            privacy.suppress_count(met, minimum),
-            f"Reports whose resident had reported {trigger_threshold} or more incidents in six months.",
-        ),
+    """Every figure of the Board summary for one period (protected with every other period: ``build``)."""
+    release = build(
+        data,
+        trigger_threshold=trigger_threshold,
+        impact_settings=impact_settings,
+        minimum=minimum,
+        years=[financial_year_of(period.start)],
     )
-    return BoardSummary(period, data.data_date, kpis, by_key, impact_settings)
+    return release.summary(period)

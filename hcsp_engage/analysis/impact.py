@@ -17,6 +17,7 @@ time. See ``CAVEATS``.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -174,20 +175,49 @@ def _window_counts(points: pd.DataFrame, mask: np.ndarray, first: date, last: da
     return int((mask & days.between(pd.Timestamp(first), pd.Timestamp(last)).to_numpy()).sum())
 
 
-def _percent_change(before: int, after: int) -> float:
-    return round(100 * (after - before) / before, 1) if before else float("nan")
+def _percent_change(before: int | None, after: int | None) -> float | None:
+    if before is None or after is None or not before:
+        return None
+    return round(100 * (after - before) / before, 1)
 
 
-def impact_table(
+COUNT_COLUMNS = {
+    "Near: before": ("near", "before"),
+    "Near: after": ("near", "after"),
+    "Rest of town: before": ("rest", "before"),
+    "Rest of town: after": ("rest", "after"),
+}
+COLUMNS = (
+    "Intervention",
+    "Town",
+    "Started",
+    "Measure",
+    "Before",
+    "After",
+    "Near: before",
+    "Near: after",
+    "Near: % change",
+    "Rest of town: before",
+    "Rest of town: after",
+    "Rest of town: % change",
+    "Difference in differences (% relative)",
+    "95% interval low (%)",
+    "95% interval high (%)",
+    "p-value",
+    "Verdict",
+)
+
+
+def measure(
     points: dict[str, pd.DataFrame],
     register: pd.DataFrame,
     settings: ImpactSettings,
     data_first: date | None,
     data_last: date | None,
-    minimum: int = 5,
-) -> pd.DataFrame:
-    """One row per site and measure: counts near it and in the rest of its town before and after it
-    started, the changes, the difference in differences and a plain verdict.
+) -> tuple[pd.DataFrame, list[dict[str, tuple] | None]]:
+    """One row per site and measure with the counts near it and in the rest of its town before and after
+    it started (no derived figures), and for each row the key that names each count (None for a row
+    that is not measured): the same place and window has the same key, whichever row shows it.
 
     ``points`` maps a measure ("reports", "pins") to a frame with float ``lat``, ``lon`` and a datetime
     ``date``. Every located intervention's radius is left out of the rest of the town.
@@ -195,8 +225,8 @@ def impact_table(
     all_sites = sites(register, settings.grouping)
     every_lat = tuple(lat for site in sites(register, "intervention") for lat in site.lat)
     every_lon = tuple(lon for site in sites(register, "intervention") for lon in site.lon)
-    rows = []
-    for measure, frame in points.items():
+    rows, keys = [], []
+    for measure_name, frame in points.items():
         frame = frame.dropna(subset=["lat", "lon", "date"]).reset_index(drop=True)
         town = towns_of(frame)
         near_any = near(frame, every_lat, every_lon, settings.radius_m)
@@ -205,8 +235,9 @@ def impact_table(
                 "Intervention": site.label,
                 "Town": site.area,
                 "Started": site.started.isoformat() if site.started else "",
-                "Measure": MEASURES[measure],
+                "Measure": MEASURES[measure_name],
             }
+            keys.append(None)
             if site.unmeasurable:
                 rows.append(row | {"Verdict": site.unmeasurable})
                 continue
@@ -225,49 +256,64 @@ def impact_table(
                     row | {"Verdict": f"Too early to tell: the period after it ends on {after[1]:%d %B %Y}."}
                 )
                 continue
-            close = near(frame, site.lat, site.lon, settings.radius_m)
-            rest = (town == site.area) & ~near_any
-            counts = {
-                "Near: before": _window_counts(frame, close, *before),
-                "Near: after": _window_counts(frame, close, *after),
-                "Rest of town: before": _window_counts(frame, rest, *before),
-                "Rest of town: after": _window_counts(frame, rest, *after),
+            masks = {
+                "near": near(frame, site.lat, site.lon, settings.radius_m),
+                "rest": (town == site.area) & ~near_any,
             }
-            row |= counts
-            row["Near: % change"] = _percent_change(counts["Near: before"], counts["Near: after"])
-            row["Rest of town: % change"] = _percent_change(
-                counts["Rest of town: before"], counts["Rest of town: after"]
-            )
-            row |= _verdict(site, counts, settings, minimum)
+            places = {"near": (site.lat, site.lon, settings.radius_m), "rest": (site.area,)}
+            windows = {"before": before, "after": after}
+            for column, (where, when) in COUNT_COLUMNS.items():
+                row[column] = _window_counts(frame, masks[where], *windows[when])
+            keys[-1] = {
+                column: ("impact", measure_name, where, places[where], windows[when])
+                for column, (where, when) in COUNT_COLUMNS.items()
+            }
             rows.append(row)
-    columns = [
-        "Intervention",
-        "Town",
-        "Started",
-        "Measure",
-        "Before",
-        "After",
-        "Near: before",
-        "Near: after",
-        "Near: % change",
-        "Rest of town: before",
-        "Rest of town: after",
-        "Rest of town: % change",
-        "Difference in differences (% relative)",
-        "95% interval low (%)",
-        "95% interval high (%)",
-        "p-value",
-        "Verdict",
-    ]
-    return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame(rows, columns=list(COLUMNS)), keys
 
 
-def _verdict(site: Site, counts: dict[str, int], settings: ImpactSettings, minimum: int) -> dict:
+def derived(row: Mapping[str, object], settings: ImpactSettings) -> dict[str, object]:
+    """The changes, the difference in differences and a plain verdict from one row's four counts (as the
+    caller resolved them: None where a count is hidden, and then no figure and no verdict at all)."""
+    counts = {column: row[column] for column in COUNT_COLUMNS}
+    if any(value is None or (isinstance(value, float) and math.isnan(value)) for value in counts.values()):
+        return dict.fromkeys(IMPACT_PERCENTS) | {
+            "Verdict": "Not shown: a count in this row is hidden (too small to show, or left out to protect "
+            "one that is), so no change, interval or verdict is given."
+        }
+    counts = {column: int(value) for column, value in counts.items()}
+    figures: dict[str, object] = {
+        "Near: % change": _percent_change(counts["Near: before"], counts["Near: after"]),
+        "Rest of town: % change": _percent_change(
+            counts["Rest of town: before"], counts["Rest of town: after"]
+        ),
+    }
+    return figures | _verdict(str(row["Town"]), counts, settings)
+
+
+def impact_table(
+    points: dict[str, pd.DataFrame],
+    register: pd.DataFrame,
+    settings: ImpactSettings,
+    data_first: date | None,
+    data_last: date | None,
+) -> pd.DataFrame:
+    """One row per site and measure: counts near it and in the rest of its town before and after it
+    started, the changes, the difference in differences and a plain verdict, from the raw counts."""
+    table, keys = measure(points, register, settings, data_first, data_last)
+    rows = table.to_dict("records")
+    for row, row_keys in zip(rows, keys, strict=True):
+        if row_keys is not None:
+            row |= derived(row, settings)
+    return pd.DataFrame(rows, columns=list(COLUMNS))
+
+
+def _verdict(area: str, counts: dict[str, int], settings: ImpactSettings) -> dict:
     near_total = counts["Near: before"] + counts["Near: after"]
     rest_total = counts["Rest of town: before"] + counts["Rest of town: after"]
     if near_total < settings.min_reports or rest_total < settings.min_reports:
-        where = "near it" if near_total < settings.min_reports else f"in the rest of {site.area}"
-        return {
+        where = "near it" if near_total < settings.min_reports else f"in the rest of {area}"
+        return dict.fromkeys(IMPACT_PERCENTS[2:]) | {
             "Verdict": f"Too few reports to tell: fewer than {settings.min_reports} {where} across both periods."
         }
     result = compare(*counts.values())
@@ -277,16 +323,16 @@ def _verdict(site: Site, counts: dict[str, int], settings: ImpactSettings, minim
         "95% interval high (%)": round(100 * (result.high - 1), 1),
         "p-value": round(result.p_value, 4),
     }
-    exact = all(count >= minimum for count in counts.values())
     if result.p_value < ALPHA:
         direction = "fell" if result.ratio < 1 else "rose"
-        text = f"Clear change: near it, the count {direction} compared with the rest of {site.area}"
-        if exact:
-            text += f" ({100 * (result.ratio - 1):+.0f}% relative)"
-        text += ". A difference this large would arise by chance less than 1 time in 20."
+        text = (
+            f"Clear change: near it, the count {direction} compared with the rest of {area} "
+            f"({100 * (result.ratio - 1):+.0f}% relative). A difference this large would arise by chance "
+            "less than 1 time in 20."
+        )
     else:
         text = (
-            f"No clear change compared with the rest of {site.area}: a difference this size could be chance "
+            f"No clear change compared with the rest of {area}: a difference this size could be chance "
             f"(p = {result.p_value:.2f})."
         )
     return figures | {"Verdict": text}

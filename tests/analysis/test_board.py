@@ -65,9 +65,14 @@ def test_period_choices_cover_the_data_newest_first():
     ]
 
 
-def test_custom_period_refuses_an_end_before_its_start():
-    with pytest.raises(ValueError, match="end of the period"):
-        board.custom(date(2025, 5, 1), date(2025, 4, 1))
+def test_periods_are_fixed_quarters_and_financial_years_only():
+    # No custom ranges: two ranges a week apart would give back that week's answers.
+    assert not hasattr(board, "custom")
+    choices = board.period_choices(date(2025, 5, 2), date(2025, 12, 1))
+    assert set(choices) == {"quarter", "financial_year"}
+    year = board.financial_year(2025)
+    assert [q.code for q in board.parts_of(year)] == ["2025/26 Q1", "2025/26 Q2", "2025/26 Q3", "2025/26 Q4"]
+    assert [m.code for m in board.parts_of(board.quarter(2025, 4))] == ["2026-01", "2026-02", "2026-03"]
 
 
 def test_every_figure_follows_the_period():
@@ -188,7 +193,7 @@ def test_every_table_shows_small_counts_as_fewer_than_5(small_summary):
     suppressed_somewhere = False
     for key, table in small_summary.tables.items():
         shown = table.shown()
-        for column in (*table.counts, *table.other_counts):
+        for column in table.counts:
             values = shown[column].astype(str)
             assert not values.str.match(SMALL).any(), f"{key}: {column} shows a count below 5"
             suppressed_somewhere |= values.eq("fewer than 5").any()
@@ -199,7 +204,15 @@ def test_every_table_hides_percentages_that_would_reveal_a_small_count(small_sum
     for key, table in small_summary.tables.items():
         raw, shown = table.frame, table.shown()
         small = pd.Series(False, index=raw.index)
-        for column in table.counts:
+        # The counts each row's figures are built from: % safe and its interval from Answered and the
+        # safe count alone; "Don't know" and reports by area feed no figure.
+        feeding = [
+            c
+            for c in table.counts
+            if c not in ("Don't know", "Not safe (neither, or unsafe)")
+            and (key, c) != ("engagement_by_area", "ASB reports")
+        ]
+        for column in feeding:
             small |= pd.to_numeric(raw[column], errors="coerce").between(1, 4) | (
                 shown[column] == "not shown"
             )
@@ -217,7 +230,7 @@ def test_kpis_are_suppressed_too():
 def test_charts_never_get_a_suppressed_count(small_summary):
     for key, table in small_summary.tables.items():
         chartable = table.chartable()
-        for column in (*table.counts, *table.other_counts):
+        for column in table.counts:
             assert not pd.to_numeric(chartable[column], errors="coerce").between(1, 4).any(), key
 
 
@@ -255,3 +268,25 @@ def test_two_small_counts_protect_each_other():
         .shown()
     )
     assert "not shown" not in set(shown["Survey responses"])
+
+
+def test_a_large_planted_proportion_is_shown_as_before_beside_the_baselines():
+    rng = np.random.default_rng(11)
+    answers = np.where(rng.random(800) < 0.73, "Fairly safe", "Fairly unsafe").tolist()
+    summary = summary_of(responses_with(answers))
+    overall = summary.tables["safety_overall"]
+    shown = overall.shown().set_index("Question").loc["After dark"]
+    raw = overall.frame.set_index("Question").loc["After dark"]
+    assert shown["% safe"] == str(raw["% safe"]) and shown["Answered"] == "800"
+    assert float(shown["95% CI low (%)"]) <= 73 <= float(shown["95% CI high (%)"])
+    baselines = summary.tables["safety_against_baselines"].shown().set_index("Who")["% safe after dark"]
+    assert (
+        baselines["Herefordshire 2021"],
+        baselines["Herefordshire 2023"],
+        baselines["Great Britain 2022"],
+    ) == (
+        "85.0",
+        "73.0",
+        "74.0",
+    )
+    assert {kpi.label: kpi.value for kpi in summary.kpis}["Feel safe after dark"] == f"{raw['% safe']:.0f}%"
