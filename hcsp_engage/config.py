@@ -53,6 +53,8 @@ class Settings:
     min_fill_seconds: float = 8.0
     # Outbox for submissions the store could not take yet.
     outbox_path: Path = Path("data/outbox.sqlite3")
+    # Snapshots of the tables as read, so a restarted server reads only rows added since (None: off).
+    snapshot_dir: Path | None = Path("data/snapshots")
     # Staff sessions end after this long without activity.
     staff_idle_minutes: int = 30
     community_trigger: CommunityTriggerRule = field(default_factory=CommunityTriggerRule)
@@ -142,6 +144,16 @@ def load_settings(secrets: Mapping[str, Any] | None = None, env: Mapping[str, st
         str(role): tuple(str(email).strip().lower() for email in emails) for role, emails in roles.items()
     }
     outbox_default = sqlite_path.with_name("outbox.sqlite3") if demo else Path("data/outbox.sqlite3")
+    outbox_path = Path(str(pick("HCSP_OUTBOX_PATH", app, "outbox_path", outbox_default)))
+    # Beside the outbox unless set: both hold answers and belong on the same persistent, private disk.
+    snapshot_setting = str(pick("HCSP_SNAPSHOT_DIR", app, "snapshot_dir", "")).strip()
+    snapshot_dir = (
+        None
+        if snapshot_setting.lower() == "off"
+        else Path(snapshot_setting)
+        if snapshot_setting
+        else outbox_path.parent / "snapshots"
+    )
     return Settings(
         storage=storage,
         sqlite_path=sqlite_path,
@@ -155,7 +167,8 @@ def load_settings(secrets: Mapping[str, Any] | None = None, env: Mapping[str, st
         submissions_per_window=int(pick("HCSP_SUBMISSIONS_PER_WINDOW", app, "submissions_per_window", 5)),
         submission_window_seconds=int(app.get("submission_window_seconds", 600)),
         min_fill_seconds=float(pick("HCSP_MIN_FILL_SECONDS", app, "min_fill_seconds", 8.0)),
-        outbox_path=Path(str(pick("HCSP_OUTBOX_PATH", app, "outbox_path", outbox_default))),
+        outbox_path=outbox_path,
+        snapshot_dir=snapshot_dir,
         staff_idle_minutes=int(app.get("staff_idle_minutes", 30)),
         community_trigger=load_community_trigger(),
         auth_configured="auth" in secrets,

@@ -78,6 +78,7 @@ def test_secrets_example_documents_every_setting():
         "submission_window_seconds",
         "min_fill_seconds",
         "outbox_path",
+        "snapshot_dir",
         "staff_idle_minutes",
     }
     assert {"spreadsheet_id", "service_account_file", "endpoint", "service_account"} <= set(

@@ -25,7 +25,7 @@ def open_store(settings: Settings) -> Store:
         from hcsp_engage.storage.sheets import SheetsStore
 
         return SheetsStore.from_settings(settings)
-    return SqliteStore(settings.sqlite_path)
+    return SqliteStore(settings.sqlite_path, snapshot_dir=settings.snapshot_dir)
 
 
 def submit(store: Store, outbox: Outbox | None, table: str, row: Mapping[str, str]) -> Submitted:

@@ -44,23 +44,28 @@ class Backend:
     emulator: SheetsEmulator | None = None
 
     def new_store(self, **options) -> Store:
-        """Another store on the same data, as a second server process (or a restart) would open it."""
+        """Another store on the same data, as a second server process (or a restart) would open it,
+        with the same snapshot folder."""
         if self.emulator is None:
-            return SqliteStore(self.tmp_path / "store.sqlite3")
-        return SheetsStore(SPREADSHEET_ID, endpoint=self.emulator.url, **({"policy": FAST} | options))
+            return SqliteStore(self.tmp_path / "store.sqlite3", snapshot_dir=self.tmp_path / "snapshots")
+        options = {"policy": FAST, "snapshot_dir": self.tmp_path / "snapshots"} | options
+        return SheetsStore(SPREADSHEET_ID, endpoint=self.emulator.url, **options)
 
 
 @pytest.fixture(params=["sqlite", "gsheets"])
 def backend(request, tmp_path) -> Iterator[Backend]:
-    """Each contract test runs once on the embedded SQLite store and once on Sheets (emulated)."""
+    """Each contract test runs once on the embedded SQLite store and once on Sheets (emulated), each
+    keeping snapshots of what it read as the app's stores do."""
     if request.param == "sqlite":
-        store = SqliteStore(tmp_path / "store.sqlite3")
+        store = SqliteStore(tmp_path / "store.sqlite3", snapshot_dir=tmp_path / "snapshots")
         yield Backend("sqlite", store, tmp_path)
         store.close()
         return
     with SheetsEmulator() as emulator:
         emulator.create_spreadsheet(SPREADSHEET_ID, title="HCSP Engage")
-        store = SheetsStore(SPREADSHEET_ID, endpoint=emulator.url, policy=FAST)
+        store = SheetsStore(
+            SPREADSHEET_ID, endpoint=emulator.url, policy=FAST, snapshot_dir=tmp_path / "snapshots"
+        )
         yield Backend("gsheets", store, tmp_path, emulator)
 
 
@@ -69,7 +74,9 @@ def sheets(tmp_path) -> Iterator[Backend]:
     """The Sheets backend alone, for the faults only Google can have."""
     with SheetsEmulator() as emulator:
         emulator.create_spreadsheet(SPREADSHEET_ID, title="HCSP Engage")
-        store = SheetsStore(SPREADSHEET_ID, endpoint=emulator.url, policy=FAST)
+        store = SheetsStore(
+            SPREADSHEET_ID, endpoint=emulator.url, policy=FAST, snapshot_dir=tmp_path / "snapshots"
+        )
         yield Backend("gsheets", store, tmp_path, emulator)
 
 
