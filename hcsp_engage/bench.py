@@ -8,7 +8,8 @@ the peak memory of one more run under tracemalloc:
 - emerging-hotspot detection and the Board's figures (when those modules are present);
 - building the community map and the officers' map, with the bytes of HTML each sends to the browser,
   against one folium marker per report (and a MarkerCluster) up to 10,000 reports;
-- a full AppTest run of /map, /hotspots and /board with warm caches;
+- a full AppTest run of /map, /hotspots and /board with warm caches, and each page's first visit after
+  a restart (a new store with the snapshots the last one wrote), on SQLite and on Google Sheets;
 - the app's peak resident memory at each size (a fresh process: load, aggregate, build the maps);
 - submissions per second on SQLite from 8 writer threads, and Sheets API calls per submission;
 - 50 simulated residents submitting at once for ``--load-seconds`` (SQLite, and Sheets with faults
@@ -508,7 +509,9 @@ def environment(values: Mapping[str, str]):
                 os.environ[name] = value
 
 
-def app_test(page_file: str, role: str | None, timeout: float = 300):
+def app_test(page_file: str, role: str | None, timeout: float = 300, page_seconds: list[float] | None = None):
+    """An AppTest session that opened the home page, then ``page_file`` (the first visit fills the
+    caches); the seconds the page's own run took are appended to ``page_seconds``."""
     from streamlit.testing.v1 import AppTest
 
     from hcsp_engage import auth
@@ -518,22 +521,103 @@ def app_test(page_file: str, role: str | None, timeout: float = 300):
         at.session_state[auth.ROLE_KEY] = role
         at.session_state[auth.NAME_KEY] = "Benchmark"
         at.session_state[auth.SEEN_KEY] = time.time()
-    at.run()
-    at.switch_page(f"views/{page_file}").run()  # the first visit fills the caches
+    at.run()  # the home page reads no table
+    start = time.perf_counter()
+    at.switch_page(f"views/{page_file}").run()
+    if page_seconds is not None:
+        page_seconds.append(time.perf_counter() - start)
     return at
 
 
 def bench_pages(store_path: Path, repeat: int) -> dict:
-    """One AppTest session per page; each timed rerun uses the caches the first run filled."""
-    import streamlit as st
-
-    out: dict[str, Any] = {}
+    """Each page on the SQLite store: see ``_pages``."""
     env = {
         "HCSP_STORAGE": "sqlite",
         "HCSP_SQLITE_PATH": str(store_path),
         "HCSP_OUTBOX_PATH": str(store_path.with_suffix(".outbox")),
+        "HCSP_SNAPSHOT_DIR": str(store_path.with_name(f"{store_path.stem}-snapshots")),
         "HCSP_DEMO": "0",
     }
+
+    def add_rows(rows: list[dict[str, str]]) -> None:
+        from hcsp_engage.storage import SqliteStore
+
+        writer = SqliteStore(store_path)
+        try:
+            writer.append_many(schema.SURVEY_RESPONSES, rows)
+        finally:
+            writer.close()
+
+    try:
+        return _pages(env, repeat, add_rows)
+    finally:
+        shutil.rmtree(env["HCSP_SNAPSHOT_DIR"], ignore_errors=True)
+
+
+def bench_pages_sheets(
+    tables: Mapping[str, pd.DataFrame], folder: Path, repeat: int, sheets_max: int
+) -> dict:
+    """Each page on Google Sheets (the local emulator, with the app's own timeouts): see ``_pages``."""
+    n = len(tables[schema.ASB_REPORTS])
+    cells = sheets_cells(tables)
+    if cells > SHEETS_CELL_LIMIT:
+        return {"skipped": f"{cells:,} cells: over Google Sheets' limit of 10 million per spreadsheet"}
+    if n > sheets_max:
+        return {"skipped": f"over --sheets-max {sheets_max}"}
+    from hcsp_engage.storage.sheets import SheetsStore
+    from hcsp_engage.testing.sheets_emulator import SheetsEmulator
+
+    snapshots = folder / f"sheets-{n}-snapshots"
+    with SheetsEmulator() as emulator:
+        preload_emulator(emulator, "bench-pages", tables)
+        env = {
+            "HCSP_STORAGE": "gsheets",
+            "HCSP_GSHEETS_ENDPOINT": emulator.url,
+            "HCSP_GSHEETS_SPREADSHEET_ID": "bench-pages",
+            "HCSP_OUTBOX_PATH": str(folder / f"sheets-{n}.outbox"),
+            "HCSP_SNAPSHOT_DIR": str(snapshots),
+            "HCSP_DEMO": "0",
+        }
+        writer = SheetsStore("bench-pages", endpoint=emulator.url, cache_seconds=0)
+        try:
+            return _pages(
+                env,
+                repeat,
+                lambda rows: writer.append_many(schema.SURVEY_RESPONSES, rows),
+                api_calls=lambda: len(emulator.requests),
+            )
+        finally:
+            writer.close()
+            shutil.rmtree(snapshots, ignore_errors=True)
+
+
+def _wait_for_snapshots() -> None:
+    """Until the app's store has written the snapshots it was asked for (a server that stops right after
+    a read may leave the one before: the restart then reads a little more)."""
+    from hcsp_engage import cached
+
+    snapshots = getattr(cached.store(), "snapshots", None)
+    if snapshots is not None:
+        snapshots.wait(timeout=600)
+
+
+def _pages(
+    env: Mapping[str, str],
+    repeat: int,
+    add_rows: Callable[[list[dict[str, str]]], Any],
+    api_calls: Callable[[], int] | None = None,
+) -> dict:
+    """One AppTest session per page: its first visit ("cold": the pages before it in this process may
+    have filled the tables' cache), then timed reruns with the caches filled ("warm"). Then for each
+    page a restart: every Streamlit cache dropped, so a new store is opened as in a new server process,
+    with the snapshots the store before wrote and 50 survey responses added since; that page is visited
+    first ("after a restart": its own run, timed as the warm reruns are; the home page before it reads
+    no table). Modules stay imported, as they are once a server has run its first page. ``api_calls``
+    counts the Sheets API requests so far: how many the restarted visit made is kept."""
+    import streamlit as st
+
+    out: dict[str, Any] = {}
+    batches = iter(range(1, 1_000))
     with environment(env):
         st.cache_data.clear()
         st.cache_resource.clear()
@@ -551,6 +635,28 @@ def bench_pages(store_path: Path, repeat: int) -> dict:
                 out[url] = result
             except Exception as problem:  # one page failing must not lose the rest of the run
                 out[url] = {"error": f"{type(problem).__name__}: {problem}"}
+        for url, (page_file, role) in STAFF_PAGES.items():
+            if "error" in out[url]:
+                continue
+            try:
+                _wait_for_snapshots()
+                add_rows(fresh_rows(50, seed=SEED + 500 + next(batches)))
+                st.cache_data.clear()
+                st.cache_resource.clear()
+                gc.collect()
+                seconds: list[float] = []
+                before = api_calls() if api_calls else 0
+                # Timed: the page's run alone, as when a visitor opens its address first.
+                at = app_test(page_file, role, page_seconds=seconds)
+                restart = seconds[0]
+                if api_calls:
+                    out[url]["restart_api_calls"] = api_calls() - before
+                out[url]["restart_seconds"] = round(restart, 3)
+                out[url]["restart_ratio"] = round(restart / out[url]["seconds"], 2)
+                out[url]["restart_exceptions"] = [e.value for e in at.exception][:3]
+            except Exception as problem:
+                out[url]["restart_error"] = f"{type(problem).__name__}: {problem}"
+        _wait_for_snapshots()
         st.cache_data.clear()
         st.cache_resource.clear()
     return out
@@ -1058,6 +1164,9 @@ def bench_size(n: int, folder: Path, args: argparse.Namespace, log: Callable[[st
     ]
     if not args.skip_apptest:
         steps.append(("pages", lambda: bench_pages(path, args.repeat)))
+        steps.append(
+            ("pages_gsheets", lambda: bench_pages_sheets(tables, folder, args.repeat, args.sheets_max))
+        )
     steps.append(("app_memory", lambda: app_memory(path)))
     for name, step in steps:
         log(f"  {n:,}: {name}")
@@ -1196,6 +1305,35 @@ MARKDOWN_ROWS = (
     ("AppTest /map, first visit (s)", ("pages", "/map", "cold_seconds"), ""),
     ("AppTest /hotspots, first visit (s)", ("pages", "/hotspots", "cold_seconds"), ""),
     ("AppTest /board, first visit (s)", ("pages", "/board", "cold_seconds"), ""),
+    ("AppTest /map, first visit after a restart (s)", ("pages", "/map", "restart_seconds"), ""),
+    ("  after a restart / warm (x)", ("pages", "/map", "restart_ratio"), ""),
+    ("AppTest /hotspots, first visit after a restart (s)", ("pages", "/hotspots", "restart_seconds"), ""),
+    ("  after a restart / warm (x)", ("pages", "/hotspots", "restart_ratio"), ""),
+    ("AppTest /board, first visit after a restart (s)", ("pages", "/board", "restart_seconds"), ""),
+    ("  after a restart / warm (x)", ("pages", "/board", "restart_ratio"), ""),
+    ("Sheets: AppTest /map, warm (s)", ("pages_gsheets", "/map", "seconds"), ""),
+    ("Sheets: AppTest /map, first visit (s)", ("pages_gsheets", "/map", "cold_seconds"), ""),
+    (
+        "Sheets: AppTest /map, first visit after a restart (s)",
+        ("pages_gsheets", "/map", "restart_seconds"),
+        "",
+    ),
+    ("  after a restart / warm (x)", ("pages_gsheets", "/map", "restart_ratio"), ""),
+    ("  API calls of that visit", ("pages_gsheets", "/map", "restart_api_calls"), ""),
+    ("Sheets: AppTest /hotspots, warm (s)", ("pages_gsheets", "/hotspots", "seconds"), ""),
+    (
+        "Sheets: AppTest /hotspots, first visit after a restart (s)",
+        ("pages_gsheets", "/hotspots", "restart_seconds"),
+        "",
+    ),
+    ("  after a restart / warm (x)", ("pages_gsheets", "/hotspots", "restart_ratio"), ""),
+    ("Sheets: AppTest /board, warm (s)", ("pages_gsheets", "/board", "seconds"), ""),
+    (
+        "Sheets: AppTest /board, first visit after a restart (s)",
+        ("pages_gsheets", "/board", "restart_seconds"),
+        "",
+    ),
+    ("  after a restart / warm (x)", ("pages_gsheets", "/board", "restart_ratio"), ""),
     ("App process peak RSS (MB)", ("app_memory", "peak_rss_mb"), ""),
     ("  of which after loading tables (MB)", ("app_memory", "after_load_mb"), ""),
 )
