@@ -578,17 +578,45 @@ def bench_pages_sheets(
             "HCSP_SNAPSHOT_DIR": str(snapshots),
             "HCSP_DEMO": "0",
         }
-        writer = SheetsStore("bench-pages", endpoint=emulator.url, cache_seconds=0)
+        writer = SheetsStore("bench-pages", endpoint=emulator.url, cache_seconds=0, policy=generous_policy())
         try:
-            return _pages(
-                env,
-                repeat,
-                lambda rows: writer.append_many(schema.SURVEY_RESPONSES, rows),
-                api_calls=lambda: len(emulator.requests),
-            )
+            with generous_sheets_timeouts():
+                return _pages(
+                    env,
+                    repeat,
+                    lambda rows: writer.append_many(schema.SURVEY_RESPONSES, rows),
+                    api_calls=lambda: len(emulator.requests),
+                )
         finally:
             writer.close()
             shutil.rmtree(snapshots, ignore_errors=True)
+
+
+def generous_policy() -> Any:
+    """Timeouts that let a read of 100,000 rows finish on a loaded machine: the pages' figures are then
+    the time the work takes, not the app giving up after 15 s (docs/performance.md says which ran so)."""
+    from hcsp_engage.storage.sheets import RetryPolicy
+
+    return RetryPolicy(read_timeout=300, budget_seconds=600)
+
+
+@contextlib.contextmanager
+def generous_sheets_timeouts():
+    """The app's Sheets stores, opened from the configuration, with ``generous_policy`` timeouts."""
+    from hcsp_engage.storage.sheets import SheetsStore
+
+    original = SheetsStore.__dict__["from_settings"]
+
+    def opened(cls: type, settings: Any) -> Any:
+        store = original.__func__(cls, settings)
+        store.policy = generous_policy()
+        return store
+
+    SheetsStore.from_settings = classmethod(opened)  # type: ignore[method-assign, assignment]
+    try:
+        yield
+    finally:
+        SheetsStore.from_settings = original  # type: ignore[method-assign]
 
 
 def _wait_for_snapshots() -> None:
@@ -630,6 +658,7 @@ def _pages(
                 result = timed(at.run, repeat, memory=False)
                 result["cold_seconds"] = round(cold, 3)
                 result["exceptions"] = [e.value for e in at.exception][:3]
+                result["errors"] = [e.value for e in at.error][:3]  # e.g. "could not load the data"
                 if placeholder:
                     result["note"] = "page is still a placeholder"
                 out[url] = result
@@ -639,21 +668,25 @@ def _pages(
             if "error" in out[url]:
                 continue
             try:
-                _wait_for_snapshots()
-                add_rows(fresh_rows(50, seed=SEED + 500 + next(batches)))
-                st.cache_data.clear()
-                st.cache_resource.clear()
-                gc.collect()
-                seconds: list[float] = []
-                before = api_calls() if api_calls else 0
-                # Timed: the page's run alone, as when a visitor opens its address first.
-                at = app_test(page_file, role, page_seconds=seconds)
-                restart = seconds[0]
+                restarts, calls = [], []
+                for _ in range(max(1, repeat)):  # one restart is one sample; a loaded machine moves it
+                    _wait_for_snapshots()
+                    add_rows(fresh_rows(50, seed=SEED + 500 + next(batches)))
+                    st.cache_data.clear()
+                    st.cache_resource.clear()
+                    gc.collect()
+                    before = api_calls() if api_calls else 0
+                    # Timed: the page's run alone, as when a visitor opens its address first.
+                    at = app_test(page_file, role, page_seconds=restarts)
+                    calls.append(api_calls() - before if api_calls else 0)
+                    out[url]["restart_exceptions"] = [e.value for e in at.exception][:3]
+                    out[url]["restart_errors"] = [e.value for e in at.error][:3]
+                restart = statistics.median(restarts)
                 if api_calls:
-                    out[url]["restart_api_calls"] = api_calls() - before
+                    out[url]["restart_api_calls"] = max(calls)
                 out[url]["restart_seconds"] = round(restart, 3)
+                out[url]["restart_runs"] = len(restarts)
                 out[url]["restart_ratio"] = round(restart / out[url]["seconds"], 2)
-                out[url]["restart_exceptions"] = [e.value for e in at.exception][:3]
             except Exception as problem:
                 out[url]["restart_error"] = f"{type(problem).__name__}: {problem}"
         _wait_for_snapshots()
