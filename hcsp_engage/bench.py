@@ -269,6 +269,7 @@ def bench_sqlite_load(path: Path, repeat: int) -> dict:
             store.close()
 
     result = timed(whole, repeat)
+    result["after_restart"] = _sqlite_restart(path, repeat)
     copy = path.with_name(f"{path.stem}-later-reads{path.suffix}")
     shutil.copyfile(path, copy)
     store = SqliteStore(copy)
@@ -289,7 +290,65 @@ def bench_sqlite_load(path: Path, repeat: int) -> dict:
     return result
 
 
-def bench_sheets_load(tables: Mapping[str, pd.DataFrame], repeat: int, sheets_max: int) -> dict:
+def _sqlite_restart(path: Path, repeat: int) -> dict:
+    """Every table read by a new store (a restarted server) from the snapshots the last one wrote."""
+    from hcsp_engage.storage import SqliteStore
+
+    folder = path.with_name(f"{path.stem}-load-snapshots")
+    first = SqliteStore(path, snapshot_dir=folder)
+    try:
+        first.read_all()
+        first.snapshots.wait(timeout=600)
+    finally:
+        first.close()
+
+    def restarted() -> None:
+        store = SqliteStore(path, snapshot_dir=folder)
+        try:
+            store.read_all()
+        finally:
+            store.close()
+
+    try:
+        result = timed(restarted, repeat, memory=False)
+        result["snapshot_mb"] = round(sum(file.stat().st_size for file in folder.iterdir()) / 2**20, 1)
+        return result
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _sheets_restart(emulator: Any, folder: Path, repeat: int) -> dict:
+    """Every sheet read by a new store (a restarted server) from the snapshots the last one wrote: the
+    set-up calls every new store makes, then one call for the rows added since (none here)."""
+    from hcsp_engage.storage.sheets import SheetsStore
+
+    snapshots = folder / "sheets-load-snapshots"
+    first = SheetsStore(
+        "bench", endpoint=emulator.url, cache_seconds=0, policy=generous_policy(), snapshot_dir=snapshots
+    )
+    try:
+        first.read_all()
+        first.snapshots.wait(timeout=600)
+    finally:
+        first.close()
+    before = len(emulator.requests)
+
+    def restarted() -> None:
+        store = SheetsStore("bench", endpoint=emulator.url, cache_seconds=0, snapshot_dir=snapshots)
+        try:
+            store.read_all()
+        finally:
+            store.close()
+
+    try:
+        result = timed(restarted, repeat, memory=False)
+        result["api_calls_per_read"] = round((len(emulator.requests) - before) / result["runs"], 2)
+        return result
+    finally:
+        shutil.rmtree(snapshots, ignore_errors=True)
+
+
+def bench_sheets_load(tables: Mapping[str, pd.DataFrame], repeat: int, sheets_max: int, folder: Path) -> dict:
     """Every table read through SheetsStore from the emulator; with the app's own timeouts first, then
     (if those give up) with generous ones, to say how long the read takes."""
     cells = sheets_cells(tables)
@@ -324,6 +383,7 @@ def bench_sheets_load(tables: Mapping[str, pd.DataFrame], repeat: int, sheets_ma
                 result["with_app_timeouts"] = f"gave up: {str(problem)[:160]}"
             finally:
                 sheet_store.close()
+        result["after_restart"] = _guarded(lambda: _sheets_restart(emulator, folder, repeat))
         sheet_store = SheetsStore("bench", endpoint=emulator.url, cache_seconds=0)
         try:
             sheet_store.read_all()
@@ -1189,7 +1249,7 @@ def bench_size(n: int, folder: Path, args: argparse.Namespace, log: Callable[[st
     stored = read_sqlite(path)
     steps: list[tuple[str, Callable[[], dict]]] = [
         ("load_sqlite", lambda: bench_sqlite_load(path, args.repeat)),
-        ("load_sheets", lambda: bench_sheets_load(tables, args.repeat, args.sheets_max)),
+        ("load_sheets", lambda: bench_sheets_load(tables, args.repeat, args.sheets_max, folder)),
         ("aggregate", lambda: bench_aggregation(stored, args.repeat)),
         ("hotspots", lambda: bench_hotspots(stored, args.repeat)),
         ("board", lambda: bench_board(stored, args.repeat)),
@@ -1305,10 +1365,18 @@ MARKDOWN_ROWS = (
     ("Load all tables from SQLite (s)", ("load_sqlite", "seconds"), ""),
     ("  peak traced memory (MB)", ("load_sqlite", "peak_mb"), ""),
     ("  later reads, 50 new rows (s)", ("load_sqlite", "new_rows_only", "seconds"), ""),
+    ("  after a restart, from the snapshots (s)", ("load_sqlite", "after_restart", "seconds"), ""),
+    ("  snapshots on disk (MB)", ("load_sqlite", "after_restart", "snapshot_mb"), ""),
     ("Read all from Google Sheets emulator (s)", ("load_sheets", "seconds"), ""),
     ("  API calls per read", ("load_sheets", "api_calls_per_read"), ""),
     ("  later reads, new rows only (s)", ("load_sheets", "new_rows_only", "seconds"), ""),
     ("  API calls per later read", ("load_sheets", "new_rows_only", "api_calls_per_read"), ""),
+    ("  after a restart, from the snapshots (s)", ("load_sheets", "after_restart", "seconds"), ""),
+    (
+        "  API calls after a restart (set-up and new rows)",
+        ("load_sheets", "after_restart", "api_calls_per_read"),
+        "",
+    ),
     ("H3 aggregation, res 8 (s)", ("aggregate", "fast", "seconds"), ""),
     ("  first run, no cell names known yet (s)", ("aggregate", "fast_first_run", "seconds"), ""),
     ("  naive row loop (s)", ("aggregate", "naive_loop", "seconds"), ""),
