@@ -100,7 +100,12 @@ class Snapshots:
                 error,
             )
             return None
-        return Snapshot(frame, dict(meta["state"]), float(meta["saved_at"]))
+        saved_at = float(meta["saved_at"])
+        with self._changed:
+            # A snapshot just loaded counts as written when it was: a restarted store that finds a few
+            # new rows does not write it again at once, while the first visitor's page is running.
+            self._saved_at.setdefault(table, time.monotonic() - max(time.time() - saved_at, 0.0))
+        return Snapshot(frame, dict(meta["state"]), saved_at)
 
     def _problem(self, table: str, meta: Mapping[str, Any], arrow: pa.Table) -> str:
         """Why a snapshot read from a file cannot be used, or ""."""

@@ -95,6 +95,21 @@ def test_a_restarted_sqlite_store_reads_only_the_rows_added_since_its_snapshot(t
     assert_same_as_whole_read(frame, whole_read(store.path))
 
 
+def test_a_fresh_snapshot_is_not_written_again_by_the_restarted_store(tmp_path, rows):
+    store = sqlite_store(tmp_path)
+    store.append_many(TABLE, rows[:50])
+    read_and_stop(store)
+    written = store.snapshots.path(TABLE).stat().st_mtime_ns
+    SqliteStore(store.path).append_many(TABLE, rows[50:])
+
+    restarted = sqlite_store(tmp_path)
+    assert len(restarted.read(TABLE)) == 80
+    stop(restarted)
+
+    # Not while the first visitor's page runs: a minute after the one it loaded, as between reads.
+    assert store.snapshots.path(TABLE).stat().st_mtime_ns == written
+
+
 def test_a_restart_with_nothing_new_reads_no_rows(tmp_path, rows, fetched):
     store = sqlite_store(tmp_path)
     store.append_many(TABLE, rows)
