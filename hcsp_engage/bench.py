@@ -8,7 +8,8 @@ the peak memory of one more run under tracemalloc:
 - emerging-hotspot detection and the Board's figures (when those modules are present);
 - building the community map and the officers' map, with the bytes of HTML each sends to the browser,
   against one folium marker per report (and a MarkerCluster) up to 10,000 reports;
-- a full AppTest run of /map, /hotspots and /board with warm caches;
+- a full AppTest run of /map, /hotspots and /board with warm caches, and each page's first visit after
+  a restart (a new store with the snapshots the last one wrote), on SQLite and on Google Sheets;
 - the app's peak resident memory at each size (a fresh process: load, aggregate, build the maps);
 - with ``--postgres-url``, the same loads, later reads and 50 residents on PostgreSQL (in a schema of
   its own, dropped afterwards);
@@ -270,6 +271,7 @@ def bench_sqlite_load(path: Path, repeat: int) -> dict:
             store.close()
 
     result = timed(whole, repeat)
+    result["after_restart"] = _sqlite_restart(path, repeat)
     copy = path.with_name(f"{path.stem}-later-reads{path.suffix}")
     shutil.copyfile(path, copy)
     store = SqliteStore(copy)
@@ -343,7 +345,65 @@ def bench_postgres_load(tables: Mapping[str, pd.DataFrame], repeat: int, url: st
     return result
 
 
-def bench_sheets_load(tables: Mapping[str, pd.DataFrame], repeat: int, sheets_max: int) -> dict:
+def _sqlite_restart(path: Path, repeat: int) -> dict:
+    """Every table read by a new store (a restarted server) from the snapshots the last one wrote."""
+    from hcsp_engage.storage import SqliteStore
+
+    folder = path.with_name(f"{path.stem}-load-snapshots")
+    first = SqliteStore(path, snapshot_dir=folder)
+    try:
+        first.read_all()
+        first.snapshots.wait(timeout=600)
+    finally:
+        first.close()
+
+    def restarted() -> None:
+        store = SqliteStore(path, snapshot_dir=folder)
+        try:
+            store.read_all()
+        finally:
+            store.close()
+
+    try:
+        result = timed(restarted, repeat, memory=False)
+        result["snapshot_mb"] = round(sum(file.stat().st_size for file in folder.iterdir()) / 2**20, 1)
+        return result
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _sheets_restart(emulator: Any, folder: Path, repeat: int) -> dict:
+    """Every sheet read by a new store (a restarted server) from the snapshots the last one wrote: the
+    set-up calls every new store makes, then one call for the rows added since (none here)."""
+    from hcsp_engage.storage.sheets import SheetsStore
+
+    snapshots = folder / "sheets-load-snapshots"
+    first = SheetsStore(
+        "bench", endpoint=emulator.url, cache_seconds=0, policy=generous_policy(), snapshot_dir=snapshots
+    )
+    try:
+        first.read_all()
+        first.snapshots.wait(timeout=600)
+    finally:
+        first.close()
+    before = len(emulator.requests)
+
+    def restarted() -> None:
+        store = SheetsStore("bench", endpoint=emulator.url, cache_seconds=0, snapshot_dir=snapshots)
+        try:
+            store.read_all()
+        finally:
+            store.close()
+
+    try:
+        result = timed(restarted, repeat, memory=False)
+        result["api_calls_per_read"] = round((len(emulator.requests) - before) / result["runs"], 2)
+        return result
+    finally:
+        shutil.rmtree(snapshots, ignore_errors=True)
+
+
+def bench_sheets_load(tables: Mapping[str, pd.DataFrame], repeat: int, sheets_max: int, folder: Path) -> dict:
     """Every table read through SheetsStore from the emulator; with the app's own timeouts first, then
     (if those give up) with generous ones, to say how long the read takes."""
     cells = sheets_cells(tables)
@@ -378,6 +438,7 @@ def bench_sheets_load(tables: Mapping[str, pd.DataFrame], repeat: int, sheets_ma
                 result["with_app_timeouts"] = f"gave up: {str(problem)[:160]}"
             finally:
                 sheet_store.close()
+        result["after_restart"] = _guarded(lambda: _sheets_restart(emulator, folder, repeat))
         sheet_store = SheetsStore("bench", endpoint=emulator.url, cache_seconds=0)
         try:
             sheet_store.read_all()
@@ -563,7 +624,9 @@ def environment(values: Mapping[str, str]):
                 os.environ[name] = value
 
 
-def app_test(page_file: str, role: str | None, timeout: float = 300):
+def app_test(page_file: str, role: str | None, timeout: float = 300, page_seconds: list[float] | None = None):
+    """An AppTest session that opened the home page, then ``page_file`` (the first visit fills the
+    caches); the seconds the page's own run took are appended to ``page_seconds``."""
     from streamlit.testing.v1 import AppTest
 
     from hcsp_engage import auth
@@ -573,22 +636,131 @@ def app_test(page_file: str, role: str | None, timeout: float = 300):
         at.session_state[auth.ROLE_KEY] = role
         at.session_state[auth.NAME_KEY] = "Benchmark"
         at.session_state[auth.SEEN_KEY] = time.time()
-    at.run()
-    at.switch_page(f"views/{page_file}").run()  # the first visit fills the caches
+    at.run()  # the home page reads no table
+    start = time.perf_counter()
+    at.switch_page(f"views/{page_file}").run()
+    if page_seconds is not None:
+        page_seconds.append(time.perf_counter() - start)
     return at
 
 
 def bench_pages(store_path: Path, repeat: int) -> dict:
-    """One AppTest session per page; each timed rerun uses the caches the first run filled."""
-    import streamlit as st
-
-    out: dict[str, Any] = {}
+    """Each page on the SQLite store: see ``_pages``."""
     env = {
         "HCSP_STORAGE": "sqlite",
         "HCSP_SQLITE_PATH": str(store_path),
         "HCSP_OUTBOX_PATH": str(store_path.with_suffix(".outbox")),
+        "HCSP_SNAPSHOT_DIR": str(store_path.with_name(f"{store_path.stem}-snapshots")),
         "HCSP_DEMO": "0",
     }
+
+    def add_rows(rows: list[dict[str, str]]) -> None:
+        from hcsp_engage.storage import SqliteStore
+
+        writer = SqliteStore(store_path)
+        try:
+            writer.append_many(schema.SURVEY_RESPONSES, rows)
+        finally:
+            writer.close()
+
+    try:
+        return _pages(env, repeat, add_rows)
+    finally:
+        shutil.rmtree(env["HCSP_SNAPSHOT_DIR"], ignore_errors=True)
+
+
+def bench_pages_sheets(
+    tables: Mapping[str, pd.DataFrame], folder: Path, repeat: int, sheets_max: int
+) -> dict:
+    """Each page on Google Sheets (the local emulator, with the app's own timeouts): see ``_pages``."""
+    n = len(tables[schema.ASB_REPORTS])
+    cells = sheets_cells(tables)
+    if cells > SHEETS_CELL_LIMIT:
+        return {"skipped": f"{cells:,} cells: over Google Sheets' limit of 10 million per spreadsheet"}
+    if n > sheets_max:
+        return {"skipped": f"over --sheets-max {sheets_max}"}
+    from hcsp_engage.storage.sheets import SheetsStore
+    from hcsp_engage.testing.sheets_emulator import SheetsEmulator
+
+    snapshots = folder / f"sheets-{n}-snapshots"
+    with SheetsEmulator() as emulator:
+        preload_emulator(emulator, "bench-pages", tables)
+        env = {
+            "HCSP_STORAGE": "gsheets",
+            "HCSP_GSHEETS_ENDPOINT": emulator.url,
+            "HCSP_GSHEETS_SPREADSHEET_ID": "bench-pages",
+            "HCSP_OUTBOX_PATH": str(folder / f"sheets-{n}.outbox"),
+            "HCSP_SNAPSHOT_DIR": str(snapshots),
+            "HCSP_DEMO": "0",
+        }
+        writer = SheetsStore("bench-pages", endpoint=emulator.url, cache_seconds=0, policy=generous_policy())
+        try:
+            with generous_sheets_timeouts():
+                return _pages(
+                    env,
+                    repeat,
+                    lambda rows: writer.append_many(schema.SURVEY_RESPONSES, rows),
+                    api_calls=lambda: len(emulator.requests),
+                )
+        finally:
+            writer.close()
+            shutil.rmtree(snapshots, ignore_errors=True)
+
+
+def generous_policy() -> Any:
+    """Timeouts that let a read of 100,000 rows finish on a loaded machine: the pages' figures are then
+    the time the work takes, not the app giving up after 15 s (docs/performance.md says which ran so)."""
+    from hcsp_engage.storage.sheets import RetryPolicy
+
+    return RetryPolicy(read_timeout=300, budget_seconds=600)
+
+
+@contextlib.contextmanager
+def generous_sheets_timeouts():
+    """The app's Sheets stores, opened from the configuration, with ``generous_policy`` timeouts."""
+    from hcsp_engage.storage.sheets import SheetsStore
+
+    original = SheetsStore.__dict__["from_settings"]
+
+    def opened(cls: type, settings: Any) -> Any:
+        store = original.__func__(cls, settings)
+        store.policy = generous_policy()
+        return store
+
+    SheetsStore.from_settings = classmethod(opened)  # type: ignore[method-assign, assignment]
+    try:
+        yield
+    finally:
+        SheetsStore.from_settings = original  # type: ignore[method-assign]
+
+
+def _wait_for_snapshots() -> None:
+    """Until the app's store has written the snapshots it was asked for (a server that stops right after
+    a read may leave the one before: the restart then reads a little more)."""
+    from hcsp_engage import cached
+
+    snapshots = getattr(cached.store(), "snapshots", None)
+    if snapshots is not None:
+        snapshots.wait(timeout=600)
+
+
+def _pages(
+    env: Mapping[str, str],
+    repeat: int,
+    add_rows: Callable[[list[dict[str, str]]], Any],
+    api_calls: Callable[[], int] | None = None,
+) -> dict:
+    """One AppTest session per page: its first visit ("cold": the pages before it in this process may
+    have filled the tables' cache), then timed reruns with the caches filled ("warm"). Then for each
+    page a restart: every Streamlit cache dropped, so a new store is opened as in a new server process,
+    with the snapshots the store before wrote and 50 survey responses added since; that page is visited
+    first ("after a restart": its own run, timed as the warm reruns are; the home page before it reads
+    no table). Modules stay imported, as they are once a server has run its first page. ``api_calls``
+    counts the Sheets API requests so far: how many the restarted visit made is kept."""
+    import streamlit as st
+
+    out: dict[str, Any] = {}
+    batches = iter(range(1, 1_000))
     with environment(env):
         st.cache_data.clear()
         st.cache_resource.clear()
@@ -601,11 +773,38 @@ def bench_pages(store_path: Path, repeat: int) -> dict:
                 result = timed(at.run, repeat, memory=False)
                 result["cold_seconds"] = round(cold, 3)
                 result["exceptions"] = [e.value for e in at.exception][:3]
+                result["errors"] = [e.value for e in at.error][:3]  # e.g. "could not load the data"
                 if placeholder:
                     result["note"] = "page is still a placeholder"
                 out[url] = result
             except Exception as problem:  # one page failing must not lose the rest of the run
                 out[url] = {"error": f"{type(problem).__name__}: {problem}"}
+        for url, (page_file, role) in STAFF_PAGES.items():
+            if "error" in out[url]:
+                continue
+            try:
+                restarts, calls = [], []
+                for _ in range(max(1, repeat)):  # one restart is one sample; a loaded machine moves it
+                    _wait_for_snapshots()
+                    add_rows(fresh_rows(50, seed=SEED + 500 + next(batches)))
+                    st.cache_data.clear()
+                    st.cache_resource.clear()
+                    gc.collect()
+                    before = api_calls() if api_calls else 0
+                    # Timed: the page's run alone, as when a visitor opens its address first.
+                    at = app_test(page_file, role, page_seconds=restarts)
+                    calls.append(api_calls() - before if api_calls else 0)
+                    out[url]["restart_exceptions"] = [e.value for e in at.exception][:3]
+                    out[url]["restart_errors"] = [e.value for e in at.error][:3]
+                restart = statistics.median(restarts)
+                if api_calls:
+                    out[url]["restart_api_calls"] = max(calls)
+                out[url]["restart_seconds"] = round(restart, 3)
+                out[url]["restart_runs"] = len(restarts)
+                out[url]["restart_ratio"] = round(restart / out[url]["seconds"], 2)
+            except Exception as problem:
+                out[url]["restart_error"] = f"{type(problem).__name__}: {problem}"
+        _wait_for_snapshots()
         st.cache_data.clear()
         st.cache_resource.clear()
     return out
@@ -1128,7 +1327,7 @@ def bench_size(n: int, folder: Path, args: argparse.Namespace, log: Callable[[st
     stored = read_sqlite(path)
     steps: list[tuple[str, Callable[[], dict]]] = [
         ("load_sqlite", lambda: bench_sqlite_load(path, args.repeat)),
-        ("load_sheets", lambda: bench_sheets_load(tables, args.repeat, args.sheets_max)),
+        ("load_sheets", lambda: bench_sheets_load(tables, args.repeat, args.sheets_max, folder)),
         (
             "load_postgres",
             lambda: (
@@ -1144,6 +1343,9 @@ def bench_size(n: int, folder: Path, args: argparse.Namespace, log: Callable[[st
     ]
     if not args.skip_apptest:
         steps.append(("pages", lambda: bench_pages(path, args.repeat)))
+        steps.append(
+            ("pages_gsheets", lambda: bench_pages_sheets(tables, folder, args.repeat, args.sheets_max))
+        )
     steps.append(("app_memory", lambda: app_memory(path)))
     for name, step in steps:
         log(f"  {n:,}: {name}")
@@ -1255,6 +1457,8 @@ MARKDOWN_ROWS = (
     ("Load all tables from SQLite (s)", ("load_sqlite", "seconds"), ""),
     ("  peak traced memory (MB)", ("load_sqlite", "peak_mb"), ""),
     ("  later reads, 50 new rows (s)", ("load_sqlite", "new_rows_only", "seconds"), ""),
+    ("  after a restart, from the snapshots (s)", ("load_sqlite", "after_restart", "seconds"), ""),
+    ("  snapshots on disk (MB)", ("load_sqlite", "after_restart", "snapshot_mb"), ""),
     ("Read all from Google Sheets emulator (s)", ("load_sheets", "seconds"), ""),
     ("  API calls per read", ("load_sheets", "api_calls_per_read"), ""),
     ("  later reads, new rows only (s)", ("load_sheets", "new_rows_only", "seconds"), ""),
@@ -1263,6 +1467,12 @@ MARKDOWN_ROWS = (
     ("Load all tables from PostgreSQL (s)", ("load_postgres", "seconds"), ""),
     ("  peak traced memory (MB)", ("load_postgres", "peak_mb"), ""),
     ("  later reads, 50 new rows (s)", ("load_postgres", "new_rows_only", "seconds"), ""),
+    ("  after a restart, from the snapshots (s)", ("load_sheets", "after_restart", "seconds"), ""),
+    (
+        "  API calls after a restart (set-up and new rows)",
+        ("load_sheets", "after_restart", "api_calls_per_read"),
+        "",
+    ),
     ("H3 aggregation, res 8 (s)", ("aggregate", "fast", "seconds"), ""),
     ("  first run, no cell names known yet (s)", ("aggregate", "fast_first_run", "seconds"), ""),
     ("  naive row loop (s)", ("aggregate", "naive_loop", "seconds"), ""),
@@ -1292,6 +1502,35 @@ MARKDOWN_ROWS = (
     ("AppTest /map, first visit (s)", ("pages", "/map", "cold_seconds"), ""),
     ("AppTest /hotspots, first visit (s)", ("pages", "/hotspots", "cold_seconds"), ""),
     ("AppTest /board, first visit (s)", ("pages", "/board", "cold_seconds"), ""),
+    ("AppTest /map, first visit after a restart (s)", ("pages", "/map", "restart_seconds"), ""),
+    ("  after a restart / warm (x)", ("pages", "/map", "restart_ratio"), ""),
+    ("AppTest /hotspots, first visit after a restart (s)", ("pages", "/hotspots", "restart_seconds"), ""),
+    ("  after a restart / warm (x)", ("pages", "/hotspots", "restart_ratio"), ""),
+    ("AppTest /board, first visit after a restart (s)", ("pages", "/board", "restart_seconds"), ""),
+    ("  after a restart / warm (x)", ("pages", "/board", "restart_ratio"), ""),
+    ("Sheets: AppTest /map, warm (s)", ("pages_gsheets", "/map", "seconds"), ""),
+    ("Sheets: AppTest /map, first visit (s)", ("pages_gsheets", "/map", "cold_seconds"), ""),
+    (
+        "Sheets: AppTest /map, first visit after a restart (s)",
+        ("pages_gsheets", "/map", "restart_seconds"),
+        "",
+    ),
+    ("  after a restart / warm (x)", ("pages_gsheets", "/map", "restart_ratio"), ""),
+    ("  API calls of that visit", ("pages_gsheets", "/map", "restart_api_calls"), ""),
+    ("Sheets: AppTest /hotspots, warm (s)", ("pages_gsheets", "/hotspots", "seconds"), ""),
+    (
+        "Sheets: AppTest /hotspots, first visit after a restart (s)",
+        ("pages_gsheets", "/hotspots", "restart_seconds"),
+        "",
+    ),
+    ("  after a restart / warm (x)", ("pages_gsheets", "/hotspots", "restart_ratio"), ""),
+    ("Sheets: AppTest /board, warm (s)", ("pages_gsheets", "/board", "seconds"), ""),
+    (
+        "Sheets: AppTest /board, first visit after a restart (s)",
+        ("pages_gsheets", "/board", "restart_seconds"),
+        "",
+    ),
+    ("  after a restart / warm (x)", ("pages_gsheets", "/board", "restart_ratio"), ""),
     ("App process peak RSS (MB)", ("app_memory", "peak_rss_mb"), ""),
     ("  of which after loading tables (MB)", ("app_memory", "after_load_mb"), ""),
 )

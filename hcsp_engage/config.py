@@ -84,6 +84,8 @@ class Settings:
     # Whether the outbox's disk survives a restart. False where it does not (Streamlit Community
     # Cloud wipes its disk): a resident is then told their waiting answers could be lost.
     outbox_durable: bool = True
+    # Snapshots of the tables as read, so a restarted server reads only rows added since (None: off).
+    snapshot_dir: Path | None = Path("data/snapshots")
     # Staff sessions end after this long without activity.
     staff_idle_minutes: int = 30
     community_trigger: CommunityTriggerRule = field(default_factory=CommunityTriggerRule)
@@ -225,6 +227,16 @@ def load_settings(secrets: Mapping[str, Any] | None = None, env: Mapping[str, st
             f"(0 when browsers connect to it directly), not {hops_text!r}."
         )
     outbox_default = sqlite_path.with_name("outbox.sqlite3") if demo else Path("data/outbox.sqlite3")
+    outbox_path = Path(str(pick("HCSP_OUTBOX_PATH", app, "outbox_path", outbox_default)))
+    # Beside the outbox unless set: both hold answers and belong on the same persistent, private disk.
+    snapshot_setting = str(pick("HCSP_SNAPSHOT_DIR", app, "snapshot_dir", "")).strip()
+    snapshot_dir = (
+        None
+        if snapshot_setting.lower() == "off"
+        else Path(snapshot_setting)
+        if snapshot_setting
+        else outbox_path.parent / "snapshots"
+    )
     return Settings(
         storage=storage,
         sqlite_path=sqlite_path,
@@ -242,8 +254,9 @@ def load_settings(secrets: Mapping[str, Any] | None = None, env: Mapping[str, st
         submission_window_seconds=int(app.get("submission_window_seconds", 600)),
         min_fill_seconds=float(pick("HCSP_MIN_FILL_SECONDS", app, "min_fill_seconds", 8.0)),
         trusted_proxy_hops=int(hops_text),
-        outbox_path=Path(str(pick("HCSP_OUTBOX_PATH", app, "outbox_path", outbox_default))),
+        outbox_path=outbox_path,
         outbox_durable=_truthy(pick("HCSP_OUTBOX_DURABLE", app, "outbox_durable", "true")),
+        snapshot_dir=snapshot_dir,
         staff_idle_minutes=int(app.get("staff_idle_minutes", 30)),
         community_trigger=load_community_trigger(),
         auth_configured="auth" in secrets,

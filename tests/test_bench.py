@@ -157,6 +157,7 @@ def test_bench_command_prints_one_json_object_with_every_figure(tmp_path):
         "board",
         "maps",
         "pages",
+        "pages_gsheets",
         "app_memory",
     }
     assert size["aggregate"]["same_counts"] is True
@@ -165,9 +166,13 @@ def test_bench_command_prints_one_json_object_with_every_figure(tmp_path):
     assert size["load_sheets"]["api_calls_per_read"] == 1
     assert size["maps"]["community"]["html_bytes"] > 0
     assert size["maps"]["naive_markers"]["html_bytes"] > size["maps"]["community"]["html_bytes"]
-    for url in ("/map", "/hotspots", "/board"):
-        assert "error" not in size["pages"][url], size["pages"][url]
-        assert size["pages"][url]["exceptions"] == []
+    for pages in ("pages", "pages_gsheets"):  # SQLite, and Google Sheets through the emulator
+        for url in ("/map", "/hotspots", "/board"):
+            page = size[pages][url]
+            assert "error" not in page and "restart_error" not in page, page
+            assert page["exceptions"] == [] and page["restart_exceptions"] == []
+            # the first visit after a restart (from the snapshots), beside the warm rerun
+            assert page["restart_seconds"] > 0 and page["restart_ratio"] > 0
     submissions = result["submissions"]
     assert submissions["sqlite_8_writers"]["stored"] == submissions["sqlite_8_writers"]["submissions"]
     assert submissions["sheets"]["calls_per_submission"] == 1

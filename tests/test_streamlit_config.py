@@ -87,6 +87,7 @@ def test_secrets_example_documents_every_setting():
         "trusted_proxy_hops",
         "outbox_path",
         "outbox_durable",
+        "snapshot_dir",
         "staff_idle_minutes",
         "map_tiles",
         "map_attribution",

@@ -40,7 +40,7 @@ def open_store(settings: Settings) -> Store:
         from hcsp_engage.storage.postgres import PostgresStore
 
         return PostgresStore(settings.database_url)
-    return SqliteStore(settings.sqlite_path)
+    return SqliteStore(settings.sqlite_path, snapshot_dir=settings.snapshot_dir)
 
 
 def limit_windows(settings: Settings, limiter: str) -> LimitWindows | None:

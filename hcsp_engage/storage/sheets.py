@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import logging
 import random
 import re
 import threading
@@ -32,6 +33,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pandas as pd
@@ -47,6 +49,9 @@ from hcsp_engage import schema
 from hcsp_engage.config import GOOGLE_SHEETS_ENDPOINT, ConfigError, Settings, is_loopback_url
 from hcsp_engage.errors import SchemaMismatch, StoreUnavailable
 from hcsp_engage.storage.base import Store, drop_repeated_keys, to_frame, with_stored_dtypes
+from hcsp_engage.storage.snapshot import Snapshots
+
+log = logging.getLogger(__name__)
 
 # Read and write this one spreadsheet's cells, nothing in Drive.
 SHEETS_SCOPE = "https://www.googleapis.com/auth/spreadsheets"
@@ -267,7 +272,11 @@ class SheetsStore(Store):
         cache_seconds: float = 10.0,
         read_chunk_cells: int = READ_CHUNK_CELLS,
         full_read_seconds: float = FULL_READ_SECONDS,
+        snapshot_dir: Path | str | None = None,
     ):
+        """``snapshot_dir``: where to keep snapshots of the sheets as read (storage.snapshot), so that a
+        new store (a restarted server) within ``full_read_seconds`` of the last whole read asks only for
+        the rows added since; None for none."""
         if endpoint and not is_loopback_url(endpoint):
             raise ConfigError(
                 f"The Sheets endpoint {endpoint!r} must be a local emulator (a loopback address)."
@@ -298,13 +307,28 @@ class SheetsStore(Store):
         self._extents: dict[str, int] = {}
         self._extents_at = 0.0
         self._known: dict[str, _Known] = {}  # what the last read found, for reading only what is new
+        self._sheet_ids: dict[str, int] = {}  # a worksheet deleted and made again gets a new id
+        self.snapshots: Snapshots | None = None
+        self._snapshot_tried: set[str] = set()
+        self._snapshot_of: dict[str, tuple[int, float]] = {}  # (extent, full_read_at) last snapshotted
+        if snapshot_dir is not None:
+            where = endpoint.rstrip("/") or GOOGLE_SHEETS_ENDPOINT
+            self.snapshots = Snapshots(
+                snapshot_dir,
+                f"gsheets:{where}/{spreadsheet_id}",
+                {"store": "gsheets", "endpoint": where, "spreadsheet_id": spreadsheet_id},
+            )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SheetsStore:
         """The store the configuration describes: an emulator (no credentials) or Google with a
         service account from secrets or from a key file."""
         if settings.gsheets_endpoint:
-            return cls(settings.gsheets_spreadsheet_id, endpoint=settings.gsheets_endpoint)
+            return cls(
+                settings.gsheets_spreadsheet_id,
+                endpoint=settings.gsheets_endpoint,
+                snapshot_dir=settings.snapshot_dir,
+            )
         from google.oauth2.service_account import Credentials as ServiceAccount
 
         try:
@@ -327,7 +351,7 @@ class SheetsStore(Store):
                 f"The Google service account in {where} cannot be used ({error}). Paste the whole JSON key "
                 "file that Google Cloud gave you for the service account."
             ) from error
-        return cls(settings.gsheets_spreadsheet_id, credentials)
+        return cls(settings.gsheets_spreadsheet_id, credentials, snapshot_dir=settings.snapshot_dir)
 
     # --- the Store interface ---------------------------------------------------------------------------
 
@@ -474,6 +498,7 @@ class SheetsStore(Store):
         tables = list(tables)
         with self._lock:
             generation, marks = self._generation, self._marks
+        self._restore_from_snapshots(tables)
         try:
             texts = self._read_new_rows(budget, tables)
             fresh_extents = False
@@ -499,7 +524,80 @@ class SheetsStore(Store):
                 del self._uncertain[table]
             if generation == self._generation and len(frames) == len(schema.TABLES):
                 self._cache = (time.monotonic(), frames)
+        self._save_snapshots(tables)
         return frames
+
+    def _restore_from_snapshots(self, tables: list[str]) -> None:
+        """Take each sheet not read yet in this process from its snapshot, when that was written by a
+        whole read less than ``full_read_seconds`` ago (wall clock) of the same worksheet: the next
+        read then asks only for the rows after the snapshot's last row, with the checks it makes
+        between two reads in one process, and the whole sheet is read when the snapshot's whole read
+        is ``full_read_seconds`` old, as it would have been without the restart."""
+        if self.snapshots is None:
+            return
+        with self._lock:
+            wanted = [
+                table for table in tables if table not in self._known and table not in self._snapshot_tried
+            ]
+            self._snapshot_tried.update(wanted)
+        for table in wanted:
+            snapshot = self.snapshots.load(table)
+            if snapshot is None:
+                continue
+            try:
+                state = snapshot.state
+                age = time.time() - float(state["full_read_at"])
+                known = _Known(
+                    snapshot.frame.astype("str"),
+                    int(state["extent"]),
+                    list(state["last"]),
+                    time.monotonic() - age,
+                )
+                sheet_id = state["sheet_id"]
+            except (KeyError, TypeError, ValueError) as error:
+                log.warning(
+                    "Snapshot of %s ignored: its state is not what this version writes (%s)", table, error
+                )
+                continue
+            if sheet_id is None or sheet_id != self._sheet_ids.get(table):
+                log.warning("Snapshot of %s ignored: the worksheet is not the one it was read from", table)
+                continue
+            if not 0 <= age < self.full_read_seconds:
+                log.info(
+                    "Snapshot of %s not used: its whole read is %.0f s old, so the sheet is read whole",
+                    table,
+                    age,
+                )
+                continue
+            with self._lock:
+                if table not in self._known:
+                    self._known[table] = known
+                    self._snapshot_of[table] = (known.extent, known.full_read_at)
+
+    def _save_snapshots(self, tables: list[str]) -> None:
+        """Snapshot the sheets after a whole read, and after reads of new rows now and then."""
+        if self.snapshots is None:
+            return
+        with self._lock:
+            known = {table: self._known[table] for table in tables if table in self._known}
+            saved = dict(self._snapshot_of)
+        for table, item in known.items():
+            whole = saved.get(table, (None, None))[1] != item.full_read_at
+            if saved.get(table) == (item.extent, item.full_read_at):
+                continue
+            if not (whole or self.snapshots.due(table)):
+                continue
+            state = {
+                "extent": item.extent,
+                "last": item.last,
+                # Wall-clock time of the whole read the rows since came on top of: a restart keeps the
+                # five-minute rule for changes made by hand above the last row.
+                "full_read_at": time.time() - (time.monotonic() - item.full_read_at),
+                "sheet_id": self._sheet_ids.get(table),
+            }
+            self.snapshots.save(table, item.text, state)
+            with self._lock:
+                self._snapshot_of[table] = (item.extent, item.full_read_at)
 
     def _read_new_rows(self, budget: _Budget, tables: list[str]) -> dict[str, pd.DataFrame] | None:
         """Every sheet's rows as last read plus the rows added since, in one call; None when a whole
@@ -601,13 +699,16 @@ class SheetsStore(Store):
             )
 
     def _remember_extents(self, metadata: Mapping[str, Any]) -> None:
-        extents = {}
+        extents, sheet_ids = {}, {}
         for sheet in metadata.get("sheets", []):
             properties = sheet.get("properties", {})
             if properties.get("title") in schema.COLUMNS:
                 extents[properties["title"]] = int(properties.get("gridProperties", {}).get("rowCount", 1))
+                if "sheetId" in properties:
+                    sheet_ids[properties["title"]] = properties["sheetId"]
         with self._lock:
             self._extents, self._extents_at = extents, time.monotonic()
+            self._sheet_ids = sheet_ids
 
     def _is_stored(self, table: str, key: str) -> bool:
         with self._lock:

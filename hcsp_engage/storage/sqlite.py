@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 from collections.abc import Iterable, Mapping
@@ -16,6 +17,9 @@ import pyarrow.compute as pc
 from hcsp_engage import schema
 from hcsp_engage.errors import SchemaMismatch, StoreUnavailable
 from hcsp_engage.storage.base import CODED_COLUMNS, Store, drop_repeated_keys, to_frame, with_stored_dtypes
+from hcsp_engage.storage.snapshot import Snapshots
+
+log = logging.getLogger(__name__)
 
 # Several Streamlit sessions write at once: WAL lets readers carry on during a write, and a writer
 # waits this long for another's lock instead of failing at once.
@@ -119,13 +123,30 @@ def _unique_columns(table: str) -> tuple[str, ...]:
 class SqliteStore(Store):
     name = "sqlite"
 
-    def __init__(self, path: Path | str):
+    def __init__(self, path: Path | str, snapshot_dir: Path | str | None = None):
+        """``snapshot_dir``: where to keep snapshots of the tables as read (storage.snapshot), so that
+        a new store on the same file (a restarted server) reads only the rows added since; None for
+        none."""
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._read_lock = threading.Lock()
         self._last: dict[str, _LastRead] = {}
         self._create_tables()
+        self.snapshots: Snapshots | None = None
+        if snapshot_dir is not None:
+            # The inode tells a database file put in this one's place (a restore) from this one.
+            file = self.path.resolve().stat()
+            self.snapshots = Snapshots(
+                snapshot_dir,
+                f"sqlite:{self.path.resolve()}",
+                {
+                    "store": "sqlite",
+                    "path": str(self.path.resolve()),
+                    "device": file.st_dev,
+                    "inode": file.st_ino,
+                },
+            )
 
     def _connection(self) -> sqlite3.Connection:
         connection = getattr(self._local, "connection", None)
@@ -194,8 +215,10 @@ class SqliteStore(Store):
     def read(self, table: str) -> pd.DataFrame:
         """Every row of ``table``. After the first read only the rows added since are fetched (the app
         only ever appends), unless a row before them was deleted or the last one read is not what it
-        was: then the whole table is read, as the first time. (A cell changed in place by hand shows
-        at the next whole read: after ``MAX_READS_OF_NEW_ROWS`` reads that found new rows, or a restart.)"""
+        was: then the whole table is read, as the first time. With snapshots, a new store on the same
+        file starts from the snapshot, under the same checks. (A cell changed in place by hand shows at
+        the next whole read: after ``MAX_READS_OF_NEW_ROWS`` reads that found new rows, counted across
+        restarts, or at once when the snapshot folder is emptied.)"""
         key_columns = _unique_columns(table)
         try:
             with self._read_lock:
@@ -204,7 +227,7 @@ class SqliteStore(Store):
                 try:
                     if not self._keys_are_unique(table):
                         return drop_repeated_keys(table, self._rows(table, 0)[0])
-                    last = self._last.get(table)
+                    last = self._last.get(table) or self._from_snapshot(table)
                     if last is not None and last.reads_of_new_rows < MAX_READS_OF_NEW_ROWS:
                         (rows,) = connection.execute(f'SELECT count(*) FROM "{table}"').fetchone()
                         names = ", ".join(f'"{column}"' for column in key_columns)
@@ -222,15 +245,60 @@ class SqliteStore(Store):
                                         rows,
                                         last.reads_of_new_rows + 1,
                                     )
-                                    self._last[table] = last
+                                    self._save_snapshot(table, last, whole=False)
+                                self._last[table] = last  # perhaps first taken from the snapshot
                                 return last.frame.copy(deep=False)
+                        log.info(
+                            "%s in %s changed before the last row read: reading it whole", table, self.path
+                        )
                     frame, rowid, key, rows = self._rows(table, 0)
                     self._last[table] = _LastRead(frame, rowid, key, rows, 0)
+                    self._save_snapshot(table, self._last[table], whole=True)
                     return frame.copy(deep=False)
                 finally:
                     connection.execute("COMMIT")
         except sqlite3.OperationalError as error:
             raise StoreUnavailable(f"The database is busy or unavailable: {error}") from error
+
+    def _from_snapshot(self, table: str) -> _LastRead | None:
+        """The table as this store's snapshot holds it (read checks it against the file as it would a
+        read made in this process), or None."""
+        if self.snapshots is None:
+            return None
+        snapshot = self.snapshots.load(table)
+        if snapshot is None:
+            return None
+        try:
+            state = snapshot.state
+            last = _LastRead(
+                with_stored_dtypes(table, snapshot.frame),
+                int(state["rowid"]),
+                tuple(str(value) for value in state["key"]),
+                int(state["rows"]),
+                int(state["reads_of_new_rows"]),
+            )
+        except (KeyError, TypeError, ValueError) as error:
+            log.warning(
+                "Snapshot of %s ignored: its state is not what this version writes (%s)", table, error
+            )
+            return None
+        if last.rows != len(last.frame):
+            log.warning("Snapshot of %s ignored: it holds %d rows, not %d", table, len(last.frame), last.rows)
+            return None
+        return last
+
+    def _save_snapshot(self, table: str, last: _LastRead, whole: bool) -> None:
+        if self.snapshots is None or not last.rows or not (whole or self.snapshots.due(table)):
+            return
+        state = {
+            "rowid": last.rowid,
+            "key": list(last.key),
+            "rows": last.rows,
+            # Carried over a restart: the whole table is still read again after this many reads of
+            # new rows, which is when a cell changed in place by hand shows.
+            "reads_of_new_rows": last.reads_of_new_rows,
+        }
+        self.snapshots.save(table, last.frame, state)
 
     def _rows(self, table: str, after: int) -> tuple[pd.DataFrame, int, tuple, int]:
         """The rows after rowid ``after``, in order, as a frame in the stored dtypes; with the last one's

@@ -49,12 +49,14 @@ class Backend:
     url: str = ""  # the PostgreSQL database's
 
     def new_store(self, **options) -> Store:
-        """Another store on the same data, as a second server process (or a restart) would open it."""
+        """Another store on the same data, as a second server process (or a restart) would open it,
+        with the same snapshot folder (SQLite and Sheets)."""
         if self.name == "postgres":
             return PostgresStore(self.url, **({"timeouts": PG_FAST} | options))
         if self.emulator is None:
-            return SqliteStore(self.tmp_path / "store.sqlite3")
-        return SheetsStore(SPREADSHEET_ID, endpoint=self.emulator.url, **({"policy": FAST} | options))
+            return SqliteStore(self.tmp_path / "store.sqlite3", snapshot_dir=self.tmp_path / "snapshots")
+        options = {"policy": FAST, "snapshot_dir": self.tmp_path / "snapshots"} | options
+        return SheetsStore(SPREADSHEET_ID, endpoint=self.emulator.url, **options)
 
 
 @pytest.fixture(scope="session")
@@ -74,7 +76,8 @@ def postgres_url(postgres_cluster) -> Iterator[str]:
 
 @pytest.fixture(params=["sqlite", "gsheets", "postgres"])
 def backend(request, tmp_path) -> Iterator[Backend]:
-    """Each contract test runs on the embedded SQLite store, on Sheets (emulated) and on PostgreSQL."""
+    """Each contract test runs on the embedded SQLite store, on Sheets (emulated) and on PostgreSQL;
+    SQLite and Sheets keep snapshots of what they read, as the app's stores do."""
     if request.param == "postgres":
         url = request.getfixturevalue("postgres_url")
         store = PostgresStore(url, timeouts=PG_FAST)
@@ -82,13 +85,15 @@ def backend(request, tmp_path) -> Iterator[Backend]:
         store.close()
         return
     if request.param == "sqlite":
-        store = SqliteStore(tmp_path / "store.sqlite3")
+        store = SqliteStore(tmp_path / "store.sqlite3", snapshot_dir=tmp_path / "snapshots")
         yield Backend("sqlite", store, tmp_path)
         store.close()
         return
     with SheetsEmulator() as emulator:
         emulator.create_spreadsheet(SPREADSHEET_ID, title="HCSP Engage")
-        store = SheetsStore(SPREADSHEET_ID, endpoint=emulator.url, policy=FAST)
+        store = SheetsStore(
+            SPREADSHEET_ID, endpoint=emulator.url, policy=FAST, snapshot_dir=tmp_path / "snapshots"
+        )
         yield Backend("gsheets", store, tmp_path, emulator)
 
 
@@ -97,7 +102,9 @@ def sheets(tmp_path) -> Iterator[Backend]:
     """The Sheets backend alone, for the faults only Google can have."""
     with SheetsEmulator() as emulator:
         emulator.create_spreadsheet(SPREADSHEET_ID, title="HCSP Engage")
-        store = SheetsStore(SPREADSHEET_ID, endpoint=emulator.url, policy=FAST)
+        store = SheetsStore(
+            SPREADSHEET_ID, endpoint=emulator.url, policy=FAST, snapshot_dir=tmp_path / "snapshots"
+        )
         yield Backend("gsheets", store, tmp_path, emulator)
 
 
