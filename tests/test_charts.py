@@ -16,7 +16,7 @@ def test_the_concerns_chart_is_a_banded_table_of_every_month_with_no_numbers():
     )
     months = ("2026-08", "2026-09", "2026-10")
     bands = ("10–24", "25–49", "50–99", "100 or more")
-    spec = charts.concerns_chart(cells, months, bands, ("#1", "#2", "#3", "#4")).to_dict()
+    spec = charts.concerns_chart(cells, months, bands, ("#a1", "#a2", "#a3", "#a4")).to_dict()
     assert spec["mark"]["type"] == "rect"
     assert spec["encoding"]["x"]["scale"]["domain"] == [
         "Aug 2026",
@@ -24,7 +24,10 @@ def test_the_concerns_chart_is_a_banded_table_of_every_month_with_no_numbers():
         "Oct 2026",
     ]  # empty months too
     assert spec["encoding"]["color"]["field"] == "band"
-    assert spec["encoding"]["color"]["scale"] == {"domain": list(bands), "range": ["#1", "#2", "#3", "#4"]}
+    assert spec["encoding"]["color"]["scale"] == {
+        "domain": list(bands),
+        "range": ["#a1", "#a2", "#a3", "#a4"],
+    }
     assert "quantitative" not in json.dumps(spec["encoding"])  # no axis or tooltip reads a number
     rows = next(iter(spec["datasets"].values()))
     assert [row["band"] for row in rows] == ["10–24", "25–49"]

@@ -1,4 +1,4 @@
-"""The public /map figures as they were before issue 11 (commit e464a76), kept only so that the attack
+"""The public /map figures as they were before the disclosure-control layer (docs/disclosure-control.md; commit e464a76), kept only so that the attack
 tests can show each attack finds the leak it is written for. Never imported by the app."""
 
 from __future__ import annotations

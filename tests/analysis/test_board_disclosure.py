@@ -1,4 +1,4 @@
-"""Attacks on the Board summary as a determined reader would make them (issue 11), each an independent
+"""Attacks on the Board summary as a determined reader would make them (docs/disclosure-control.md), each an independent
 solver that starts from the published texts only: it reads the figures the page shows, writes down the
 ways they add up that the page itself displays, and works out the smallest and largest value each
 "fewer than 5" could have. Each attack recovers nothing from the Board's publication, and each finds

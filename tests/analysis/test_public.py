@@ -127,7 +127,7 @@ def seen_now(tables: dict[str, pd.DataFrame], today: date, k: int = 10) -> dict[
 
 
 def seen_before(tables: dict[str, pd.DataFrame], today: date, k: int = 10) -> dict[tuple, object]:
-    """The same, as the page showed it before issue 11."""
+    """The same, as the page showed it before the disclosure-control layer."""
     reports_ = tables.get(schema.ASB_REPORTS, to_frame(schema.ASB_REPORTS, []))
     responses_ = tables.get(schema.SURVEY_RESPONSES, no_responses())
     seen: dict[tuple, object] = {}
