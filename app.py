@@ -4,7 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from hcsp_engage import auth
+from hcsp_engage.web import auth
 
 HERE = Path(__file__).parent
 # page_icon is an emoji: Streamlit fetches a :material/...: favicon from fonts.gstatic.com (a Google request).

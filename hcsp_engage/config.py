@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from hcsp_engage.geography import DATA
+from hcsp_engage.reference import DATA
 from hcsp_engage.security import issuer_from_metadata_url
 
 DEFAULT_SQLITE_PATH = "data/hcsp_engage.sqlite3"

@@ -20,7 +20,7 @@ import pandas as pd
 import phonenumbers
 
 REMOVED = "[removed]"
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parent / "reference" / "data"
 
 # --- Normalising free text -------------------------------------------------------------------------
 

@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 
-from hcsp_engage import geography, schema
+from hcsp_engage import reference, schema
 from hcsp_engage.privacy import normalise_text, redact
+from hcsp_engage.reference import geography
 
 Problems = list[tuple[str, str]]
 
@@ -77,7 +78,7 @@ def asb_categories() -> tuple[AsbCategory, ...]:
     """The seed list of ASB categories, grouped as police.uk groups them."""
     return tuple(
         AsbCategory(row["category"], row["asb_group"], row["explanation"], row["mapped_publicly"] == "yes")
-        for row in geography._read_csv("asb_categories.csv")
+        for row in reference.read_csv("asb_categories.csv")
     )
 
 

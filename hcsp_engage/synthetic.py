@@ -20,7 +20,9 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
-from hcsp_engage import geography, interventions, records, schema
+from hcsp_engage import records, schema
+from hcsp_engage.analysis import interventions
+from hcsp_engage.reference import geography
 from hcsp_engage.storage.base import Store, to_frame
 
 # A fixed default period, so the same seed gives the same rows whenever it runs. Demo mode passes

@@ -1,4 +1,4 @@
-from hcsp_engage import auth
+from hcsp_engage.web import auth
 
 
 def test_roles_come_from_the_email_lists_whatever_the_case():

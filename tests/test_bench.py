@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hcsp_engage import bench, schema, synthetic
+from benchmarks import bench
+from hcsp_engage import schema, synthetic
 from hcsp_engage.analysis import aggregate
 from hcsp_engage.storage.base import to_frame
 

@@ -9,8 +9,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from hcsp_engage import board_report, reference, synthetic
+from hcsp_engage import reference, synthetic
 from hcsp_engage.analysis import board
+from hcsp_engage.render import board_report
 from tests.test_board_report import read_zip
 
 INTEGER = re.compile(r"\d{1,3}(,\d{3})*|\d+")
@@ -71,8 +72,8 @@ def test_board_code_formats_no_count_itself():
     root = Path(__file__).resolve().parents[1]
     for path in (
         "hcsp_engage/analysis/board.py",
-        "hcsp_engage/board_report.py",
-        "hcsp_engage/board_charts.py",
+        "hcsp_engage/render/board_report.py",
+        "hcsp_engage/render/board_charts.py",
         "views/board.py",
     ):
         source = (root / path).read_text()

@@ -13,8 +13,9 @@ from datetime import UTC, date, datetime
 import pandas as pd
 import pytest
 
-from hcsp_engage import board_charts, board_report, schema, synthetic
+from hcsp_engage import schema, synthetic
 from hcsp_engage.analysis import board
+from hcsp_engage.render import board_charts, board_report
 
 XSS = "<script>alert('board')</script>"
 

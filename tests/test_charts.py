@@ -2,7 +2,7 @@ import json
 
 import pandas as pd
 
-from hcsp_engage import charts
+from hcsp_engage.render import charts
 
 
 def test_the_concerns_chart_is_a_banded_table_of_every_month_with_no_numbers():

@@ -13,8 +13,10 @@ import pandas as pd
 import pytest
 from folium.template import Template
 
-from hcsp_engage import compact, geography, interventions, maps, officer_map, schema, synthetic
-from hcsp_engage.analysis import hotspots
+from hcsp_engage import schema, synthetic
+from hcsp_engage.analysis import hotspots, interventions
+from hcsp_engage.reference import geography
+from hcsp_engage.render import compact, maps, officer_map
 from hcsp_engage.storage.base import to_frame
 
 COUNTY_CELLS = sorted(h3.polygon_to_cells(h3.LatLngPoly(geography.county_outline()), 8))

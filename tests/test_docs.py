@@ -17,7 +17,7 @@ README = (ROOT / "README.md").read_text()
 # Folders that are not the project's own files: git's, the shared venv, npm packages, caches, and what
 # running the app or the tests leaves behind (all git-ignored).
 SKIPPED = {".git", ".venv", "node_modules", "__pycache__", ".pytest_cache", ".ruff_cache", "test-artifacts"}
-SKIPPED_AT_ROOT = {"data"}  # the running app's databases, not hcsp_engage/data
+SKIPPED_AT_ROOT = {"data"}  # the running app's databases, not hcsp_engage/reference/data
 
 # "docs/design.md section 6", "docs/design.md sections 3, 4 and 5", "docs/design.md §7", also with the
 # path in a Markdown link or code ("[`docs/design.md`](docs/design.md) section 5") or a comment wrapping

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from hcsp_engage import forms, records
+from hcsp_engage import records
+from hcsp_engage.web import forms
 
 
 def test_survey_answers_become_a_valid_response_with_the_given_reference():

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from hcsp_engage import geography, interventions, records, schema
+from hcsp_engage import records, schema
+from hcsp_engage.analysis import interventions
+from hcsp_engage.reference import geography
 from hcsp_engage.storage import SqliteStore, to_frame
 
 

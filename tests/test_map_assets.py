@@ -14,9 +14,11 @@ import pytest
 import streamlit_folium
 from folium.plugins import Fullscreen
 
-from hcsp_engage import geography, interventions, map_assets, maps, officer_map, schema, synthetic
-from hcsp_engage.analysis import hotspots
+from hcsp_engage import schema, synthetic
+from hcsp_engage.analysis import hotspots, interventions
 from hcsp_engage.config import NO_TILES, MapTiles
+from hcsp_engage.reference import geography
+from hcsp_engage.render import map_assets, maps, officer_map
 from hcsp_engage.storage.base import to_frame
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -185,6 +187,6 @@ def test_the_copying_script_is_runnable_and_the_check_passes(capsys):
     script = ROOT / "scripts" / "vendor-map-assets"
 
     assert script.stat().st_mode & 0o111
-    assert "hcsp_engage.map_assets" in script.read_text()
+    assert "hcsp_engage.render.map_assets" in script.read_text()
     assert map_assets.main(["check"]) == 0
     assert "matches its manifest" in capsys.readouterr().out

@@ -5,9 +5,11 @@ import h3
 import pandas as pd
 import pytest
 
-from hcsp_engage import geography, maps, schema
+from hcsp_engage import schema
 from hcsp_engage.analysis import public
 from hcsp_engage.config import NO_TILES, MapTiles
+from hcsp_engage.reference import geography
+from hcsp_engage.render import maps
 from hcsp_engage.storage.base import to_frame
 
 XSS = "<img src=x onerror=alert(1)>"

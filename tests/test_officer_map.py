@@ -6,8 +6,10 @@ from __future__ import annotations
 import pandas as pd
 from folium.plugins import FastMarkerCluster
 
-from hcsp_engage import geography, interventions, officer_map, schema, synthetic
-from hcsp_engage.analysis import hotspots
+from hcsp_engage import schema, synthetic
+from hcsp_engage.analysis import hotspots, interventions
+from hcsp_engage.reference import geography
+from hcsp_engage.render import officer_map
 from hcsp_engage.storage.base import to_frame
 
 XSS = "<img src=x onerror=alert(1)>"

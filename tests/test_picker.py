@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 import streamlit as st
 
-from hcsp_engage import forms, geography, picker
+from hcsp_engage.reference import geography
+from hcsp_engage.web import forms, picker
 
 
 @pytest.fixture

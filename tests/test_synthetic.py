@@ -7,7 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pandas as pd
 import pytest
 
-from hcsp_engage import geography, interventions, records, schema, synthetic
+from hcsp_engage import records, schema, synthetic
+from hcsp_engage.analysis import interventions
+from hcsp_engage.reference import geography
 from hcsp_engage.storage import SqliteStore, Store
 
 
@@ -248,7 +250,7 @@ def test_bulk_append_skips_rows_already_stored(tmp_path):
 
 
 def test_the_app_in_demo_mode_reads_a_filled_store(isolated_store, monkeypatch):
-    from hcsp_engage import cached
+    from hcsp_engage.web import cached
 
     monkeypatch.setenv("HCSP_DEMO", "1")
     tables = cached.tables()

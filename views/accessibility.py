@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from hcsp_engage import ui
+from hcsp_engage.web import ui
 
 ui.public_page("Accessibility statement")
 

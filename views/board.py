@@ -6,9 +6,10 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from hcsp_engage import auth, board_cache, board_charts, board_report, cached, map_cache, ui
 from hcsp_engage.analysis import board, impact, public
 from hcsp_engage.errors import StoreUnavailable
+from hcsp_engage.render import board_charts, board_report
+from hcsp_engage.web import auth, board_cache, cached, map_cache, ui
 
 ui.staff_page("Board summary")
 user = auth.require_staff({"board", "officer"})

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from hcsp_engage import ui
+from hcsp_engage.web import ui
 
 # The three actions are links (they open in a new tab, and read as links to a screen reader) drawn as
 # large buttons: at least 56 px tall, GOV.UK blue, a yellow focus ring. Fixed markup only.

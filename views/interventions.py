@@ -9,8 +9,11 @@ from datetime import date
 import streamlit as st
 from streamlit_folium import st_folium
 
-from hcsp_engage import auth, cached, geography, map_cache, maps, records, schema, ui
+from hcsp_engage import records, schema
 from hcsp_engage.errors import StoreUnavailable
+from hcsp_engage.reference import geography
+from hcsp_engage.render import maps
+from hcsp_engage.web import auth, cached, map_cache, ui
 
 ui.staff_page("Interventions register")
 user = auth.require_staff({"officer"})

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from hcsp_engage import cached, ui
+from hcsp_engage.web import cached, ui
 
 ui.public_page("Privacy notice", mentions_domestic_abuse=True)
 current = cached.settings()

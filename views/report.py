@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from hcsp_engage import cached, forms, picker, records, schema, ui
+from hcsp_engage import records, schema
+from hcsp_engage.web import cached, forms, picker, ui
 
 FORM = forms.REPORT
 # Each field the checks can name, in the form's order: how the error summary at the top names it, and the

@@ -17,9 +17,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from hcsp_engage import geography, records, schema
+from hcsp_engage import records, schema
 from hcsp_engage.analysis import h3_lattice, snapshot
 from hcsp_engage.privacy import count_band
+from hcsp_engage.reference import geography
 
 COUNTY = "Herefordshire"
 

@@ -26,8 +26,8 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from hcsp_engage import disclosure, geography, interventions, records, reference, schema
-from hcsp_engage.analysis import aggregate, hotspots, impact
+from hcsp_engage import disclosure, records, reference, schema
+from hcsp_engage.analysis import aggregate, hotspots, impact, interventions
 
 Z_95 = 1.959963984540054
 FINANCIAL_YEAR_START_MONTH = 4  # April
@@ -761,7 +761,7 @@ def safety_against_baselines(responses: pd.DataFrame, period: Period) -> BoardTa
             "Source": "HCSP Engage survey",
         }
     ]
-    for row in geography._read_csv("safety_baselines.csv"):
+    for row in reference.read_csv("safety_baselines.csv"):
         rows.append(
             {
                 "Who": row["label"],
@@ -824,7 +824,7 @@ def safety_against_baselines(responses: pd.DataFrame, period: Period) -> BoardTa
 
 def concern_priorities() -> dict[str, str]:
     """Survey concern (question 10) -> strategic priority (data/strategic_priorities.csv)."""
-    return {row["concern"]: row["priority"] for row in geography._read_csv(PRIORITIES_FILE)}
+    return {row["concern"]: row["priority"] for row in reference.read_csv(PRIORITIES_FILE)}
 
 
 def _chosen(responses: pd.DataFrame, column: str) -> pd.DataFrame:

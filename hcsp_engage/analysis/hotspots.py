@@ -21,8 +21,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from hcsp_engage import geography, schema
+from hcsp_engage import schema
 from hcsp_engage.analysis.aggregate import COUNTY, cell_ids, distinct_points
+from hcsp_engage.reference import geography
 from hcsp_engage.storage.base import arrow_text, latest_rows
 
 RESOLUTION = geography.OFFICER_H3_RESOLUTION

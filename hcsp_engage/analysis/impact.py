@@ -24,7 +24,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from hcsp_engage import geography
+from hcsp_engage.reference import geography
 
 RADIUS_M = 300
 WINDOW_DAYS = 183  # about six months

@@ -17,7 +17,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from hcsp_engage import disclosure, geography, schema
+from hcsp_engage import disclosure, reference, schema
 from hcsp_engage.analysis import aggregate
 from hcsp_engage.analysis.aggregate import COUNTY, publicly_mappable_categories
 from hcsp_engage.analysis.snapshot import Snapshot, responses_in, snapshot_for
@@ -41,7 +41,7 @@ def safety_baselines() -> tuple[Baseline, ...]:
     """Earlier surveys' "feel safe after dark" figures (data/safety_baselines.csv, with sources)."""
     return tuple(
         Baseline(row["label"], int(row["year"]), float(row["percent_safe"]), row["source"])
-        for row in geography._read_csv("safety_baselines.csv")
+        for row in reference.read_csv("safety_baselines.csv")
     )
 
 

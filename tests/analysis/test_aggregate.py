@@ -4,8 +4,9 @@ import h3
 import pandas as pd
 import pytest
 
-from hcsp_engage import geography, schema
+from hcsp_engage import schema
 from hcsp_engage.analysis import aggregate
+from hcsp_engage.reference import geography
 from hcsp_engage.storage.base import to_frame
 
 TODAY = date(2026, 11, 1)

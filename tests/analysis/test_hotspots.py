@@ -9,9 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hcsp_engage import geography, records, schema, synthetic
+from hcsp_engage import records, schema, synthetic
 from hcsp_engage.analysis import hotspots
 from hcsp_engage.analysis.hotspots import Filters
+from hcsp_engage.reference import geography
 
 HIGH_TOWN = geography.place_named("Hereford High Town")
 END = date(2026, 10, 31)

@@ -12,9 +12,10 @@ import h3
 import pandas as pd
 import pytest
 
-from hcsp_engage import disclosure, maps, schema, synthetic
+from hcsp_engage import disclosure, schema, synthetic
 from hcsp_engage.analysis import public
 from hcsp_engage.analysis.snapshot import Snapshot
+from hcsp_engage.render import maps
 from hcsp_engage.storage.base import to_frame
 from tests.analysis import old_public
 from tests.analysis.test_aggregate import HIGH_TOWN, LEOMINSTER, report

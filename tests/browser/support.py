@@ -1,7 +1,7 @@
 """Browser test helpers: launch Debian's Chromium, start the app, answer map tiles, keep selectors here.
 
 The app's maps are folium maps whose scripts, stylesheets and fonts the app serves itself (static/map/,
-hcsp_engage/map_assets.py); only their tiles come from elsewhere (OpenStreetMap unless HCSP_MAP_TILES says
+hcsp_engage/render/map_assets.py); only their tiles come from elsewhere (OpenStreetMap unless HCSP_MAP_TILES says
 otherwise). The tests have no network, and a resident's browser must never be sent to a tracker, so every
 request goes through ``Network.handle``: the app's own are let through, map tiles get a small PNG (or are
 refused, ``Network(tiles=False)``), and anything else is aborted and recorded in ``Network.blocked``.

@@ -10,8 +10,10 @@ import h3
 import pandas as pd
 import pytest
 
-from hcsp_engage import compact, geography, maps, officer_map, schema, synthetic
+from hcsp_engage import schema, synthetic
 from hcsp_engage.analysis import hotspots, public, snapshot
+from hcsp_engage.reference import geography
+from hcsp_engage.render import compact, maps, officer_map
 from hcsp_engage.storage import SqliteStore
 from tests.browser import support
 

@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from hcsp_engage import auth, config, records, schema, storage, synthetic
+from hcsp_engage import config, records, schema, storage, synthetic
+from hcsp_engage.web import auth
 from tests.conftest import APP
 from tests.pages.staff_support import SECRETS, leaked, seed_distinctive_store
 

@@ -6,7 +6,9 @@ import folium
 import pandas as pd
 import pytest
 
-from hcsp_engage import config, interventions, maps, schema, storage
+from hcsp_engage import config, schema, storage
+from hcsp_engage.analysis import interventions
+from hcsp_engage.render import maps
 from hcsp_engage.storage.base import latest
 from tests.conftest import open_page
 from tests.pages.staff_support import OFFICER_PASSCODE, SECRETS, sign_in

@@ -11,8 +11,11 @@ import folium
 import pyarrow as pa
 import pytest
 
-from hcsp_engage import cached, config, geography, interventions, maps, schema, storage
-from hcsp_engage.analysis import snapshot
+from hcsp_engage import config, schema, storage
+from hcsp_engage.analysis import interventions, snapshot
+from hcsp_engage.reference import geography
+from hcsp_engage.render import maps
+from hcsp_engage.web import cached
 from tests.analysis.test_aggregate import HIGH_TOWN, LEOMINSTER, report
 from tests.conftest import open_page
 from tests.pages.staff_support import leaked, seed_distinctive_store

@@ -9,9 +9,10 @@ import pandas as pd
 import pytest
 import streamlit_folium
 
-from hcsp_engage import forms, records, schema
+from hcsp_engage import records, schema
 from hcsp_engage.config import load_community_trigger
 from hcsp_engage.storage import SqliteStore
+from hcsp_engage.web import forms
 from tests.conftest import open_page
 from tests.pages.form_support import error_summary, field_errors, page_fields, widget_keys
 

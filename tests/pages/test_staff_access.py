@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from hcsp_engage import auth
+from hcsp_engage.web import auth
 from tests.conftest import APP, open_page
 from tests.pages.staff_support import (
     BOARD_PASSCODE,

@@ -11,7 +11,8 @@ import pandas as pd
 import psycopg
 import pytest
 
-from hcsp_engage import bench, schema, security, storage
+from benchmarks import bench
+from hcsp_engage import schema, security, storage
 from hcsp_engage.config import ConfigError, load_settings
 from hcsp_engage.storage import Outbox, SqliteStore, Submitted, postgres
 from hcsp_engage.storage.postgres import PostgresStore, PostgresWindows, Timeouts

@@ -5,9 +5,20 @@ The figures live in ``data/populations.csv`` with their sources; they are approx
 
 from __future__ import annotations
 
+import csv
+from pathlib import Path
+
 import pandas as pd
 
-from hcsp_engage import geography
+DATA = Path(__file__).parent / "data"
+
+
+def read_csv(name: str) -> list[dict[str, str]]:
+    """Rows of a reference file in data/, without its ``#`` comment lines (sources, notes)."""
+    with (DATA / name).open(encoding="utf-8") as handle:
+        lines = [line for line in handle if not line.startswith("#")]
+    return list(csv.DictReader(lines))
+
 
 POPULATIONS_FILE = "populations.csv"
 COUNTY = "Herefordshire"
@@ -15,7 +26,7 @@ PROFILE_KINDS = ("age_band", "gender", "disability")
 
 
 def _rows() -> list[dict[str, str]]:
-    return geography._read_csv(POPULATIONS_FILE)
+    return read_csv(POPULATIONS_FILE)
 
 
 def load_populations() -> dict[str, int]:

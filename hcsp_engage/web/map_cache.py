@@ -14,8 +14,9 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from hcsp_engage import cached, interventions, schema
-from hcsp_engage.analysis import aggregate, public, snapshot
+from hcsp_engage import schema
+from hcsp_engage.analysis import aggregate, interventions, public, snapshot
+from hcsp_engage.web import cached
 
 
 @st.cache_resource(show_spinner=False)

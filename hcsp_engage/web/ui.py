@@ -115,7 +115,7 @@ def staff_page(title: str) -> None:
 
 def page_chrome() -> None:
     st.html(_STYLE)
-    from hcsp_engage.cached import settings  # late import: cached imports this module's callers
+    from hcsp_engage.web.cached import settings  # late import: cached imports this module's callers
 
     if settings().demo:
         demo_banner()

@@ -29,7 +29,7 @@ from folium.plugins import FastMarkerCluster, HeatMap
 from folium.template import Template
 from jinja2.utils import htmlsafe_json_dumps
 
-from hcsp_engage import geography
+from hcsp_engage.reference import geography
 
 COORDINATE_DECIMALS = 5  # steps of 1.1 m north-south, 0.7 m east-west in Herefordshire
 WEIGHT_DECIMALS = 4  # heat weights (0 to 1)

@@ -16,9 +16,10 @@ import folium
 import pandas as pd
 from folium.plugins import HeatMap
 
-from hcsp_engage import compact, geography, maps
 from hcsp_engage.analysis.aggregate import h3_counts
 from hcsp_engage.config import MapTiles
+from hcsp_engage.reference import geography
+from hcsp_engage.render import compact, maps
 
 MAX_POINTS = 3_000
 MAX_CELLS = 1_500

@@ -139,7 +139,7 @@ def _activity() -> security.StaffActivity:
 
 
 def _settings() -> config.Settings:
-    from hcsp_engage.cached import settings  # late import: cached imports ui, which pages import
+    from hcsp_engage.web.cached import settings  # late import: cached imports ui, which pages import
 
     return settings()
 

@@ -12,7 +12,7 @@ from functools import cache
 
 import pandas as pd
 
-from hcsp_engage import geography, records, schema
+from hcsp_engage import records, reference, schema
 from hcsp_engage.errors import ValidationError
 from hcsp_engage.storage.base import Store, latest
 
@@ -50,7 +50,7 @@ def seed_interventions() -> list[records.Intervention]:
 @cache
 def _seed() -> tuple[records.Intervention, ...]:
     result = []
-    for row in geography._read_csv(SEED_FILE):
+    for row in reference.read_csv(SEED_FILE):
         intervention = _record(row)
         problems = records.validate_intervention(intervention)
         if problems:
@@ -61,7 +61,7 @@ def _seed() -> tuple[records.Intervention, ...]:
 
 def seed_sources() -> dict[str, str]:
     """Where each seed intervention comes from, by id (the CSV's source column)."""
-    return {row["intervention_id"]: row["source"] for row in geography._read_csv(SEED_FILE)}
+    return {row["intervention_id"]: row["source"] for row in reference.read_csv(SEED_FILE)}
 
 
 def seed_rows() -> list[dict[str, str]]:

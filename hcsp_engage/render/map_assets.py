@@ -31,7 +31,7 @@ import folium
 from branca.element import Element
 from folium.elements import ElementAddToElement
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 FOLDER = ROOT / "static" / "map"
 MANIFEST = FOLDER / "manifest.json"
 NODE_MODULES = ROOT / "tests" / "browser" / "node_modules"
@@ -376,7 +376,7 @@ def vendor(lock_path: Path = PACKAGE_LOCK) -> list[dict[str, str]]:
     MANIFEST.write_text(
         json.dumps(
             {
-                "about": "Map files served by the app (hcsp_engage/map_assets.py); made by "
+                "about": "Map files served by the app (hcsp_engage/render/map_assets.py); made by "
                 "scripts/vendor-map-assets, do not edit by hand.",
                 "files": entries,
             },
@@ -419,7 +419,7 @@ def main(argv: list[str]) -> int:
             print(problem, file=sys.stderr)
         print("static/map/ matches its manifest" if not problems else f"{len(problems)} problems")
         return 1 if problems else 0
-    print("usage: python -m hcsp_engage.map_assets vendor|check", file=sys.stderr)
+    print("usage: python -m hcsp_engage.render.map_assets vendor|check", file=sys.stderr)
     return 2
 
 

@@ -1,19 +1,17 @@
 """Areas, named places, the county outline and H3 cells.
 
-Reference facts live in ``hcsp_engage/data/`` with their sources; this module only reads them.
+Reference facts live in ``hcsp_engage/reference/data/`` with their sources; this module only reads them.
 """
 
 from __future__ import annotations
 
-import csv
 import math
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
 import h3
 
-DATA = Path(__file__).parent / "data"
+from hcsp_engage.reference import read_csv
 
 # Coordinates are stored to 4 decimal places (about 11 m): enough to find a street corner, not a door.
 COORDINATE_DECIMALS = 4
@@ -37,12 +35,6 @@ class Town:
     zoom: int
 
 
-def _read_csv(name: str) -> list[dict[str, str]]:
-    with (DATA / name).open(encoding="utf-8") as handle:
-        lines = [line for line in handle if not line.startswith("#")]
-    return list(csv.DictReader(lines))
-
-
 @cache
 def places() -> tuple[Place, ...]:
     """Named places residents can pick instead of dropping a pin."""
@@ -55,7 +47,7 @@ def places() -> tuple[Place, ...]:
             row["precision"],
             row["source"],
         )
-        for row in _read_csv("places.csv")
+        for row in read_csv("places.csv")
     )
 
 
@@ -72,7 +64,7 @@ def towns() -> dict[str, Town]:
     """Map centres and zooms for each area a resident can choose."""
     return {
         row["area"]: Town(row["area"], float(row["lat"]), float(row["lon"]), int(row["zoom"]))
-        for row in _read_csv("towns.csv")
+        for row in read_csv("towns.csv")
     }
 
 
@@ -87,7 +79,7 @@ def view_for(area: str | None) -> Town:
 @cache
 def county_outline() -> tuple[tuple[float, float], ...]:
     """The county outline as (lat, lon) points, approximate to about 2 km."""
-    return tuple((float(row["lat"]), float(row["lon"])) for row in _read_csv("herefordshire_outline.csv"))
+    return tuple((float(row["lat"]), float(row["lon"])) for row in read_csv("herefordshire_outline.csv"))
 
 
 def in_herefordshire(lat: float, lon: float) -> bool:

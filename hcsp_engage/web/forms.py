@@ -21,9 +21,10 @@ from datetime import date
 
 import streamlit as st
 
-from hcsp_engage import auth, config, records, schema, security, storage, ui
+from hcsp_engage import config, records, schema, security, storage
 from hcsp_engage.privacy import normalise_text
 from hcsp_engage.storage import Submitted
+from hcsp_engage.web import auth, ui
 
 log = logging.getLogger(__name__)
 
@@ -266,7 +267,7 @@ def submit_form(
     The page reads the outcome from ``problems(form)`` and ``refusal(form)``; accepted answers are
     stored by ``send_pending(form)``, which the page calls right after the button.
     """
-    from hcsp_engage import cached
+    from hcsp_engage.web import cached
 
     state = st.session_state
     if confirmation(form) or _pending_key(form) in state:  # a second click: already on its way
@@ -325,7 +326,7 @@ def send_pending(form: Form) -> None:
     it again with the same id, which the store keeps once. When Google Sheets is down the row goes to
     the outbox and the resident is told it will follow; the store gives up within its time budget.
     """
-    from hcsp_engage import cached
+    from hcsp_engage.web import cached
 
     state = st.session_state
     pending = state.get(_pending_key(form))
@@ -378,7 +379,7 @@ def start_again(form: Form) -> None:
 
 def show_confirmation(form: Form, what: str) -> None:
     """The success panel: the reference, and whether it is stored or waiting to be sent."""
-    from hcsp_engage import cached
+    from hcsp_engage.web import cached
 
     reference, outcome = confirmation(form)
     if outcome is Submitted.QUEUED and not cached.settings().outbox_durable:
@@ -454,7 +455,7 @@ def submit_area(
 ) -> None:
     """The end of a form: any polite refusal, the submit button and sending (problems are summarised at
     the top, by ``error_summary``)."""
-    from hcsp_engage import picker
+    from hcsp_engage.web import picker
 
     if refusal(form):
         st.warning(refusal(form), icon=":material/hourglass_top:")

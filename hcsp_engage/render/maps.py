@@ -15,10 +15,11 @@ import pandas as pd
 from branca.element import Element, MacroElement
 from jinja2 import Template
 
-from hcsp_engage import compact, geography, map_assets
 from hcsp_engage.analysis.public import PRECISION_WORDS, month_label
 from hcsp_engage.config import MapTiles
 from hcsp_engage.privacy import COUNT_BANDS
+from hcsp_engage.reference import geography
+from hcsp_engage.render import compact, map_assets
 
 # Public bands (privacy.count_band) from fewest to most, each with a colour that reads on light tiles
 # and stays distinct for colour-blind readers (sequential, light to dark).
@@ -126,7 +127,7 @@ def _label(point: tuple[float, float], text: str, kind: str) -> folium.Marker:
 
 def reference_layer() -> folium.FeatureGroup:
     """What a map without tiles shows so it still reads: the county filled in white, the towns and the
-    named places, all from the app's own files (hcsp_engage/data/)."""
+    named places, all from the app's own files (hcsp_engage/reference/data/)."""
     group = folium.FeatureGroup(name="Towns and places", control=False)
     folium.Polygon(
         geography.county_outline(),

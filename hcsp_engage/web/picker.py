@@ -15,8 +15,10 @@ import folium
 import streamlit as st
 import streamlit_folium
 
-from hcsp_engage import cached, geography, maps
-from hcsp_engage.forms import Form, Location
+from hcsp_engage.reference import geography
+from hcsp_engage.render import maps
+from hcsp_engage.web import cached
+from hcsp_engage.web.forms import Form, Location
 
 MAP = "Drop a pin on a map"
 LIST = "Choose a named place from a list"
