@@ -17,7 +17,7 @@ import pytest
 
 from benchmarks import bench
 from hcsp_engage import schema, synthetic
-from hcsp_engage.analysis import aggregate
+from hcsp_engage.analysis import aggregate, hotspots
 from hcsp_engage.storage.base import to_frame
 
 ROOT = bench.ROOT
@@ -93,7 +93,6 @@ def test_public_cells_keep_exactly_the_cells_the_loop_counts_at_k_or_more():
 
 
 def test_hotspot_cells_are_the_naive_cells_of_each_report():
-    hotspots = pytest.importorskip("hcsp_engage.analysis.hotspots")
     reports = synthetic.report_frame(2_000, seed=8)
     parsed = hotspots.parse_reports(reports)
     pinned = reports["lat"] != ""
