@@ -2,7 +2,6 @@
 
 import re
 import time
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -30,24 +29,14 @@ STAFF_PAGES = {
 }
 
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
 @pytest.fixture(autouse=True)
 def distinctive_store():
     seed_distinctive_store()
 
 
-def built(page: str) -> str:
-    """The page, skipping while it is still a placeholder (another engineer is building it)."""
-    if "PLACEHOLDER" in (ROOT / page).read_text(encoding="utf-8"):
-        pytest.skip(f"{page} is still a placeholder")
-    return page
-
-
 @pytest.mark.parametrize("page", STAFF_PAGES)
 def test_a_staff_page_without_sign_in_shows_no_data(page):
-    at = open_page(built(page), secrets=SECRETS)
+    at = open_page(page, secrets=SECRETS)
     assert not at.exception
     assert leaked(at) == []
     assert at.text_input(key="staff_signin_passcode")
@@ -55,7 +44,7 @@ def test_a_staff_page_without_sign_in_shows_no_data(page):
 
 @pytest.mark.parametrize("page", STAFF_PAGES)
 def test_a_staff_page_with_no_sign_in_configured_explains_how_and_shows_no_data(page):
-    at = open_page(built(page))
+    at = open_page(page)
     assert not at.exception
     assert leaked(at) == []
     assert any("python -m hcsp_engage.passcode" in info.value for info in at.info)
@@ -63,7 +52,7 @@ def test_a_staff_page_with_no_sign_in_configured_explains_how_and_shows_no_data(
 
 @pytest.mark.parametrize("page", STAFF_PAGES)
 def test_a_wrong_passcode_shows_no_data(page):
-    at = open_page(built(page), secrets=SECRETS)
+    at = open_page(page, secrets=SECRETS)
     sign_in(at, "not the passcode")
     assert not at.exception
     assert any("passcode is not right" in error.value for error in at.error)
@@ -72,9 +61,9 @@ def test_a_wrong_passcode_shows_no_data(page):
 
 @pytest.mark.parametrize("page", [page for page, roles in STAFF_PAGES.items() if "board" not in roles])
 def test_a_board_member_cannot_open_an_officer_page(page):
-    at = open_page(built("views/board.py"), secrets=SECRETS)
+    at = open_page("views/board.py", secrets=SECRETS)
     sign_in(at, BOARD_PASSCODE, role="board")
-    at.switch_page(built(page)).run()
+    at.switch_page(page).run()
     assert not at.exception
     assert any("This page is for community safety officers" in warning.value for warning in at.warning)
     assert leaked(at) == []
