@@ -46,11 +46,6 @@ def two_servers(postgres_cluster, start_app, tmp_path):
     postgres_cluster.drop(url)
 
 
-def choose(page, key: str, option: str) -> None:
-    page.locator(f".st-key-{key}").get_by_text(option, exact=True).click()
-    support.wait_for_app(page)
-
-
 def success_reference(page) -> str:
     success = page.locator(support.ALERT_SUCCESS).first
     success.wait_for(timeout=30_000)
@@ -59,9 +54,9 @@ def success_reference(page) -> str:
 
 def fill_survey(page, base: str) -> None:
     support.goto(page, base + "/survey")
-    choose(page, "survey_area", "Leominster")
-    choose(page, "survey_safe_day", "Very safe")
-    choose(page, "survey_safe_after_dark", "Fairly unsafe")
+    support.choose(page, "survey_area", "Leominster")
+    support.choose(page, "survey_safe_day", "Very safe")
+    support.choose(page, "survey_safe_after_dark", "Fairly unsafe")
     page.get_by_role("button", name="Submit my answers").click()
 
 
@@ -72,9 +67,9 @@ def send_survey(page, base: str) -> str:
 
 def send_report(page, base: str) -> str:
     support.goto(page, base + "/report")
-    choose(page, "report_category", "Environmental: Dumping rubbish")
-    choose(page, "report_area", "Ross-on-Wye")
-    choose(page, "report_method", "Choose a named place from a list")
+    support.choose(page, "report_category", "Environmental: Dumping rubbish")
+    support.choose(page, "report_area", "Ross-on-Wye")
+    support.choose(page, "report_method", "Choose a named place from a list")
     place = page.locator(".st-key-report_place").get_by_role("combobox")
     place.click()
     place.fill("Wilton")
@@ -85,11 +80,11 @@ def send_report(page, base: str) -> str:
     page.keyboard.type(last_week.strftime("%d%m%Y"))
     page.keyboard.press("Tab")
     support.wait_for_app(page)
-    choose(page, "report_time_of_day", "Night 10pm–6am")
-    choose(page, "report_frequency", "A few times")
-    choose(page, "report_impact", "A little")
-    choose(page, f"report_told__{schema.TOLD.index('Nobody yet')}", "Nobody yet")
-    choose(page, "report_incidents_reported_6m", "0")
+    support.choose(page, "report_time_of_day", "Night 10pm–6am")
+    support.choose(page, "report_frequency", "A few times")
+    support.choose(page, "report_impact", "A little")
+    support.choose(page, f"report_told__{schema.TOLD.index('Nobody yet')}", "Nobody yet")
+    support.choose(page, "report_incidents_reported_6m", "0")
     page.get_by_role("button", name="Send report").click()
     return success_reference(page)
 

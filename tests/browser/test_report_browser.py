@@ -11,19 +11,14 @@ from hcsp_engage.storage import SqliteStore
 from tests.browser import support
 
 
-def choose(page, key: str, option: str) -> None:
-    page.locator(f".st-key-{key}").get_by_text(option, exact=True).click()
-    support.wait_for_app(page)
-
-
 @pytest.mark.parametrize("viewport", ["phone", "desktop"])
 def test_resident_reports_a_concern_using_the_named_place_list(app_server, make_page, network, viewport):
     page = make_page(support.PHONE if viewport == "phone" else support.DESKTOP)
     support.goto(page, app_server.url + "/report")
 
-    choose(page, "report_category", "Environmental: Dumping rubbish")
-    choose(page, "report_area", "Ross-on-Wye")
-    choose(page, "report_method", "Choose a named place from a list")
+    support.choose(page, "report_category", "Environmental: Dumping rubbish")
+    support.choose(page, "report_area", "Ross-on-Wye")
+    support.choose(page, "report_method", "Choose a named place from a list")
     place = page.locator(".st-key-report_place").get_by_role("combobox")
     place.click()
     place.fill("Wilton")  # type to filter, as a keyboard user would
@@ -36,11 +31,11 @@ def test_resident_reports_a_concern_using_the_named_place_list(app_server, make_
     page.keyboard.type(last_week.strftime("%d%m%Y"))
     page.keyboard.press("Tab")
     support.wait_for_app(page)
-    choose(page, "report_time_of_day", "Night 10pm–6am")
-    choose(page, "report_frequency", "A few times")
-    choose(page, "report_impact", "A little")
-    choose(page, f"report_told__{schema.TOLD.index('Nobody yet')}", "Nobody yet")
-    choose(page, "report_incidents_reported_6m", "0")
+    support.choose(page, "report_time_of_day", "Night 10pm–6am")
+    support.choose(page, "report_frequency", "A few times")
+    support.choose(page, "report_impact", "A little")
+    support.choose(page, f"report_told__{schema.TOLD.index('Nobody yet')}", "Nobody yet")
+    support.choose(page, "report_incidents_reported_6m", "0")
     page.locator(".st-key-report_description textarea").fill(
         "Bags of rubbish left by the bridge, call 07700 900123"
     )
@@ -68,8 +63,8 @@ def test_resident_reports_a_concern_using_the_named_place_list(app_server, make_
 def test_a_map_click_outside_the_county_is_refused_with_a_message(app_server, phone_page):
     page = phone_page
     support.goto(page, app_server.url + "/report")
-    choose(page, "report_area", "Elsewhere in Herefordshire")
-    choose(page, "report_method", "Drop a pin on a map")
+    support.choose(page, "report_area", "Elsewhere in Herefordshire")
+    support.choose(page, "report_method", "Drop a pin on a map")
     leaflet = page.frame_locator(support.FOLIUM_FRAME).locator(support.LEAFLET_MAP)
     leaflet.wait_for(timeout=30_000)
 

@@ -12,11 +12,6 @@ SPREADSHEET = "hcsp-outage-test"
 ANSWER_DEADLINE_MS = 20_000  # the promise: the page answers within 20 s, stored or queued
 
 
-def choose(page, key: str, option: str) -> None:
-    page.locator(f".st-key-{key}").get_by_text(option, exact=True).click()
-    support.wait_for_app(page)
-
-
 def test_survey_answers_within_20_s_and_lands_once_when_sheets_is_rate_limited_hangs_or_is_down(
     start_app, page
 ):
@@ -30,9 +25,9 @@ def test_survey_answers_within_20_s_and_lands_once_when_sheets_is_rate_limited_h
             }
         )
         support.goto(page, server.url + "/survey")
-        choose(page, "survey_area", "Leominster")
-        choose(page, "survey_safe_day", "Very safe")
-        choose(page, "survey_safe_after_dark", "Neither safe nor unsafe")
+        support.choose(page, "survey_area", "Leominster")
+        support.choose(page, "survey_safe_day", "Very safe")
+        support.choose(page, "survey_safe_after_dark", "Neither safe nor unsafe")
 
         emulator.inject("429", times=1, path_contains=":append")
         emulator.inject("hang", times=1, path_contains=":append")
@@ -50,9 +45,9 @@ def test_survey_answers_within_20_s_and_lands_once_when_sheets_is_rate_limited_h
         # Sheets stays down for longer than the store's retry budget: the answers wait in the outbox.
         page.get_by_role("button", name="Fill in the survey again").click()
         support.wait_for_app(page)
-        choose(page, "survey_area", "Hereford")
-        choose(page, "survey_safe_day", "Fairly safe")
-        choose(page, "survey_safe_after_dark", "Very unsafe")
+        support.choose(page, "survey_area", "Hereford")
+        support.choose(page, "survey_safe_day", "Fairly safe")
+        support.choose(page, "survey_safe_after_dark", "Very unsafe")
         emulator.inject("503", times=1000, path_contains=":append")
         page.get_by_role("button", name="Submit my answers").click()
         queued = page.locator(support.ALERT_SUCCESS).filter(has_text="Saved. We will send it shortly")

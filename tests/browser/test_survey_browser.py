@@ -9,22 +9,16 @@ from hcsp_engage.storage import SqliteStore
 from tests.browser import support
 
 
-def choose(page, key: str, option: str) -> None:
-    """Tick the radio option or checkbox labelled ``option`` inside the widget with ``key``."""
-    page.locator(f".st-key-{key}").get_by_text(option, exact=True).click()
-    support.wait_for_app(page)
-
-
 @pytest.mark.parametrize("viewport", ["phone", "desktop"])
 def test_resident_completes_the_survey_with_a_map_pin(app_server, make_page, network, viewport):
     page = make_page(support.PHONE if viewport == "phone" else support.DESKTOP)
     support.goto(page, app_server.url + "/survey")
     assert page.locator(support.HEADING).first.inner_text() == "Feelings of safety survey"
 
-    choose(page, "survey_area", "Hereford")
-    choose(page, "survey_safe_day", "Fairly safe")
-    choose(page, "survey_safe_after_dark", "Fairly unsafe")
-    choose(page, "survey_method", "Drop a pin on a map")
+    support.choose(page, "survey_area", "Hereford")
+    support.choose(page, "survey_safe_day", "Fairly safe")
+    support.choose(page, "survey_safe_after_dark", "Fairly unsafe")
+    support.choose(page, "survey_method", "Drop a pin on a map")
 
     frame = page.frame_locator(support.FOLIUM_FRAME)
     leaflet = frame.locator(support.LEAFLET_MAP)
@@ -34,9 +28,9 @@ def test_resident_completes_the_survey_with_a_map_pin(app_server, make_page, net
     frame.locator(support.LEAFLET_MARKER).first.wait_for(timeout=30_000)  # the pin is shown on the map
     support.screenshot(page, f"survey-{viewport}-pin")
 
-    choose(page, "survey_unsafe_reasons__0", "Poor or no street lighting")
-    choose(page, "survey_noticed_changes__1", "Better street lighting")
-    choose(page, "survey_changes_effect", "More safe")
+    support.choose(page, "survey_unsafe_reasons__0", "Poor or no street lighting")
+    support.choose(page, "survey_noticed_changes__1", "Better street lighting")
+    support.choose(page, "survey_changes_effect", "More safe")
     page.get_by_role("button", name="Submit my answers").click()
     support.wait_for_app(page)
 
@@ -57,9 +51,9 @@ def test_resident_completes_the_survey_with_a_map_pin(app_server, make_page, net
 def test_a_double_click_on_submit_stores_one_response(app_server, page):
     support.goto(page, app_server.url + "/survey")
     before = len(SqliteStore(app_server.store_path).read(schema.SURVEY_RESPONSES))
-    choose(page, "survey_area", "Ross-on-Wye")
-    choose(page, "survey_safe_day", "Very safe")
-    choose(page, "survey_safe_after_dark", "Fairly safe")
+    support.choose(page, "survey_area", "Ross-on-Wye")
+    support.choose(page, "survey_safe_day", "Very safe")
+    support.choose(page, "survey_safe_after_dark", "Fairly safe")
 
     page.get_by_role("button", name="Submit my answers").dblclick()
     support.wait_for_app(page)
@@ -74,8 +68,8 @@ def test_a_double_click_on_submit_stores_one_response(app_server, page):
 
 def test_the_pin_moves_with_a_second_click_and_can_be_removed(app_server, page):
     support.goto(page, app_server.url + "/survey")
-    choose(page, "survey_area", "Hereford")
-    choose(page, "survey_method", "Drop a pin on a map")
+    support.choose(page, "survey_area", "Hereford")
+    support.choose(page, "survey_method", "Drop a pin on a map")
     frame = page.frame_locator(support.FOLIUM_FRAME)
     leaflet = frame.locator(support.LEAFLET_MAP)
     leaflet.wait_for(timeout=30_000)
