@@ -54,6 +54,7 @@ import pandas as pd
 from hcsp_engage import schema, synthetic
 from hcsp_engage.analysis import aggregate, h3_lattice
 from hcsp_engage.reference import geography
+from hcsp_engage.testing import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "app.py"
@@ -1108,12 +1109,6 @@ def _quick_policy(policy_class: Any) -> Any:
 
 
 # --- Browser sessions ------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def start_server(folder: Path, port: int) -> subprocess.Popen:
