@@ -9,11 +9,10 @@ from streamlit_folium import st_folium
 
 from hcsp_engage import records, schema
 from hcsp_engage.analysis import hotspots
-from hcsp_engage.analysis.aggregate import COUNTY
 from hcsp_engage.analysis.public import markdown_text
 from hcsp_engage.errors import StoreUnavailable
 from hcsp_engage.privacy import to_csv_bytes
-from hcsp_engage.reference import geography
+from hcsp_engage.reference import COUNTY, geography
 from hcsp_engage.render import charts, maps, officer_map
 from hcsp_engage.web import auth, cached, hotspot_cache, map_cache, ui
 

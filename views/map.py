@@ -5,9 +5,9 @@ from streamlit_folium import st_folium
 
 from hcsp_engage import schema
 from hcsp_engage.analysis import public, snapshot
-from hcsp_engage.analysis.aggregate import COUNTY, cells_in_area
+from hcsp_engage.analysis.aggregate import cells_in_area
 from hcsp_engage.errors import StoreUnavailable
-from hcsp_engage.reference import geography
+from hcsp_engage.reference import COUNTY, geography
 from hcsp_engage.render import charts, maps
 from hcsp_engage.web import cached, map_cache, ui
 

@@ -20,9 +20,7 @@ import pyarrow.compute as pc
 from hcsp_engage import records, schema
 from hcsp_engage.analysis import h3_lattice, snapshot
 from hcsp_engage.privacy import count_band
-from hcsp_engage.reference import geography
-
-COUNTY = "Herefordshire"
+from hcsp_engage.reference import COUNTY, geography
 
 
 def _coordinates(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:

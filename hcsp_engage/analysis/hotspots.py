@@ -22,8 +22,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from hcsp_engage import schema
-from hcsp_engage.analysis.aggregate import COUNTY, cell_ids, distinct_points
-from hcsp_engage.reference import geography
+from hcsp_engage.analysis.aggregate import cell_ids, distinct_points
+from hcsp_engage.reference import COUNTY, geography
 from hcsp_engage.storage.base import arrow_text, latest_rows
 
 RESOLUTION = geography.OFFICER_H3_RESOLUTION

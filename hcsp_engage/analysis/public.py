@@ -19,10 +19,11 @@ import pandas as pd
 
 from hcsp_engage import disclosure, reference, schema
 from hcsp_engage.analysis import aggregate
-from hcsp_engage.analysis.aggregate import COUNTY, publicly_mappable_categories
+from hcsp_engage.analysis.aggregate import publicly_mappable_categories
 from hcsp_engage.analysis.snapshot import Snapshot, responses_in, snapshot_for
 from hcsp_engage.disclosure import Band, Publication, Release
 from hcsp_engage.privacy import COUNT_BANDS
+from hcsp_engage.reference import COUNTY
 
 VIEWS = (COUNTY, *schema.TOWNS)  # the areas a reader can choose on /map
 REST = "Rest of the county"  # the county less the towns: reasoned about, never shown on its own

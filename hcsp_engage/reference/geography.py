@@ -11,7 +11,7 @@ from functools import cache
 
 import h3
 
-from hcsp_engage.reference import read_csv
+from hcsp_engage.reference import COUNTY, read_csv
 
 # Coordinates are stored to 4 decimal places (about 11 m): enough to find a street corner, not a door.
 COORDINATE_DECIMALS = 4
@@ -68,7 +68,7 @@ def towns() -> dict[str, Town]:
     }
 
 
-COUNTY_VIEW = Town("Herefordshire", 52.08, -2.72, 10)
+COUNTY_VIEW = Town(COUNTY, 52.08, -2.72, 10)
 
 
 def view_for(area: str | None) -> Town:
