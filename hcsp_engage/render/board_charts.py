@@ -8,11 +8,17 @@ import altair as alt
 import pandas as pd
 
 from hcsp_engage.analysis import board, public
+from hcsp_engage.reference import COUNTY
 
 BLUE = "#1d70b8"
 ORANGE = "#d4351c"
 GREY = "#505a5f"
 QUESTION_COLOURS = alt.Scale(domain=["During the day", "After dark"], range=["#f47738", BLUE])
+
+
+def county_baseline() -> public.Baseline:
+    """The latest county survey's "feel safe after dark" figure, from data/safety_baselines.csv."""
+    return max((b for b in public.safety_baselines() if b.label.startswith(COUNTY)), key=lambda b: b.year)
 
 
 def _floats(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -97,15 +103,19 @@ def safety_trend(table: board.BoardTable) -> alt.LayerChart:
     line = base.mark_line(point=True).encode(
         y="% safe:Q", tooltip=["Quarter:N", "Question:N", "% safe:Q", "95% CI low (%):Q", "95% CI high (%):Q"]
     )
+    county = county_baseline()
+    words = f"{county.year} county survey, after dark"
     baseline = (
-        alt.Chart(pd.DataFrame({"percent": [73.0], "label": ["2023 county survey, after dark: 73%"]}))
+        alt.Chart(
+            pd.DataFrame({"percent": [county.percent_safe], "label": [f"{words}: {county.percent_safe:g}%"]})
+        )
         .mark_rule(strokeDash=[4, 3], color=GREY)
         .encode(y="percent:Q", tooltip=alt.Tooltip("label:N", title="Baseline"))
     )
     return (band + line + baseline).properties(
         title=alt.Title(
             "Feeling safe by quarter",
-            subtitle="Shaded: 95% interval. Dashed line: 2023 county survey, after dark (73%)",
+            subtitle=f"Shaded: 95% interval. Dashed line: {words} ({county.percent_safe:g}%)",
             subtitleColor=GREY,
         ),
         height=220,
