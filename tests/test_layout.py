@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ast
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -89,3 +91,14 @@ def test_readme_layout_names_nothing_that_is_not_there():
 
 def test_the_layout_check_reads_the_block():
     assert {"web/", "schema.py", "storage/"} <= entries_named(package_lines())
+
+
+def test_importing_the_package_leaves_arrows_memory_pool_alone():
+    # The pool is chosen where the app opens its store (storage.open_store), not by an import.
+    code = (
+        "import pyarrow as pa; before = pa.default_memory_pool().backend_name; "
+        "import hcsp_engage.storage, hcsp_engage.storage.base, hcsp_engage.analysis.aggregate; "
+        "print(before == pa.default_memory_pool().backend_name)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert done.stdout.strip() == "True"

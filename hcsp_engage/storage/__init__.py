@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from enum import Enum
 
+import pyarrow as pa
+
 from hcsp_engage.config import Settings
 from hcsp_engage.errors import StoreUnavailable
 from hcsp_engage.security import LimitWindows
@@ -32,6 +34,11 @@ class Submitted(Enum):
 
 def open_store(settings: Settings) -> Store:
     """The store the configuration asks for."""
+    # pandas keeps text in Arrow arrays. Arrow's own default allocator (mimalloc) keeps memory it has
+    # freed for reuse by Arrow alone; the C library's allocator hands large blocks back, and reuses the
+    # rest for numpy too. With a million reports and responses the server process peaked about 90 MB
+    # lower. Set here, where the app opens its store, not as a side effect of importing a module.
+    pa.set_memory_pool(pa.system_memory_pool())
     if settings.storage == "gsheets":
         from hcsp_engage.storage.sheets import SheetsStore
 

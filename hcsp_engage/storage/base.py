@@ -17,11 +17,6 @@ import pyarrow.compute as pc
 
 from hcsp_engage import schema
 
-# pandas keeps text in Arrow arrays. Arrow's own default allocator (mimalloc) keeps memory it has freed
-# for reuse by Arrow alone; the C library's allocator hands large blocks back, and reuses the rest for
-# numpy too. With a million reports and responses the server process peaked about 90 MB lower.
-pa.set_memory_pool(pa.system_memory_pool())
-
 
 class Store(ABC):
     """A place rows are appended to and read back from."""
