@@ -30,6 +30,7 @@ import streamlit as st
 
 from hcsp_engage import config, security
 from hcsp_engage.security import ROLES
+from hcsp_engage.web import cached
 
 ROLE_LABELS = {"officer": "Community safety officer", "board": "HCSP Board member"}
 ROLE_PLURALS = {"officer": "community safety officers", "board": "HCSP Board members"}
@@ -139,9 +140,7 @@ def _activity() -> security.StaffActivity:
 
 
 def _settings() -> config.Settings:
-    from hcsp_engage.web.cached import settings  # late import: cached imports ui, which pages import
-
-    return settings()
+    return cached.settings()
 
 
 def _oidc_claims() -> dict[str, Any]:

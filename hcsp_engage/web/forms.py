@@ -24,7 +24,7 @@ import streamlit as st
 from hcsp_engage import config, records, schema, security, storage
 from hcsp_engage.privacy import normalise_text
 from hcsp_engage.storage import Submitted
-from hcsp_engage.web import auth, ui
+from hcsp_engage.web import auth, cached, ui
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +129,12 @@ def form_style() -> None:
     ui.form_behaviour()
 
 
+# How a resident says where: the picker offers these (web/picker.py).
+MAP = "Drop a pin on a map"
+LIST = "Choose a named place from a list"
+SKIP = "Skip this question"
+
+
 @dataclass(frozen=True)
 class Form:
     """One resident form: its widget-key prefix, reference letter and table."""
@@ -143,6 +149,18 @@ class Form:
 
 SURVEY = Form("survey", "S", schema.SURVEY_RESPONSES)
 REPORT = Form("report", "R", schema.ASB_REPORTS)
+
+
+def chosen_location(form: Form) -> Location:
+    """What the resident chose, read from session state (used by the submit callback)."""
+    state = st.session_state
+    method = state.get(form.key("method"))
+    if method == MAP and state.get(form.key("pin")):
+        lat, lon = state[form.key("pin")]
+        return Location(lat=lat, lon=lon)
+    if method == LIST and state.get(form.key("place")):
+        return Location(place=state[form.key("place")])
+    return Location()
 
 
 def form_reference(form: Form) -> str:
@@ -267,8 +285,6 @@ def submit_form(
     The page reads the outcome from ``problems(form)`` and ``refusal(form)``; accepted answers are
     stored by ``send_pending(form)``, which the page calls right after the button.
     """
-    from hcsp_engage.web import cached
-
     state = st.session_state
     if confirmation(form) or _pending_key(form) in state:  # a second click: already on its way
         return
@@ -326,8 +342,6 @@ def send_pending(form: Form) -> None:
     it again with the same id, which the store keeps once. When Google Sheets is down the row goes to
     the outbox and the resident is told it will follow; the store gives up within its time budget.
     """
-    from hcsp_engage.web import cached
-
     state = st.session_state
     pending = state.get(_pending_key(form))
     if pending is None:
@@ -379,8 +393,6 @@ def start_again(form: Form) -> None:
 
 def show_confirmation(form: Form, what: str) -> None:
     """The success panel: the reference, and whether it is stored or waiting to be sent."""
-    from hcsp_engage.web import cached
-
     reference, outcome = confirmation(form)
     if outcome is Submitted.QUEUED and not cached.settings().outbox_durable:
         # The outbox is on a disk a restart wipes (Streamlit Community Cloud): "saved" would be untrue.
@@ -455,8 +467,6 @@ def submit_area(
 ) -> None:
     """The end of a form: any polite refusal, the submit button and sending (problems are summarised at
     the top, by ``error_summary``)."""
-    from hcsp_engage.web import picker
-
     if refusal(form):
         st.warning(refusal(form), icon=":material/hourglass_top:")
     st.button(
@@ -465,7 +475,7 @@ def submit_area(
         key=f"{form.prefix}-submit",
         on_click=submit_form,
         args=(form, build, validate, to_row),
-        kwargs={"location": lambda: picker.chosen_location(form)},
+        kwargs={"location": lambda: chosen_location(form)},
     )
     send_pending(form)
     st.caption(f"Form reference {form_reference(form)}.")

@@ -18,11 +18,7 @@ import streamlit_folium
 from hcsp_engage.reference import geography
 from hcsp_engage.render import maps
 from hcsp_engage.web import cached
-from hcsp_engage.web.forms import Form, Location
-
-MAP = "Drop a pin on a map"
-LIST = "Choose a named place from a list"
-SKIP = "Skip this question"
+from hcsp_engage.web.forms import LIST, MAP, SKIP, Form
 
 COUNTY_ZOOM = 11  # views this wide show the whole county rather than a town
 
@@ -36,18 +32,6 @@ def place_options(area: str | None) -> list[str]:
     """Named places for the area; every place when the area has none (e.g. 'Outside Herefordshire')."""
     chosen = geography.places_in(area or "")
     return [place.name for place in (chosen or geography.places())]
-
-
-def chosen_location(form: Form) -> Location:
-    """What the resident chose, read from session state (used by the submit callback)."""
-    state = st.session_state
-    method = state.get(form.key("method"))
-    if method == MAP and state.get(form.key("pin")):
-        lat, lon = state[form.key("pin")]
-        return Location(lat=lat, lon=lon)
-    if method == LIST and state.get(form.key("place")):
-        return Location(place=state[form.key("place")])
-    return Location()
 
 
 def handle_click(form: Form, click: dict | None) -> None:

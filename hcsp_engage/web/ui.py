@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping
 
 import streamlit as st
 
+from hcsp_engage.web import cached
+
 EMERGENCY_NOTICE = (
     "This is not for emergencies or reporting crime: call 999 in an emergency "
     "(or 999 then 55 if you cannot speak), 101 or West Mercia Police online to report a crime, "
@@ -115,9 +117,7 @@ def staff_page(title: str) -> None:
 
 def page_chrome() -> None:
     st.html(_STYLE)
-    from hcsp_engage.web.cached import settings  # late import: cached imports this module's callers
-
-    if settings().demo:
+    if cached.settings().demo:
         demo_banner()
 
 
