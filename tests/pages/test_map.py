@@ -160,7 +160,7 @@ def test_choosing_a_town_zooms_the_map_there_and_keeps_its_hexagons(drawn):
     town = geography.view_for("Leominster")
     assert tuple(drawn[-1].location) == (town.lat, town.lon)
     assert len(hexagons(drawn[-1], "ASB concerns, last 12 months")) == 1
-    assert any("Concerns by month: Leominster" in header.value for header in at.subheader)
+    assert any("Concerns by month: Leominster" in header.value for header in at.header)
 
 
 def test_no_free_text_or_private_intervention_reaches_the_public_map(drawn):
