@@ -109,7 +109,7 @@ def public_figures(at, fig: folium.Map) -> dict:
     return {
         "text": [
             element.value
-            for kind in ("markdown", "caption", "subheader", "info")
+            for kind in ("markdown", "caption", "header", "info")
             for element in getattr(at, kind)
         ],
         "charts": charts(at),
@@ -198,7 +198,7 @@ def test_two_consecutive_days_show_the_same_figures(drawn, clock):
     clock.set(date(2026, 11, 21))
     second = open_page("views/map.py")  # a new visit (the caches are by publication, not by day)
     assert public_figures(second, drawn[-1]) == before
-    assert any("Concerns by month" in header.value for header in second.subheader)
+    assert any("Concerns by month" in header.value for header in second.header)
     assert charts(second)  # the figures compared include the charts
 
 
