@@ -28,6 +28,10 @@ STAFF_PAGES = {
     "views/board.py": {"officer", "board"},
 }
 
+# Signed in, /board first protects every period's figures at once (analysis/board.py, build): on the
+# small synthetic store here that takes tens of seconds on a busy 2-core machine (docs/disclosure-control.md).
+BOARD_TIMEOUT = 180
+
 
 @pytest.fixture(autouse=True)
 def distinctive_store():
@@ -61,7 +65,7 @@ def test_a_wrong_passcode_shows_no_data(page):
 
 @pytest.mark.parametrize("page", [page for page, roles in STAFF_PAGES.items() if "board" not in roles])
 def test_a_board_member_cannot_open_an_officer_page(page):
-    at = open_page("views/board.py", secrets=SECRETS)
+    at = open_page("views/board.py", secrets=SECRETS, timeout=BOARD_TIMEOUT)
     sign_in(at, BOARD_PASSCODE, role="board")
     at.switch_page(page).run()
     assert not at.exception
@@ -126,7 +130,7 @@ def test_guesses_at_the_officer_passcode_do_not_lock_board_members_out():
     at = open_page("views/board.py", secrets=SECRETS)
     for _ in range(auth.MAX_ATTEMPTS):
         sign_in(at, "guess", role="officer")
-    board = open_page("views/board.py", secrets=SECRETS)
+    board = open_page("views/board.py", secrets=SECRETS, timeout=BOARD_TIMEOUT)
     sign_in(board, BOARD_PASSCODE, role="board")
     assert not board.exception
     assert not any("Too many wrong passcodes" in error.value for error in board.error)
