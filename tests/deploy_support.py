@@ -68,13 +68,7 @@ class Caddy:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        support.stop_process(self.process)
 
 
 def start_caddy(folder: Path, app_port: int, timeout: float = 30) -> Caddy:

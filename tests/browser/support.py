@@ -221,6 +221,48 @@ def key_press_button(page, name: str) -> None:
     wait_for_app(page)
 
 
+def fill_report_from_the_list(page, base_url: str) -> date:
+    """Answer every required question of /report, the place chosen from the named-place list (Wilton,
+    Ross-on-Wye) and the problem last seen a week ago (the date returned); the description and the
+    button are left to the test."""
+    from datetime import timedelta
+
+    from hcsp_engage import records, schema
+
+    goto(page, base_url + "/report")
+    choose(page, "report_category", "Environmental: Dumping rubbish")
+    choose(page, "report_area", "Ross-on-Wye")
+    choose(page, "report_method", "Choose a named place from a list")
+    place = page.locator(".st-key-report_place").get_by_role("combobox")
+    place.click()
+    place.fill("Wilton")  # type to filter, as a keyboard user would
+    page.keyboard.press("Enter")
+    wait_for_app(page)
+    last_week = records.utc_now().date() - timedelta(days=7)
+    # Streamlit's date field is three spin buttons (day, month, year) that move on as you type.
+    page.locator('.st-key-report_occurred_on [data-type="day"]').click()
+    page.keyboard.type(last_week.strftime("%d%m%Y"))
+    page.keyboard.press("Tab")
+    wait_for_app(page)
+    choose(page, "report_time_of_day", "Night 10pm–6am")
+    choose(page, "report_frequency", "A few times")
+    choose(page, "report_impact", "A little")
+    choose(page, f"report_told__{schema.TOLD.index('Nobody yet')}", "Nobody yet")
+    choose(page, "report_incidents_reported_6m", "0")
+    return last_week
+
+
+def stop_process(process: subprocess.Popen) -> None:
+    """Ask a server started by a test to stop, and kill it if it has not within ten seconds."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
 def screenshot(page, name: str, full_page: bool = True) -> Path:
     """Save a screenshot under test-artifacts/ (git-ignored) and return its path."""
     ARTIFACTS.mkdir(exist_ok=True)
@@ -291,13 +333,7 @@ class AppServer:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        stop_process(self.process)
 
 
 def app_env(folder: Path, overrides: dict[str, str] | None = None) -> dict[str, str]:

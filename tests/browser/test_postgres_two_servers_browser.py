@@ -4,14 +4,13 @@ across both."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 
 import pandas as pd
 import psycopg
 import pytest
 
-from hcsp_engage import records, schema
+from hcsp_engage import schema
 from hcsp_engage.security import hash_passcode
 from tests import postgres_support
 from tests.browser import support
@@ -66,25 +65,7 @@ def send_survey(page, base: str) -> str:
 
 
 def send_report(page, base: str) -> str:
-    support.goto(page, base + "/report")
-    support.choose(page, "report_category", "Environmental: Dumping rubbish")
-    support.choose(page, "report_area", "Ross-on-Wye")
-    support.choose(page, "report_method", "Choose a named place from a list")
-    place = page.locator(".st-key-report_place").get_by_role("combobox")
-    place.click()
-    place.fill("Wilton")
-    page.keyboard.press("Enter")
-    support.wait_for_app(page)
-    last_week = records.utc_now().date() - timedelta(days=7)
-    page.locator('.st-key-report_occurred_on [data-type="day"]').click()
-    page.keyboard.type(last_week.strftime("%d%m%Y"))
-    page.keyboard.press("Tab")
-    support.wait_for_app(page)
-    support.choose(page, "report_time_of_day", "Night 10pm–6am")
-    support.choose(page, "report_frequency", "A few times")
-    support.choose(page, "report_impact", "A little")
-    support.choose(page, f"report_told__{schema.TOLD.index('Nobody yet')}", "Nobody yet")
-    support.choose(page, "report_incidents_reported_6m", "0")
+    support.fill_report_from_the_list(page, base)
     page.get_by_role("button", name="Send report").click()
     return success_reference(page)
 

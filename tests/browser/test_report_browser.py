@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
-from hcsp_engage import records, schema
+from hcsp_engage import schema
 from hcsp_engage.storage import SqliteStore
 from tests.browser import support
 
@@ -14,28 +12,7 @@ from tests.browser import support
 @pytest.mark.parametrize("viewport", ["phone", "desktop"])
 def test_resident_reports_a_concern_using_the_named_place_list(app_server, make_page, network, viewport):
     page = make_page(support.PHONE if viewport == "phone" else support.DESKTOP)
-    support.goto(page, app_server.url + "/report")
-
-    support.choose(page, "report_category", "Environmental: Dumping rubbish")
-    support.choose(page, "report_area", "Ross-on-Wye")
-    support.choose(page, "report_method", "Choose a named place from a list")
-    place = page.locator(".st-key-report_place").get_by_role("combobox")
-    place.click()
-    place.fill("Wilton")  # type to filter, as a keyboard user would
-    page.keyboard.press("Enter")
-    support.wait_for_app(page)
-
-    last_week = records.utc_now().date() - timedelta(days=7)
-    # Streamlit's date field is three spin buttons (day, month, year) that move on as you type.
-    page.locator('.st-key-report_occurred_on [data-type="day"]').click()
-    page.keyboard.type(last_week.strftime("%d%m%Y"))
-    page.keyboard.press("Tab")
-    support.wait_for_app(page)
-    support.choose(page, "report_time_of_day", "Night 10pm–6am")
-    support.choose(page, "report_frequency", "A few times")
-    support.choose(page, "report_impact", "A little")
-    support.choose(page, f"report_told__{schema.TOLD.index('Nobody yet')}", "Nobody yet")
-    support.choose(page, "report_incidents_reported_6m", "0")
+    last_week = support.fill_report_from_the_list(page, app_server.url)
     page.locator(".st-key-report_description textarea").fill(
         "Bags of rubbish left by the bridge, call 07700 900123"
     )
