@@ -35,8 +35,9 @@ Worcestershire Integrated Care Board and the Probation Service) see only the sum
 
 We **do not** ask for your name, email, phone number or full postcode, and you do not need an account.
 Your network (IP) address is held in the server's memory for up to
-{current.submission_window_seconds // 60} minutes to stop the forms being flooded; it is never stored
-with your answers.
+{current.submission_window_seconds // 60} minutes to stop the forms being flooded (an address from which
+someone typed a wrong staff passcode, for up to an hour); it is never stored with your answers. When the
+service runs on PostgreSQL these counts are kept in its database for the same times, then deleted.
 
 ## Why, and our lawful basis
 The Partnership has a legal duty to work together to reduce crime, disorder and anti-social behaviour
@@ -66,8 +67,9 @@ review), then delete them. Published summaries contain no personal information a
 
 ## Cookies and other sites
 We use no advertising or tracking cookies and no analytics. The service keeps a connection open while
-you use it so the page can respond. If you choose to use the map, the map pictures (tiles) are fetched
-from OpenStreetMap's servers, which see your network address as for any web page. The **Exit this page**
+you use it so the page can respond. The maps' own files come from this service. If you choose to use the map, the map pictures (tiles) are
+fetched from the tile server the Partnership has chosen (OpenStreetMap's unless it says otherwise), which
+sees your network address as for any web page. The **Exit this page**
 button takes you to the BBC weather page.
 
 ## Your rights and questions
