@@ -1,4 +1,4 @@
-"""Configuration (DESIGN section 6: contract).
+"""Configuration (docs/design.md section 6: contract).
 
 Environment variables override ``.streamlit/secrets.toml``; with neither, the app runs on the embedded
 SQLite store. This module does not import Streamlit: pages pass ``st.secrets`` in as a mapping.

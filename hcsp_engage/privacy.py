@@ -1,4 +1,4 @@
-"""Privacy rules (DESIGN section 7): redaction of free text, small-count suppression, safe exports.
+"""Privacy rules (docs/design.md section 7): redaction of free text, small-count suppression, safe exports.
 
 Everything here is plain Python and pandas so storage, analysis and pages share one set of rules:
 ``normalise_text`` gives free text one form (records.py applies it when a record is made), ``redact``

@@ -1,4 +1,4 @@
-"""The four kinds of record, their validation and their stored rows (DESIGN section 5).
+"""The four kinds of record, their validation and their stored rows (docs/design.md section 5).
 
 Each ``validate_*`` function returns every problem as a (field, message) pair, written for the person
 who filled in the form, so a page can show each message beside its field. ``*_row`` functions turn a

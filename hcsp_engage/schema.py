@@ -1,4 +1,4 @@
-"""The stored tables and the answer choices (DESIGN sections 3, 4 and 5: contract).
+"""The stored tables and the answer choices (docs/design.md sections 3, 4 and 5: contract).
 
 Column names, their order and every choice's wording are fixed: the Partnership's own spreadsheets and
 acceptance checks read them. Add a column only at the end of a table, with a new SCHEMA_VERSION.
@@ -102,7 +102,7 @@ def row_key(table: str, row: Mapping[str, str]) -> str:
     return str(row.get(ID_COLUMN[table], ""))
 
 
-# --- Survey choices (DESIGN section 3) -------------------------------------------------------------
+# --- Survey choices (docs/design.md section 3) -------------------------------------------------------------
 
 AREAS = ("Hereford", "Leominster", "Ross-on-Wye", "Elsewhere in Herefordshire", "Outside Herefordshire")
 REPORT_AREAS = AREAS[:4]
@@ -169,7 +169,7 @@ GENDERS = ("Woman", "Man", "Non-binary", "Prefer to self-describe", PREFER_NOT_T
 DISABILITY = ("Yes", "No", PREFER_NOT_TO_SAY)
 MAX_FREE_TEXT = 1000
 
-# --- ASB report choices (DESIGN section 4) ---------------------------------------------------------
+# --- ASB report choices (docs/design.md section 4) ---------------------------------------------------------
 
 TIMES_OF_DAY = (
     "Morning 6am–12pm",
@@ -183,7 +183,7 @@ TOLD = ("Police", "Council", "Housing provider", "Nobody yet")
 INCIDENTS_REPORTED_6M = ("0", "1", "2", "3 or more")
 MAX_LOCATION_DETAIL = 120
 
-# --- Staff records (DESIGN section 5) ---------------------------------------------------------------
+# --- Staff records (docs/design.md section 5) ---------------------------------------------------------------
 
 REPORT_STATUSES = (
     "New",

@@ -442,7 +442,7 @@ POSTCODE_GIVEN_SHARE = 0.7
 DAY_SAFETY = (0.56, 0.37, 0.03, 0.03, 0.01)
 # After dark is the day answer moved 0, 1 or 2 steps towards "Very unsafe", more so in Hereford. Together
 # they give about 68% safe and 11% unsafe after dark, close to the 2023 county survey (73% and 15%,
-# DESIGN section 9).
+# docs/design.md section 9).
 DARK_SHIFT = {
     "Hereford": (0.55, 0.24, 0.21),
     "Leominster": (0.62, 0.22, 0.16),

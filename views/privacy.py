@@ -1,4 +1,4 @@
-"""Privacy notice: what HCSP Engage collects, why, who sees it and for how long (DESIGN section 7)."""
+"""Privacy notice: what HCSP Engage collects, why, who sees it and for how long (docs/design.md section 7)."""
 
 import streamlit as st
 

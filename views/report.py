@@ -1,4 +1,4 @@
-"""Report an anti-social behaviour concern (DESIGN section 4: questions and categories are contract)."""
+"""Report an anti-social behaviour concern (docs/design.md section 4: questions and categories are contract)."""
 
 import streamlit as st
 

@@ -1,4 +1,4 @@
-"""Feelings of safety survey (DESIGN section 3: the questions, their order and wording are contract)."""
+"""Feelings of safety survey (docs/design.md section 3: the questions, their order and wording are contract)."""
 
 import streamlit as st
 

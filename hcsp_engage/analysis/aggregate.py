@@ -1,4 +1,4 @@
-"""The one H3 aggregation, and the public map's suppressed cells (DESIGN section 7).
+"""The one H3 aggregation, and the public map's suppressed cells (docs/design.md section 7).
 
 Suppression must survive differencing: every public layer and every area view is cut from the same
 county-wide grid of resolution-8 cells, each counted once from all publicly mappable records. Choosing

@@ -813,7 +813,7 @@ def safety_against_baselines(responses: pd.DataFrame, period: Period) -> BoardTa
             ),
             _sum(not_safe, [keys["Fairly or very unsafe"], keys["Neither"]]),
         ),
-        note="Baselines from the HCSP annual report 2023/24 (DESIGN section 9, data/safety_baselines.csv). "
+        note="Baselines from the HCSP annual report 2023/24 (docs/design.md section 9, data/safety_baselines.csv). "
         "The earlier surveys asked a similar question of a different sample, so compare the direction and "
         "size of a gap rather than a point or two. Don't know is left out, as in those surveys.",
     )

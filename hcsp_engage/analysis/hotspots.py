@@ -1,4 +1,4 @@
-"""Officers' hotspot analysis (DESIGN sections 5 and 7): where and when ASB concerns cluster, what is new.
+"""Officers' hotspot analysis (docs/design.md sections 5 and 7): where and when ASB concerns cluster, what is new.
 
 Plain pandas and numpy, no Streamlit. The page parses the stored text once (``parse_reports``), adds
 each report's current status (``with_status``), then asks for figures under a set of ``Filters``.

@@ -1,7 +1,7 @@
 """The Safer Streets interventions register: its starting data and its current state.
 
 The starting data (``data/interventions.csv``) lists what public records say the Partnership did in
-Hereford, Leominster and Ross-on-Wye (DESIGN section 8). Officers then edit the register by appending
+Hereford, Leominster and Ross-on-Wye (docs/design.md section 8). Officers then edit the register by appending
 rows; the latest row per intervention id is the current one.
 """
 

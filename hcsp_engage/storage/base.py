@@ -1,6 +1,6 @@
 """The one storage interface both backends implement.
 
-Rows are dicts of column name to text, exactly the DESIGN section 5 columns. Every write is an append
+Rows are dicts of column name to text, exactly the docs/design.md section 5 columns. Every write is an append
 and is idempotent on ``schema.row_key``: a row whose key is already stored is not written again, so a
 retry after an unknown outcome can never double a submission.
 """

@@ -19,7 +19,7 @@ How this backend keeps answers safe and pages quick:
   raises ``StoreUnavailable`` and the caller keeps the submission in the outbox. After a failure the
   store answers at once for ``rest_seconds`` instead of making every page wait for the timeout again.
 - The schema is made on first use and versioned: the ``schema_version`` table records each change, and
-  a column the app adds at the end of a table (as DESIGN section 5 allows) is added by the app itself.
+  a column the app adds at the end of a table (as docs/design.md section 5 allows) is added by the app itself.
 - ``PostgresWindows`` keeps the abuse limits' events (``security.SlidingWindowLimiter``) in the
   ``limit_events`` table, so every app server on the database enforces one limit.
 """

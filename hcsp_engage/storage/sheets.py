@@ -1,4 +1,4 @@
-"""Google Sheets storage through gspread (DESIGN section 5: one worksheet per table, row 1 the header).
+"""Google Sheets storage through gspread (docs/design.md section 5: one worksheet per table, row 1 the header).
 
 How this backend keeps answers safe and pages quick:
 
@@ -7,7 +7,7 @@ How this backend keeps answers safe and pages quick:
   row; INSERT_ROWS gives each its own new row. The answer's ``updatedRange`` is checked.
 - Reads fetch every worksheet with ``values.batchGet``: one call while the sheets are small, and in
   bounded pieces of rows (at most ``read_chunk_cells`` cells a call) once they are large, so no single
-  request outlasts its timeout. Every write is an append (DESIGN section 5), so later reads ask only
+  request outlasts its timeout. Every write is an append (docs/design.md section 5), so later reads ask only
   for the rows from the last one read onwards (one call), checking that row is unchanged; the whole
   sheet is read again every ``full_read_seconds`` (to see changes made by hand) or when that row
   moved. Reads are cached for a few seconds; the store's own write drops the cache so a resident sees

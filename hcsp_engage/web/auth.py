@@ -1,4 +1,4 @@
-"""Staff sign-in (DESIGN section 6): officers and Board members.
+"""Staff sign-in (docs/design.md section 6): officers and Board members.
 
 Two ways in, chosen by configuration:
 

@@ -194,7 +194,7 @@ def test_the_schema_is_made_on_first_use_and_recorded(postgres_cluster, postgres
 def test_a_column_added_by_a_later_version_is_added_by_the_app_itself(
     postgres_cluster, postgres_url, monkeypatch
 ):
-    # DESIGN section 5's example: `language` added at the end of survey_responses and asb_reports.
+    # docs/design.md section 5's example: `language` added at the end of survey_responses and asb_reports.
     old = PostgresStore(postgres_url)
     old.append(schema.SURVEY_RESPONSES, survey(1))
     old.append(schema.ASB_REPORTS, report(1))
