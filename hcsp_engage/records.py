@@ -58,6 +58,11 @@ def _normalise(record: object, *fields: str) -> None:
         object.__setattr__(record, name, normalise_text(getattr(record, name)))
 
 
+def _language(code: str) -> str:
+    """The stored language code: one the app offers, else English (a page in a test locale stores English)."""
+    return code if code in schema.LANGUAGES else schema.DEFAULT_LANGUAGE
+
+
 def _coordinate(value: float | None) -> str:
     return "" if value is None else f"{geography.round_coordinate(value):.4f}"
 
@@ -168,6 +173,7 @@ class SurveyResponse:
     gender: str = ""
     disability: str = ""
     comments: str = ""
+    language: str = schema.DEFAULT_LANGUAGE
 
     def __post_init__(self) -> None:
         _normalise(self, "postcode_district", "comments")
@@ -244,6 +250,7 @@ def survey_row(response: SurveyResponse) -> dict[str, str]:
         "gender": response.gender,
         "disability": response.disability,
         "comments": redact(response.comments.strip()),
+        "language": _language(response.language),
     }
 
 
@@ -269,6 +276,7 @@ class AsbReport:
     place: str = ""
     location_detail: str = ""
     description: str = ""
+    language: str = schema.DEFAULT_LANGUAGE
 
     def __post_init__(self) -> None:
         _normalise(self, "location_detail", "description")
@@ -355,6 +363,7 @@ def report_row(report: AsbReport) -> dict[str, str]:
         "told": _join(report.told),
         "incidents_reported_6m": report.incidents_reported_6m,
         "description": redact(report.description.strip()),
+        "language": _language(report.language),
     }
 
 

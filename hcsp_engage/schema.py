@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: `language` added at the end of survey_responses and asb_reports
 
 SURVEY_RESPONSES = "survey_responses"
 ASB_REPORTS = "asb_reports"
@@ -36,6 +36,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "gender",
         "disability",
         "comments",
+        "language",
     ),
     ASB_REPORTS: (
         "report_id",
@@ -55,6 +56,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "told",
         "incidents_reported_6m",
         "description",
+        "language",
     ),
     REPORT_STATUS: ("report_id", "status", "note", "updated_at", "updated_by"),
     INTERVENTIONS: (
@@ -88,6 +90,11 @@ ID_COLUMN = {
 EVENT_TABLES = frozenset({REPORT_STATUS, INTERVENTIONS})
 
 LIST_SEPARATOR = "; "
+
+# The languages a resident can answer in (docs/languages.md), stored as these codes; answers themselves are
+# always stored in the English wording above. Rows written before the column existed read as English.
+LANGUAGES = ("en", "pl", "ro", "bg")
+DEFAULT_LANGUAGE = "en"
 
 
 def row_key(table: str, row: Mapping[str, str]) -> str:

@@ -396,6 +396,7 @@ def _report_columns(
         "told": told,
         "incidents_reported_6m": _pick(rng, schema.INCIDENTS_REPORTED_6M, (0.40, 0.27, 0.15, 0.18), n),
         "description": description,
+        "language": np.full(n, schema.DEFAULT_LANGUAGE, dtype=object),
     }
     return _in_order(columns, submitted)
 
@@ -573,6 +574,7 @@ def _survey_columns(
         "gender": np.where(skipped, "", _pick(rng, schema.GENDERS, GENDER_WEIGHTS, n)),
         "disability": np.where(skipped, "", _pick(rng, schema.DISABILITY, DISABILITY_WEIGHTS, n)),
         "comments": np.where(commented, _pick(rng, COMMENTS, [1.0] * len(COMMENTS), n), ""),
+        "language": np.full(n, schema.DEFAULT_LANGUAGE, dtype=object),
     }
     return _in_order(columns, submitted)
 
