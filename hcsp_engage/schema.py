@@ -96,6 +96,13 @@ LIST_SEPARATOR = "; "
 LANGUAGES = ("en", "pl", "ro", "bg")
 DEFAULT_LANGUAGE = "en"
 
+# What an empty cell of a column added later reads as (docs/design.md section 5): a row written before the
+# column existed (or queued in the outbox, or appended by an older server still running) left it empty.
+READ_DEFAULTS: dict[str, dict[str, str]] = {
+    SURVEY_RESPONSES: {"language": DEFAULT_LANGUAGE},
+    ASB_REPORTS: {"language": DEFAULT_LANGUAGE},
+}
+
 
 def row_key(table: str, row: Mapping[str, str]) -> str:
     """The key that makes a write idempotent: writing a row whose key is already stored is a no-op.

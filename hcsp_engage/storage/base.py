@@ -89,6 +89,34 @@ def with_stored_dtypes(table: str, frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(**changed) if changed else frame
 
 
+def with_read_defaults(table: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with the empty cells of ``schema.READ_DEFAULTS`` columns read as their default (rows
+    written before the column existed). Every backend's read goes through it; a coded column is
+    recoded through its categories (one pass over small integers), so the categories stay sorted."""
+    defaults = schema.READ_DEFAULTS.get(table, {})
+    changed = {}
+    for column, default in defaults.items():
+        if column not in frame.columns:
+            continue
+        values = frame[column]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            categories = values.cat.categories
+            if "" not in categories:
+                continue
+            kept = sorted({default if category == "" else category for category in categories})
+            recode = np.array([kept.index(default if c == "" else c) for c in categories], dtype=np.int32)
+            codes = values.cat.codes.to_numpy()
+            new_codes = recode[codes].astype(values.cat.codes.dtype)
+            changed[column] = pd.Series(
+                pd.Categorical.from_codes(new_codes, categories=pd.Index(kept, dtype="str"), validate=False),
+                index=frame.index,
+                copy=False,
+            )
+        elif bool((values == "").any()):
+            changed[column] = values.where(values != "", default)
+    return frame.assign(**changed) if changed else frame
+
+
 def empty_frame(table: str) -> pd.DataFrame:
     return pd.DataFrame({column: pd.Series(dtype=object) for column in schema.COLUMNS[table]})
 
@@ -96,8 +124,9 @@ def empty_frame(table: str) -> pd.DataFrame:
 def to_frame(table: str, rows: Iterable[Mapping[str, str]] | Iterable[Iterable[str]]) -> pd.DataFrame:
     """Rows (dicts or value lists in column order) as a text frame with the table's columns.
 
-    Missing cells become "", extra columns are dropped, and a row whose key repeats an earlier row is
-    dropped: a write that was retried after a lost response is counted once.
+    Missing cells become "" (or, in a column added later, its ``schema.READ_DEFAULTS`` value), extra
+    columns are dropped, and a row whose key repeats an earlier row is dropped: a write that was retried
+    after a lost response is counted once.
     """
     columns = list(schema.COLUMNS[table])
     rows = list(rows)
@@ -110,7 +139,7 @@ def to_frame(table: str, rows: Iterable[Mapping[str, str]] | Iterable[Iterable[s
         frame = pd.DataFrame(
             [(list(row) + [""] * width)[:width] for row in rows], columns=columns, dtype=object
         )
-    frame = frame.fillna("").astype(str)
+    frame = with_read_defaults(table, frame.fillna("").astype(str))
     return drop_repeated_keys(table, frame)
 
 

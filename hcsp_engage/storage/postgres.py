@@ -53,6 +53,7 @@ from hcsp_engage.storage.base import (
     Store,
     drop_repeated_keys,
     to_frame,
+    with_read_defaults,
     with_stored_dtypes,
 )
 from hcsp_engage.storage.sqlite import MAX_READS_OF_NEW_ROWS, _appended
@@ -557,7 +558,7 @@ class PostgresStore(Store):
             },
             copy=False,
         )
-        return frame, seq, key, count
+        return with_read_defaults(table, frame), seq, key, count
 
     def close(self) -> None:
         self._pool.close_all()

@@ -48,7 +48,13 @@ from gspread.http_client import HTTPClient, ParamsType
 from hcsp_engage import schema
 from hcsp_engage.config import GOOGLE_SHEETS_ENDPOINT, ConfigError, Settings, is_loopback_url
 from hcsp_engage.errors import SchemaMismatch, StoreUnavailable
-from hcsp_engage.storage.base import Store, drop_repeated_keys, to_frame, with_stored_dtypes
+from hcsp_engage.storage.base import (
+    Store,
+    drop_repeated_keys,
+    to_frame,
+    with_read_defaults,
+    with_stored_dtypes,
+)
 from hcsp_engage.storage.snapshot import Snapshots
 
 log = logging.getLogger(__name__)
@@ -514,8 +520,12 @@ class SheetsStore(Store):
             text = texts[table]
             frames[table] = drop_repeated_keys(table, text) if len(text) else to_frame(table, [])
             seen[table] = _keys(table, frames[table])
-        # The dtypes every backend reads (repeating answers as categoricals): see storage.base.
-        frames = {table: with_stored_dtypes(table, frame) for table, frame in frames.items()}
+        # The dtypes every backend reads (repeating answers as categoricals), and rows written before a
+        # column was added read with its default: see storage.base.
+        frames = {
+            table: with_read_defaults(table, with_stored_dtypes(table, frame))
+            for table, frame in frames.items()
+        }
         with self._lock:
             self._seen.update(seen)
             for table in [
@@ -787,7 +797,7 @@ class SheetsStore(Store):
             )
             for table, value_range in zip(existing, answer.get("valueRanges", []), strict=True):
                 headers[table] = [str(cell) for cell in (value_range.get("values") or [[]])[0]]
-        writes = []
+        writes, extended = [], []
         for table, header in headers.items():
             columns = list(schema.COLUMNS[table])
             while header and header[-1] == "":
@@ -801,6 +811,7 @@ class SheetsStore(Store):
                     "first row."
                 )
             # Empty, or written by an older version: add the new columns at the end, never reorder.
+            extended.append(table)
             writes.append(
                 {
                     "range": f"{_quoted(table)}!{_column_letters(len(header))}1",
@@ -808,5 +819,29 @@ class SheetsStore(Store):
                 }
             )
         if writes:
+            # A value cannot be written past a worksheet's last grid column (Google answers "exceeds grid
+            # limits"), and a sheet sized to the old header by hand has no room: widen it first.
+            grids = {
+                sheet["properties"]["title"]: sheet["properties"]
+                for sheet in metadata.get("sheets", [])
+                if sheet["properties"].get("title") in headers
+            }
+            widen = [
+                {
+                    "updateSheetProperties": {
+                        "properties": {
+                            "sheetId": grids[table]["sheetId"],
+                            "gridProperties": {"columnCount": len(schema.COLUMNS[table])},
+                        },
+                        "fields": "gridProperties/columnCount",
+                    }
+                }
+                for table in extended
+                if table in grids
+                and int(grids[table].get("gridProperties", {}).get("columnCount", 0))
+                < len(schema.COLUMNS[table])
+            ]
+            if widen:
+                self._http.batch_update(self.spreadsheet_id, {"requests": widen})
             self._http.values_batch_update(self.spreadsheet_id, {"valueInputOption": "RAW", "data": writes})
         return None

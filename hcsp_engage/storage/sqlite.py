@@ -16,7 +16,14 @@ import pyarrow.compute as pc
 
 from hcsp_engage import schema
 from hcsp_engage.errors import SchemaMismatch, StoreUnavailable
-from hcsp_engage.storage.base import CODED_COLUMNS, Store, drop_repeated_keys, to_frame, with_stored_dtypes
+from hcsp_engage.storage.base import (
+    CODED_COLUMNS,
+    Store,
+    drop_repeated_keys,
+    to_frame,
+    with_read_defaults,
+    with_stored_dtypes,
+)
 from hcsp_engage.storage.snapshot import Snapshots
 
 log = logging.getLogger(__name__)
@@ -159,26 +166,47 @@ class SqliteStore(Store):
         return connection
 
     def _create_tables(self) -> None:
+        """Make the tables, or bring a file an older version wrote up to date: columns added later go at
+        its end (docs/design.md section 5), and the file's ``PRAGMA user_version`` records the schema
+        version it now holds (0 in files written before it was kept: version 1). One transaction, so two
+        servers opening an old file at once do not both add a column."""
         connection = self._connection()
-        for table, columns in schema.COLUMNS.items():
-            existing = [row[1] for row in connection.execute(f'PRAGMA table_info("{table}")')]
-            if not existing:
-                column_sql = ", ".join(f"\"{column}\" TEXT NOT NULL DEFAULT ''" for column in columns)
-                connection.execute(f'CREATE TABLE IF NOT EXISTS "{table}" ({column_sql})')
-                unique = ", ".join(f'"{column}"' for column in _unique_columns(table))
-                connection.execute(f'CREATE UNIQUE INDEX IF NOT EXISTS "{table}_key" ON "{table}" ({unique})')
-            elif tuple(existing[: len(columns)]) == columns:
-                continue  # the same columns, perhaps with later ones this version does not know
-            elif tuple(columns[: len(existing)]) == tuple(existing):
-                for column in columns[len(existing) :]:  # written by an older schema version
-                    connection.execute(
-                        f'ALTER TABLE "{table}" ADD COLUMN "{column}" TEXT NOT NULL DEFAULT \'\''
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            (version,) = connection.execute("PRAGMA user_version").fetchone()
+            for table, columns in schema.COLUMNS.items():
+                self._ensure_table(connection, table, columns)
+            if version < int(schema.SCHEMA_VERSION):
+                connection.execute(f"PRAGMA user_version = {int(schema.SCHEMA_VERSION)}")
+                if version:
+                    log.info(
+                        "%s brought from schema version %d to %s", self.path, version, schema.SCHEMA_VERSION
                     )
-            else:
-                raise SchemaMismatch(
-                    f"The table {table!r} in {self.path} has the columns {existing}, "
-                    f"but this app writes {list(columns)}. Move the file aside or fix its columns."
-                )
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        connection.execute("COMMIT")
+
+    def _ensure_table(self, connection: sqlite3.Connection, table: str, columns: tuple[str, ...]) -> None:
+        existing = [row[1] for row in connection.execute(f'PRAGMA table_info("{table}")')]
+        if not existing:
+            column_sql = ", ".join(f"\"{column}\" TEXT NOT NULL DEFAULT ''" for column in columns)
+            connection.execute(f'CREATE TABLE IF NOT EXISTS "{table}" ({column_sql})')
+            unique = ", ".join(f'"{column}"' for column in _unique_columns(table))
+            connection.execute(f'CREATE UNIQUE INDEX IF NOT EXISTS "{table}_key" ON "{table}" ({unique})')
+        elif tuple(existing[: len(columns)]) == columns:
+            return  # the same columns, perhaps with later ones this version does not know
+        elif tuple(columns[: len(existing)]) == tuple(existing):
+            # Written by an older schema version. Its rows read the new cells as empty, and reads give
+            # an empty cell of a column with a default (schema.READ_DEFAULTS) that default.
+            for column in columns[len(existing) :]:
+                connection.execute(f'ALTER TABLE "{table}" ADD COLUMN "{column}" TEXT NOT NULL DEFAULT \'\'')
+            log.info("%s: added %s to %s", self.path, ", ".join(columns[len(existing) :]), table)
+        else:
+            raise SchemaMismatch(
+                f"The table {table!r} in {self.path} has the columns {existing}, "
+                f"but this app writes {list(columns)}. Move the file aside or fix its columns."
+            )
 
     def append(self, table: str, row: Mapping[str, str]) -> bool:
         columns = schema.COLUMNS[table]
@@ -326,7 +354,7 @@ class SqliteStore(Store):
         frame = pd.DataFrame(
             {column: builder.series() for column, builder in zip(columns, builders, strict=True)}, copy=False
         )
-        return frame, rowid, key, builders[0].rows
+        return with_read_defaults(table, frame), rowid, key, builders[0].rows
 
     def _keys_are_unique(self, table: str) -> bool:
         """Whether a unique index on the table's key columns (as ``_create_tables`` makes) is there."""

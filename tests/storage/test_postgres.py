@@ -194,33 +194,58 @@ def test_the_schema_is_made_on_first_use_and_recorded(postgres_cluster, postgres
 def test_a_column_added_by_a_later_version_is_added_by_the_app_itself(
     postgres_cluster, postgres_url, monkeypatch
 ):
-    # docs/design.md section 5's example: `language` added at the end of survey_responses and asb_reports.
+    # A column a later version might add at the end of tables (docs/design.md section 5), here a made-up
+    # `priority`; tests/storage/test_language_column.py migrates version 1 to 2 (`language`) itself.
     old = PostgresStore(postgres_url)
     old.append(schema.SURVEY_RESPONSES, survey(1))
     old.append(schema.ASB_REPORTS, report(1))
     old.append(schema.REPORT_STATUS, status(report(1)["report_id"], "Reviewed", 5))
     for table in (schema.SURVEY_RESPONSES, schema.ASB_REPORTS, schema.REPORT_STATUS):
-        monkeypatch.setitem(schema.COLUMNS, table, (*schema.COLUMNS[table], "language"))
-    monkeypatch.setattr(schema, "SCHEMA_VERSION", "2")
+        monkeypatch.setitem(schema.COLUMNS, table, (*schema.COLUMNS[table], "priority"))
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", "3")
 
     new = PostgresStore(postgres_url)
-    new.append(schema.SURVEY_RESPONSES, {**survey(2), "language": "pl"})
-    change = {**status(report(1)["report_id"], "Closed (no further action)", 9), "language": "ro"}
+    new.append(schema.SURVEY_RESPONSES, {**survey(2), "priority": "high"})
+    change = {**status(report(1)["report_id"], "Closed (no further action)", 9), "priority": "low"}
     assert new.append(schema.REPORT_STATUS, change) is True
     assert new.append(schema.REPORT_STATUS, change) is False  # the event key covers the new column too
     tables = new.read_all()
 
-    assert tables[schema.SURVEY_RESPONSES]["language"].tolist() == ["", "pl"]
-    assert tables[schema.ASB_REPORTS]["language"].tolist() == [""]
-    assert tables[schema.REPORT_STATUS]["language"].tolist() == ["", "ro"]
+    assert tables[schema.SURVEY_RESPONSES]["priority"].tolist() == ["", "high"]
+    assert tables[schema.ASB_REPORTS]["priority"].tolist() == [""]
+    assert tables[schema.REPORT_STATUS]["priority"].tolist() == ["", "low"]
     versions = postgres_cluster.execute(
         "SELECT version, changes FROM schema_version ORDER BY id", url=postgres_url
     )
     assert versions[-1] == (
-        "2",
-        "added survey_responses.language; added asb_reports.language; added report_status.language; "
+        "3",
+        "added survey_responses.priority; added asb_reports.priority; added report_status.priority; "
         "indexed report_status on its key",
     )
+
+
+def test_a_database_made_by_version_1_is_migrated_to_version_2_with_its_language_column(
+    postgres_cluster, postgres_url, monkeypatch
+):
+    with monkeypatch.context() as version_1:
+        for table in (schema.SURVEY_RESPONSES, schema.ASB_REPORTS):
+            version_1.setitem(schema.COLUMNS, table, schema.COLUMNS[table][:-1])
+        version_1.setitem(schema.READ_DEFAULTS, schema.SURVEY_RESPONSES, {})
+        version_1.setitem(schema.READ_DEFAULTS, schema.ASB_REPORTS, {})
+        version_1.setattr(schema, "SCHEMA_VERSION", "1")
+        old = PostgresStore(postgres_url)
+        old.append(schema.SURVEY_RESPONSES, {k: v for k, v in survey(1).items() if k != "language"})
+        old.close()
+
+    new = PostgresStore(postgres_url)
+    new.append(schema.SURVEY_RESPONSES, {**survey(2), "language": "ro"})
+
+    assert new.read(TABLE)["language"].tolist() == ["en", "ro"]
+    versions = postgres_cluster.execute(
+        "SELECT version, changes FROM schema_version ORDER BY id", url=postgres_url
+    )
+    assert [version for version, _ in versions] == ["1", "2"]
+    assert versions[-1][1] == "added survey_responses.language; added asb_reports.language"
 
 
 def test_a_user_allowed_only_to_read_and_append_can_run_the_app(postgres_cluster, postgres_url):
