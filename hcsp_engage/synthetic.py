@@ -59,6 +59,28 @@ def _pick(rng: np.random.Generator, choices: Sequence[str], weights: Sequence[fl
     return np.asarray(choices, dtype=object)[rng.choice(len(choices), size=n, p=p / p.sum())]
 
 
+# The language a resident used (schema.LANGUAGES). Herefordshire, Census 2021 main language: Polish about
+# 3,000 residents of 187,000 (1.6%), Romanian about 1,500 (0.8%); Bulgarian, smaller, from the seasonal
+# farm workforce. Drawn a little above those shares (people who speak English well answer in English
+# anyway, but a translated form draws in some who would not have answered). Reports from the countryside,
+# near the farms, are more often Romanian and Bulgarian.
+LANGUAGE_WEIGHTS = {"en": 0.965, "pl": 0.02, "ro": 0.01, "bg": 0.005}
+COUNTRYSIDE_LANGUAGE_WEIGHTS = {"en": 0.93, "pl": 0.02, "ro": 0.03, "bg": 0.02}
+# The language column has its own random stream (numpy's seed sequence [seed, table, LANGUAGE_STREAM]),
+# so adding it left every other column of every seed as it was.
+LANGUAGE_STREAM = 7
+
+
+def _languages(seed: int, table: int, n: int, countryside: np.ndarray | None = None) -> np.ndarray:
+    rng = np.random.default_rng([seed, table, LANGUAGE_STREAM])
+    languages = _pick(rng, list(LANGUAGE_WEIGHTS), list(LANGUAGE_WEIGHTS.values()), n)
+    if countryside is not None:
+        rural = np.flatnonzero(countryside)
+        weights = COUNTRYSIDE_LANGUAGE_WEIGHTS
+        languages[rural] = _pick(rng, list(weights), list(weights.values()), len(rural))
+    return languages
+
+
 def _references(rng: np.random.Generator, prefix: str, n: int) -> np.ndarray:
     """``n`` distinct references like ``R-7KQ4M2XD`` from the records alphabet."""
     alphabet = np.array(list(records.REFERENCE_ALPHABET))
@@ -318,7 +340,7 @@ def _in_order(columns: dict[str, np.ndarray], submitted: np.ndarray) -> dict[str
 
 
 def _report_columns(
-    n: int, rng: np.random.Generator, start: datetime, end: datetime
+    n: int, rng: np.random.Generator, start: datetime, end: datetime, seed: int
 ) -> dict[str, np.ndarray]:
     categories = records.asb_categories()
     group_of = {category.name: category.group for category in categories}
@@ -396,7 +418,7 @@ def _report_columns(
         "told": told,
         "incidents_reported_6m": _pick(rng, schema.INCIDENTS_REPORTED_6M, (0.40, 0.27, 0.15, 0.18), n),
         "description": description,
-        "language": np.full(n, schema.DEFAULT_LANGUAGE, dtype=object),
+        "language": _languages(seed, 1, n, countryside=rural),
     }
     return _in_order(columns, submitted)
 
@@ -410,7 +432,7 @@ def report_frame(
     if n <= 0:
         return to_frame(schema.ASB_REPORTS, [])
     frame = pd.DataFrame(
-        _report_columns(n, rng, start, end), columns=list(schema.COLUMNS[schema.ASB_REPORTS])
+        _report_columns(n, rng, start, end, seed), columns=list(schema.COLUMNS[schema.ASB_REPORTS])
     )
     return frame
 
@@ -501,7 +523,7 @@ def _waking_moments(rng: np.random.Generator, n: int, start: datetime, end: date
 
 
 def _survey_columns(
-    n: int, rng: np.random.Generator, start: datetime, end: datetime
+    n: int, rng: np.random.Generator, start: datetime, end: datetime, seed: int
 ) -> dict[str, np.ndarray]:
     area = _pick(rng, list(SURVEY_AREA_WEIGHTS), list(SURVEY_AREA_WEIGHTS.values()), n)
 
@@ -574,7 +596,7 @@ def _survey_columns(
         "gender": np.where(skipped, "", _pick(rng, schema.GENDERS, GENDER_WEIGHTS, n)),
         "disability": np.where(skipped, "", _pick(rng, schema.DISABILITY, DISABILITY_WEIGHTS, n)),
         "comments": np.where(commented, _pick(rng, COMMENTS, [1.0] * len(COMMENTS), n), ""),
-        "language": np.full(n, schema.DEFAULT_LANGUAGE, dtype=object),
+        "language": _languages(seed, 2, n),
     }
     return _in_order(columns, submitted)
 
@@ -587,7 +609,7 @@ def survey_frame(
     rng = np.random.default_rng([seed, 2])
     if n <= 0:
         return to_frame(schema.SURVEY_RESPONSES, [])
-    columns = _survey_columns(n, rng, start, end)
+    columns = _survey_columns(n, rng, start, end, seed)
     frame = pd.DataFrame(columns, columns=list(schema.COLUMNS[schema.SURVEY_RESPONSES]))
     return frame
 
@@ -755,6 +777,7 @@ def as_survey_response(row: Mapping[str, str]) -> records.SurveyResponse:
         gender=row["gender"],
         disability=row["disability"],
         comments=row["comments"],
+        language=row.get("language", schema.DEFAULT_LANGUAGE),
     )
 
 
@@ -776,6 +799,7 @@ def as_report(row: Mapping[str, str]) -> records.AsbReport:
         place=row["place"],
         location_detail=row["location_detail"],
         description=row["description"],
+        language=row.get("language", schema.DEFAULT_LANGUAGE),
     )
 
 

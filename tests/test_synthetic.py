@@ -181,6 +181,37 @@ def test_survey_answers_cover_every_question(tables):
     assert set(responses["changes_effect"]) <= set(schema.CHANGES_EFFECT) | {""}
 
 
+def test_most_answers_are_in_english_with_polish_romanian_and_bulgarian_as_in_the_census():
+    tables = synthetic.frames(20_000, 20_000, seed=5)
+    responses = tables[schema.SURVEY_RESPONSES]["language"].value_counts(normalize=True)
+    reports = tables[schema.ASB_REPORTS]["language"]
+
+    assert set(responses.index) == set(reports.unique()) == set(schema.LANGUAGES)
+    assert responses["en"] > 0.95
+    assert (
+        0.015 < responses["pl"] < 0.025
+        and 0.007 < responses["ro"] < 0.013
+        and 0.003 < responses["bg"] < 0.007
+    )
+    countryside = tables[schema.ASB_REPORTS]["place"].eq("") & tables[schema.ASB_REPORTS]["area"].eq(
+        "Elsewhere in Herefordshire"
+    )
+    farm_workers = reports.isin(["ro", "bg"])
+    assert farm_workers[countryside].mean() > 2 * farm_workers[~countryside].mean()
+
+
+def test_the_language_column_has_its_own_random_stream(monkeypatch):
+    # Existing tests rely on every other column of a seed; drawing languages must not move them.
+    before = synthetic.frames(500, 500, seed=9)
+    monkeypatch.setattr(synthetic, "LANGUAGE_STREAM", synthetic.LANGUAGE_STREAM + 1)
+    after = synthetic.frames(500, 500, seed=9)
+
+    for table in (schema.SURVEY_RESPONSES, schema.ASB_REPORTS):
+        others = [column for column in schema.COLUMNS[table] if column != "language"]
+        pd.testing.assert_frame_equal(before[table][others], after[table][others])
+        assert not before[table]["language"].equals(after[table]["language"])
+
+
 def test_frames_include_the_seed_interventions(tables):
     assert tables[schema.INTERVENTIONS].to_dict("records") == interventions.seed_rows()
 
