@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from hcsp_engage import schema
+
 ROOT = Path(__file__).resolve().parents[1]
 DESIGN = ROOT / "docs" / "design.md"
 CONFIG = ROOT / "hcsp_engage" / "config.py"
@@ -189,3 +191,11 @@ def test_no_file_refers_to_an_issue_number():
     ]
 
     assert found == []
+
+
+def test_the_stored_data_section_lists_every_tables_columns_in_the_order_they_are_stored():
+    rows = re.findall(r"^\| `(\w+)` \| [^|]+ \| ([^|]+) \|$", design_sections()["5"], flags=re.MULTILINE)
+    listed = {table: [column.strip() for column in columns.split(",")] for table, columns in rows}
+
+    assert listed == {table: list(columns) for table, columns in schema.COLUMNS.items()}
+    assert f"`schema_version` is `{schema.SCHEMA_VERSION}`" in design_sections()["5"]
