@@ -58,6 +58,21 @@ def test_every_whole_number_in_the_html_report_is_a_published_count_or_a_census_
     assert "fewer than 5" in cells or "not shown" in cells
 
 
+def test_responses_and_reports_by_language_are_exported_under_english_names_as_published(summary):
+    publication = publication_of(summary)
+    table = summary.tables["engagement_by_language"]
+    frame = read_zip(board_report.csv_zip(summary))["engagement_by_language.csv"]
+    report = board_report.html_report(summary, {}, datetime(2026, 4, 2, tzinfo=UTC))
+    cells = [html.unescape(text) for text in re.findall(r"<td[^>]*>([^<]*)</td>", report)]
+
+    assert frame["Language"].tolist() == ["English", "Polish", "Romanian", "Bulgarian"]
+    for column in ("Survey responses", "ASB reports"):
+        assert frame[column].tolist() == [publication.text(key) for key in table.cells[column]]
+    assert "Responses and reports by language" in report
+    assert {"English", "Polish", "Romanian", "Bulgarian"} <= set(cells)
+    assert {"en", "pl", "ro", "bg"}.isdisjoint(set(cells) | set(frame["Language"]))
+
+
 def test_the_kpis_are_published_counts_or_percentages_of_them(summary):
     publication = publication_of(summary)
     labelled = {label.text for label in publication.labels.values()}

@@ -78,6 +78,7 @@ st.header("Engagement")
 show_chart("engagement")
 show_table("engagement_by_quarter")
 show_table("engagement_by_area")
+show_table("engagement_by_language")
 show_chart("who_took_part")
 show_table("who_took_part")
 

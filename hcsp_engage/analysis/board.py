@@ -28,6 +28,7 @@ import pandas as pd
 
 from hcsp_engage import disclosure, records, reference, schema
 from hcsp_engage.analysis import aggregate, hotspots, impact, interventions
+from hcsp_engage.storage.base import with_read_defaults
 
 Z_95 = 1.959963984540054
 FINANCIAL_YEAR_START_MONTH = 4  # April
@@ -40,6 +41,8 @@ NOT_SHOWN = disclosure.NOT_SHOWN
 PROFILE_LABELS = {"age_band": "Age", "gender": "Gender", "disability": "Disability"}
 PROFILE_CHOICES = {"age_band": schema.AGE_BANDS, "gender": schema.GENDERS, "disability": schema.DISABILITY}
 ASB_GROUPS = ("Personal", "Nuisance", "Environmental")
+# The languages' names on the Board, a staff page in English (schema.LANGUAGES holds the stored codes).
+LANGUAGE_NAMES = {"en": "English", "pl": "Polish", "ro": "Romanian", "bg": "Bulgarian"}
 
 Key = Hashable
 
@@ -404,6 +407,7 @@ RESPONSE_COLUMNS = (
     "age_band",
     "gender",
     "disability",
+    "language",
 )
 REPORT_COLUMNS = (
     "submitted_at",
@@ -416,6 +420,7 @@ REPORT_COLUMNS = (
     "occurred_on",
     "time_of_day",
     "incidents_reported_6m",
+    "language",
 )
 
 
@@ -427,16 +432,30 @@ def _submission_days(frame: pd.DataFrame) -> pd.Series:
     return pd.Series(days.reindex(codes).to_numpy(), index=frame.index)
 
 
+def _with_language(table: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """A row from before the language column (a frame built without it, or with it empty) counts as
+    English, as the stores read such rows (schema.READ_DEFAULTS)."""
+    if frame.empty:
+        return frame
+    if "language" not in frame.columns:
+        return frame.assign(language=schema.DEFAULT_LANGUAGE)
+    return with_read_defaults(table, frame)
+
+
 def prepare(tables: dict[str, pd.DataFrame]) -> BoardData:
     responses = tables.get(schema.SURVEY_RESPONSES)
     if responses is None or responses.empty:
         responses = pd.DataFrame(
             {c: pd.Series(dtype=object) for c in schema.COLUMNS[schema.SURVEY_RESPONSES]}
         )
-    responses = responses.reset_index(drop=True).assign(day=lambda f: _submission_days(f))
+    responses = (
+        _with_language(schema.SURVEY_RESPONSES, responses)
+        .reset_index(drop=True)
+        .assign(day=lambda f: _submission_days(f))
+    )
     stored_reports = tables.get(schema.ASB_REPORTS, pd.DataFrame())
     if not stored_reports.empty:
-        stored_reports = stored_reports[list(REPORT_COLUMNS)]
+        stored_reports = _with_language(schema.ASB_REPORTS, stored_reports)[list(REPORT_COLUMNS)]
     reports = hotspots.parse_reports(stored_reports)
     reports = reports.assign(day=_submission_days(reports))
     # Only the columns a pin needs: locating whole responses would copy every answer of a million rows.
@@ -547,6 +566,49 @@ def engagement_by_area(responses: pd.DataFrame, reports: pd.DataFrame, code: str
         relations=relations,
         note="Residents: approximate ONS Census 2021 figures (data/populations.csv). A rate is shown only "
         "beside a count that is shown.",
+    )
+
+
+def engagement_by_language(responses: pd.DataFrame, reports: pd.DataFrame, code: str) -> BoardTable:
+    """Responses and reports by the language the resident used on the form. Each language's count adds
+    up, with the others, to the period's responses and reports, so a hidden one (2 Bulgarian responses)
+    is protected against the totals, the areas and the other periods like any other count."""
+    languages = list(schema.LANGUAGES)
+    frame = pd.concat(
+        [
+            _count(responses, "language", languages, "Survey responses"),
+            _count(reports, "language", languages, "ASB reports"),
+        ],
+        axis=1,
+    )
+    frame = frame.rename(index=LANGUAGE_NAMES).rename_axis("Language").reset_index()
+    response_keys = [responses_key(code, "language", language) for language in languages]
+    report_keys = [reports_key(code, "language", language) for language in languages]
+    unpublished: dict[Key, int] = {}  # a code no form offers (a cell edited by hand): counted, not shown
+    relations = [
+        _covered(
+            responses_key(code),
+            len(responses),
+            dict(zip(response_keys, frame["Survey responses"], strict=True)),
+            unpublished,
+        ),
+        _covered(
+            reports_key(code),
+            len(reports),
+            dict(zip(report_keys, frame["ASB reports"], strict=True)),
+            unpublished,
+        ),
+    ]
+    return _table(
+        "engagement_by_language",
+        "Responses and reports by language",
+        frame,
+        {"Survey responses": response_keys, "ASB reports": report_keys},
+        totals={responses_key(code): len(responses), reports_key(code): len(reports)},
+        unpublished=unpublished,
+        relations=relations,
+        note="The language of the form the resident filled in; answers are kept in English whatever the "
+        "language. Answers given before the forms were translated count as English.",
     )
 
 
@@ -1207,6 +1269,7 @@ def period_tables(data: BoardData, period: Period, trigger_threshold: int) -> li
         engagement_over_time(responses, reports, _started(months_of(period), data.data_date), "month"),
         engagement_over_time(responses, reports, quarters, "quarter"),
         engagement_by_area(responses, reports, code),
+        engagement_by_language(responses, reports, code),
         who_took_part(responses, code),
         safety(responses, None, code),
         safety(responses, "area", code),
@@ -1252,7 +1315,8 @@ class BoardRelease:
             raise KeyError(f"{period.label} is not one of the Board's periods.")
         tables = dict(self.tables[period.code])
         tables["safer_streets_impact"] = self.impact_table
-        order = [*PERIOD_TABLE_ORDER[:13], "safer_streets_impact", *PERIOD_TABLE_ORDER[13:]]
+        after = PERIOD_TABLE_ORDER.index("asb_trend") + 1
+        order = [*PERIOD_TABLE_ORDER[:after], "safer_streets_impact", *PERIOD_TABLE_ORDER[after:]]
         tables = {key: tables[key] for key in order}
         return BoardSummary(
             period,
@@ -1267,6 +1331,7 @@ PERIOD_TABLE_ORDER = (
     "engagement_by_month",
     "engagement_by_quarter",
     "engagement_by_area",
+    "engagement_by_language",
     "who_took_part",
     "safety_overall",
     "safety_by_area",

@@ -33,6 +33,7 @@ SECTIONS: tuple[tuple[str, str, tuple[tuple[str | None, str | None], ...]], ...]
         (
             ("engagement", "engagement_by_quarter"),
             (None, "engagement_by_area"),
+            (None, "engagement_by_language"),
             ("who_took_part", "who_took_part"),
         ),
     ),

@@ -146,6 +146,17 @@ def test_responses_per_thousand_residents_use_the_populations_file():
     assert table.loc["Leominster", "Responses per 1,000 residents"] == pytest.approx(2.0)  # 24 of 12,000
 
 
+def test_responses_count_by_the_forms_language_and_answers_from_before_languages_count_as_english():
+    responses = responses_with(["Very safe"] * 20, language=[""] * 6 + ["en"] * 6 + ["pl"] * 8)
+    without_column = responses_with(["Very safe"] * 7).drop(columns="language")
+
+    table = summary_of(responses).tables["engagement_by_language"].frame.set_index("Language")
+    older = summary_of(without_column).tables["engagement_by_language"].frame.set_index("Language")
+
+    assert table["Survey responses"].to_dict() == {"English": 12, "Polish": 8, "Romanian": 0, "Bulgarian": 0}
+    assert older["Survey responses"].to_dict() == {"English": 7, "Polish": 0, "Romanian": 0, "Bulgarian": 0}
+
+
 def test_who_took_part_sets_answers_beside_the_census_profile():
     responses = responses_with(["Very safe"] * 20, age_band=["16–24"] * 5 + ["65–74"] * 15)
     table = summary_of(responses).tables["who_took_part"].frame

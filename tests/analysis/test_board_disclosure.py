@@ -6,7 +6,7 @@ the leak in the old, table-by-table behaviour (``Release.primary_only``: small c
 else), so the attack would notice if the protection went away.
 
 The data: synthetic, fixed seed, one financial year, few enough responses and reports that many cells
-are 1 to 4.
+are 1 to 4; of the responses, exactly 2 are in Bulgarian, both in the second quarter.
 """
 
 from __future__ import annotations
@@ -28,10 +28,22 @@ QUARTERS = board.parts_of(YEAR)
 SMALL = "fewer than 5"
 
 
+BULGARIAN_QUARTER = QUARTERS[1]
+
+
+def with_two_bulgarian_responses(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    responses = tables[schema.SURVEY_RESPONSES].copy()
+    language = responses["language"].replace("bg", "en")
+    day = pd.to_datetime(responses["submitted_at"].str[:10])
+    in_quarter = day.between(pd.Timestamp(BULGARIAN_QUARTER.start), pd.Timestamp(BULGARIAN_QUARTER.end))
+    language[in_quarter[in_quarter].index[:2]] = "bg"
+    return {**tables, schema.SURVEY_RESPONSES: responses.assign(language=language)}
+
+
 @pytest.fixture(scope="module")
 def published() -> board.BoardRelease:
     tables = synthetic.frames(300, 400, seed=21, start=date(2025, 4, 1), end=date(2026, 3, 31))
-    return board.build(board.prepare(tables))
+    return board.build(board.prepare(with_two_bulgarian_responses(tables)))
 
 
 @pytest.fixture(scope="module")
@@ -220,6 +232,42 @@ def periods(release: board.BoardRelease) -> dict:
 def test_a_year_less_its_quarters_and_a_quarter_less_its_months_give_back_nothing(published, old):
     assert periods(old), "the attack should find the old leak between periods"
     assert periods(published) == {}
+
+
+# --- Languages: each language against the totals, the areas, the months and the other periods ----------
+
+
+def languages(release: board.BoardRelease) -> dict:
+    """Responses and reports by language: the languages add up to the period's KPI (as the areas do),
+    a year's to its quarters', and a quarter's total to its months'."""
+    reader = Reader()
+    for period in [*QUARTERS, YEAR]:
+        code = period.code
+        for what, label in (("responses", "Survey responses"), ("reports", "ASB reports")):
+            reader.read((code, what), kpi(release, period, label))
+            for key, column in (("engagement_by_language", "Language"), ("engagement_by_area", "Area")):
+                table = shown(release, period, key)
+                for row in table.to_dict("records"):
+                    reader.read((code, what, row[column]), row[label])
+                reader.add_sum((code, what), [(code, what, name) for name in table[column]])
+            for row in shown(release, period, "engagement_by_month").to_dict("records"):
+                reader.read((row["Month"], what), row[label])
+    for name in [n for n in reader.ranges if n[0] == YEAR.code]:
+        reader.add_sum(name, [(q.code, *name[1:]) for q in QUARTERS])
+    for q in QUARTERS:
+        for what in ("responses", "reports"):
+            reader.add_sum((q.code, what), [(m.code, what) for m in board.parts_of(q)])
+    return reader.recovered()
+
+
+def test_a_small_language_count_cannot_be_worked_back_from_totals_areas_or_periods(published, old):
+    assert languages(old), "the attack should find the leak in the old behaviour"
+    assert languages(published) == {}
+    bulgarian = shown(published, BULGARIAN_QUARTER, "engagement_by_language").set_index("Language")
+    assert bulgarian.loc["Bulgarian", "Survey responses"] in (SMALL, "not shown")  # 2, never "2"
+    assert shown(published, YEAR, "engagement_by_language").set_index("Language").loc[
+        "Bulgarian", "Survey responses"
+    ] in (SMALL, "not shown")
 
 
 def test_every_period_the_board_can_show_is_in_the_one_release(published):

@@ -427,3 +427,18 @@ def test_a_synthetic_year_is_published_with_an_empty_audit_and_its_proportions_i
     )
     county = public.safety_after_dark(figures, None).set_index("label")
     assert county.loc["Herefordshire (this survey)", "percent_safe"] == expected
+
+
+def test_the_public_figures_say_nothing_about_the_language_people_answered_in():
+    # The language is for the Board (a staff page); nothing on /map is split or filtered by it.
+    tables = synthetic.frames(3000, 3000, seed=13)
+    all_bulgarian = {
+        table: frame.assign(language="bg") if "language" in frame.columns else frame
+        for table, frame in tables.items()
+    }
+    today = date(2026, 11, 15)
+    figures = public.publish_for(tables, 10, today)
+
+    assert seen_now(tables, today) == seen_now(all_bulgarian, today)
+    for frame in (figures.concerns, figures.safety, *figures.layers.values()):
+        assert "language" not in frame.columns

@@ -20,12 +20,14 @@ TIMEOUT = 180
 
 @pytest.fixture
 def planted():
-    """40 responses in May 2025 (30 feel safe after dark, all safe in the day) and 12 reports, 7 of them
-    meeting the Community Trigger rule: all in financial year 2025/26."""
+    """40 responses in May 2025 (30 feel safe after dark, all safe in the day; 30 in English, 8 in Polish,
+    2 in Bulgarian) and 12 reports, 7 of them meeting the Community Trigger rule: all in financial year
+    2025/26."""
     store = storage.open_store(config.load_settings({}))
     responses = synthetic.survey_frame(40, seed=2, start=date(2025, 5, 1), end=date(2025, 5, 31))
     responses["safe_after_dark"] = ["Very safe"] * 30 + ["Fairly unsafe"] * 10
     responses["safe_day"] = "Fairly safe"
+    responses["language"] = ["en"] * 30 + ["pl"] * 8 + ["bg"] * 2
     reports = synthetic.report_frame(12, seed=2, start=date(2025, 5, 1), end=date(2025, 5, 31))
     reports["incidents_reported_6m"] = ["3 or more"] * 7 + ["1"] * 5
     for row in responses.to_dict("records"):
@@ -55,6 +57,21 @@ def test_a_board_member_sees_kpis_matching_the_planted_data(planted):
     assert shown["Feel safe after dark"] == "75%"
     assert shown["Feel safe during the day"] == "100%"
     assert shown["Met the case-review rule"] == "7"
+
+
+def test_responses_by_language_are_shown_by_name_and_the_two_bulgarian_ones_are_not_given_away(planted):
+    at = sign_in(open_page(PAGE, secrets=SECRETS, timeout=TIMEOUT), BOARD_PASSCODE, role="board")
+    assert not at.exception
+    by_language = next(table.value for table in at.dataframe if "Language" in table.value.columns)
+    by_language = by_language.set_index("Language")
+
+    assert list(by_language.index) == ["English", "Polish", "Romanian", "Bulgarian"]
+    assert by_language.loc["Bulgarian", "Survey responses"] == "fewer than 5"
+    # Shown beside the 40 responses, English and Polish would give the 2 back: at least one is hidden.
+    assert "not shown" in {
+        by_language.loc["English", "Survey responses"],
+        by_language.loc["Polish", "Survey responses"],
+    }
 
 
 def test_an_officer_may_open_it_too(planted):
