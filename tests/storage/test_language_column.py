@@ -11,7 +11,7 @@ import psycopg
 import requests
 
 from hcsp_engage import schema, storage
-from hcsp_engage.storage import Outbox, SqliteStore
+from hcsp_engage.storage import Outbox, SqliteStore, Submitted
 from hcsp_engage.storage.sheets import SheetsStore
 from tests.storage.conftest import FAST, report, survey
 
@@ -166,9 +166,8 @@ def test_a_row_queued_before_the_language_column_existed_is_stored_and_reads_as_
     outbox.put(schema.SURVEY_RESPONSES, waiting)  # as version 1 queued it
 
     assert outbox.deliver(backend.store).sent == 1
-    assert storage.submit(
-        backend.store, outbox, schema.SURVEY_RESPONSES, NEW[schema.SURVEY_RESPONSES]
-    ).value == ("stored")
+    submitted = storage.submit(backend.store, outbox, schema.SURVEY_RESPONSES, NEW[schema.SURVEY_RESPONSES])
+    assert submitted is Submitted.STORED
 
     frame = backend.new_store().read(schema.SURVEY_RESPONSES)
     assert frame["language"].tolist() == ["en", "pl"]
