@@ -399,6 +399,8 @@ class _Solver:
         self.equality = np.array([relation.equality for relation in release.relations], dtype=bool)
         self.sensitive = np.array([release.sensitive(key) for key in self.keys], dtype=bool)
         self.values = np.array([release.values[key] for key in self.keys], dtype=float)
+        self.degree = np.diff(self.by_column.indptr)  # how many relations each count is in
+        self.linked = abs(self.rows)  # which counts each relation is of, whatever their signs
         count = len(self.keys)
         self.low = np.zeros(count)
         self.high = np.zeros(count)
@@ -622,39 +624,29 @@ class _Solver:
         exactly; an empty list means no pattern was found nearby (the caller hides one count instead)."""
         low, high = self.target
         start = self.position[key]
-        distance = {start: 0}
-        frontier = [start]
-        relations: set[int] = set()
-        columns, rows = self.by_column, self.rows
-        for radius in range(1, _PATTERN_RADIUS + 1):
-            reached = []
-            for i in frontier:
-                for number in columns.indices[columns.indptr[i] : columns.indptr[i + 1]]:
-                    relations.add(int(number))
-                    for j in rows.indices[rows.indptr[number] : rows.indptr[number + 1]]:
-                        if int(j) not in distance:
-                            distance[int(j)] = radius
-                            reached.append(int(j))
-            frontier = reached
-            if radius < 2 and frontier:
-                continue
-            found = self._pattern_in(start, sign, sorted(relations), np.array(sorted(distance)), low, high)
-            if found is not None or not frontier:
-                return found or []
+        near = np.zeros(len(self.keys), dtype=bool)
+        near[start] = True
+        included = np.zeros(self.rows.shape[0], dtype=bool)
+        for radius in range(1, max(_PATTERN_RADII) + 1):
+            included |= self.linked @ near > 0
+            wider = self.linked.T @ included > 0
+            grown = bool((wider & ~near).any())
+            near = wider
+            if radius in _PATTERN_RADII or not grown:
+                found = self._pattern_in(start, sign, np.flatnonzero(included), near, low, high)
+                if found is not None or not grown:
+                    return found or []
         return []
 
     def _pattern_in(
-        self, start: int, sign: float, numbers: list[int], near: np.ndarray, low: int, high: int
+        self, start: int, sign: float, numbers: np.ndarray, near: np.ndarray, low: int, high: int
     ) -> list[Key] | None:
-        block = self.rows[np.array(numbers)]
+        block = self.rows[numbers]
         # A count moves only when every relation it is in is in the programme.
-        outside_rows = np.ones(self.rows.shape[0], dtype=bool)
-        outside_rows[numbers] = False
-        touched = self.rows[outside_rows].tocsc()
-        free = near[np.diff(touched.indptr)[near] == 0]
+        free = np.flatnonzero(near & (np.bincount(block.indices, minlength=len(self.keys)) == self.degree))
         # Counts that do not move, and shown counts (which move from their value), go to the right.
-        constant = ~self.unknown.copy()
-        constant[np.setdiff1d(np.arange(len(self.keys)), free)] = True
+        constant = np.ones(len(self.keys), dtype=bool)
+        constant[free[self.unknown[free]]] = False
         constant[start] = False
         right = self.bound[numbers] - block @ np.where(constant, self.values, 0.0)
         primary = self.release.primary_label()
@@ -706,10 +698,10 @@ class _Solver:
         return [self.keys[moves[n]] for n in np.flatnonzero(moved > 1e-7)]
 
 
-# The pattern search looks this many relations out from a count before giving up on it; moving a shown
+# The pattern search looks 3, then 8 relations out from a count before giving up on it; moving a shown
 # count costs 1 + log(1 + count), a "fewer than 5" becoming "not shown" a little more, a headline count
 # (``Release.kept``) far more.
-_PATTERN_RADIUS = 6
+_PATTERN_RADII = (3, 8)
 _WIDEN_COST = 2.0
 _KEPT_COST = 50.0
 
