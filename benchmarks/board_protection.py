@@ -2,7 +2,7 @@
 "Board protection").
 
 For each size, synthetic data (seed 7, the generator's 18 months, half survey responses and half ASB
-reports) is prepared once, then ``board.build`` (every period's tables, one release, protected once) is
+reports, with the dtypes a store reads them with) is prepared once, then ``board.build`` (every period's tables, one release, protected once) is
 timed, with protection alone and the audit timed again on the same release. Prints one line per size
 and the load average when it started; ``--profile`` writes a cProfile of one build per size.
 """
@@ -21,6 +21,7 @@ from pathlib import Path
 from hcsp_engage import synthetic
 from hcsp_engage.analysis import board
 from hcsp_engage.disclosure import NOT_SHOWN
+from hcsp_engage.storage.base import with_stored_dtypes
 
 SEED = 7
 
@@ -37,6 +38,7 @@ def _timed(run, repeat: int) -> tuple[float, object]:
 
 def measure(rows: int, repeat: int, profile: Path | None = None) -> dict:
     tables = synthetic.frames(rows - rows // 2, rows // 2, seed=SEED)
+    tables = {name: with_stored_dtypes(name, frame) for name, frame in tables.items()}  # as a store reads
     data = board.prepare(tables)
     build_seconds, built = _timed(lambda: board.build(data), repeat)
     release = built.publication.release
