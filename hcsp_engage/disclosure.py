@@ -218,17 +218,16 @@ class Release:
         small = sorted((k for k in self.values if self.sensitive(k)), key=_order)
         solver.prove_together(small)
         unresolved = []
+        not_shown = Label(NOT_SHOWN, 0, math.inf, hidden=True)
         for key in small:
             while (sign := solver.failing(key)) is not None:
-                extras = [k for k in solver.pattern(key, sign) if solver.labels[k].text != NOT_SHOWN]
-                if not extras:
-                    extra = _next_to_hide(self, solver, key)
-                    if extra is None:  # every linked count is hidden already: nothing can protect it more
-                        unresolved.append(key)
-                        break
-                    extras = [extra]
-                for extra in extras:
-                    solver.relabel(extra, Label(NOT_SHOWN, 0, math.inf, hidden=True))
+                if solver.hide_pattern(key, sign, not_shown):
+                    continue
+                extra = _next_to_hide(self, solver, key)
+                if extra is None:  # every linked count is hidden already: nothing can protect it more
+                    unresolved.append(key)
+                    break
+                solver.relabel(extra, not_shown)
         return Publication(self, labels, tuple(unresolved))
 
 
@@ -410,6 +409,7 @@ class _Solver:
         self.members: dict[int, list[int]] = {}
         self.version: dict[int, int] = {}
         self.programmes: dict[int, tuple[int, _Programme | None]] = {}
+        self._pending_proof: tuple[np.ndarray, np.ndarray] | None = None
         for key, label in labels.items():
             self._set(self.position[key], label)
         for i in np.flatnonzero(self.unknown):
@@ -611,6 +611,18 @@ class _Solver:
     def protected(self, key: Key) -> bool:
         return self.failing(key) is None
 
+    def hide_pattern(self, key: Key, sign: float, label: Label) -> bool:
+        """Give the counts of ``pattern`` the label ``label`` (not shown); False when it found nothing
+        new to hide and proved nothing."""
+        self._pending_proof = None
+        extras = [k for k in self.pattern(key, sign) if self.labels[k].text != label.text]
+        for extra in extras:
+            self.relabel(extra, label)
+        if self._pending_proof is not None:
+            self._harvest(*self._pending_proof)
+            return True
+        return bool(extras)
+
     def pattern(self, key: Key, sign: float) -> list[Key]:
         """Counts to hide so that ``key`` can reach the end of the small range it cannot reach now
         (``sign`` 1: the bottom, -1: the top), chosen together rather than one at a time.
@@ -694,8 +706,19 @@ class _Solver:
         status, _, solution = programme.solve(costs, integer=False, presolve=True)
         if status != _OPTIMAL:
             return None
-        moved = solution[len(base) : len(base) + len(moves)] + solution[len(base) + len(moves) :]
-        return [self.keys[moves[n]] for n in np.flatnonzero(moved > 1e-7)]
+        up, down = solution[len(base) : len(base) + len(moves)], solution[len(base) + len(moves) :]
+        moved = [self.keys[moves[n]] for n in np.flatnonzero(up + down > 1e-7)]
+        # Every count's value in the solution found: once the moved counts are hidden, it satisfies
+        # every label and relation, so when it is whole it proves ``key`` (and any small count it shows
+        # at an end of its range) without another programme.
+        values = self.values.copy()
+        values[base] = solution[: len(base)]
+        values[moves] += up - down
+        near_columns = np.flatnonzero(near)
+        whole = np.round(values[near_columns])
+        if np.allclose(values[near_columns], whole, atol=1e-7):
+            self._pending_proof = (near_columns, whole)
+        return moved
 
 
 # The pattern search looks 3, then 8 relations out from a count before giving up on it; moving a shown
