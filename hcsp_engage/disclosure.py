@@ -8,8 +8,9 @@ who answered is at most their number). ``Release.protect`` then decides what eac
 - a count from 1 to ``minimum - 1`` is *primary*-suppressed: "fewer than 5" (with ``zero_shown``) or
   left out ("fewer than 10" on the public map, where zero is left out too);
 - where the other figures would narrow a hidden count (a row total less its shown parts, two periods'
-  difference), more counts are *secondary*-suppressed ("not shown"), smallest first, until a solver that
-  uses every relation and every label can learn nothing about the hidden count beyond its label;
+  difference), more counts are *secondary*-suppressed ("not shown"), the set a linear programme finds
+  cheapest to let move (``_Solver.pattern``; else the smallest beside it), until a solver that uses every
+  relation and every label can learn nothing about the hidden count beyond its label;
 - everything else is shown exactly, or as a band (``bands``) on the public map.
 
 The solver is an integer linear programme per hidden count (minimise it, then maximise it) over all the
