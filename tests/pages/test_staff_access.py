@@ -28,9 +28,10 @@ STAFF_PAGES = {
     "views/board.py": {"officer", "board"},
 }
 
-# Signed in, /board first protects every period's figures at once (analysis/board.py, build): on the
-# small synthetic store here that takes tens of seconds on a busy 2-core machine (docs/disclosure-control.md).
-BOARD_TIMEOUT = 180
+# Signed in, /board first protects every period's figures at once (analysis/board.py, build): a few
+# seconds on the small synthetic store here, even on a busy 2-core machine (docs/performance.md, "Board
+# protection").
+BOARD_TIMEOUT = 30
 
 
 @pytest.fixture(autouse=True)
