@@ -22,6 +22,7 @@ from hcsp_engage.analysis import aggregate
 from hcsp_engage.analysis.aggregate import publicly_mappable_categories
 from hcsp_engage.analysis.snapshot import Snapshot, responses_in, snapshot_for
 from hcsp_engage.disclosure import Band, Publication, Release
+from hcsp_engage.i18n import Message
 from hcsp_engage.privacy import COUNT_BANDS
 from hcsp_engage.reference import COUNTY
 
@@ -281,7 +282,7 @@ def safety_after_dark(figures: PublicFigures, area: str | None) -> pd.DataFrame:
     table = figures.safety.set_index("area")
     rows = [
         {
-            "label": f"{view} (this survey)",
+            "label": Message("{area} (this survey)", area=view),
             "percent_safe": table.at[view, "percent_safe"],
             "answers": table.at[view, "answers"] if table.at[view, "answers_shown"] else "",
             "kind": "This survey",
@@ -295,24 +296,43 @@ def safety_after_dark(figures: PublicFigures, area: str | None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def safety_notes(figures: pd.DataFrame, k: int) -> list[str]:
-    """Plain-words notes under the safety chart: how many answered (in bands), and what is not shown."""
+def safety_notes(figures: pd.DataFrame, k: int) -> list[Message]:
+    """Plain-words notes under the safety chart: how many answered (in bands), and what is not shown.
+    English text that the page translates (``i18n.Message``)."""
     notes = []
     for row in figures[figures["kind"] == "This survey"].itertuples():
         if not row.answers:
-            notes.append(f"{row.label}: fewer than {k} answers, so no percentage is shown.")
+            notes.append(
+                Message(
+                    "{label}: fewer than {count} answers, so no percentage is shown.",
+                    label=row.label,
+                    count=k,
+                )
+            )
         elif row.percent_safe is None or pd.isna(row.percent_safe):
             notes.append(
-                f"{row.label}: {row.answers} answers. No percentage is shown: one is shown only when it "
-                f"cannot point to the answers of fewer than {k} people."
+                Message(
+                    "{label}: {answers} answers. No percentage is shown: one is shown only when it cannot "
+                    "point to the answers of fewer than {count} people.",
+                    label=row.label,
+                    answers=row.answers,
+                    count=k,
+                )
             )
         else:
             notes.append(
-                f"{row.label}: {row.percent_safe:.0f}% feel very or fairly safe ({row.answers} answers)."
+                Message(
+                    "{label}: {percent}% feel very or fairly safe ({answers} answers).",
+                    label=row.label,
+                    percent=round(float(row.percent_safe)),
+                    answers=row.answers,
+                )
             )
     notes.append(
-        "Baselines: Herefordshire surveys of 2021 and 2023 (HCSP annual report 2023/24) and Great Britain "
-        '(LGA, October 2022). "Don\'t know" answers are left out of the percentages.'
+        Message(
+            "Baselines: Herefordshire surveys of 2021 and 2023 (HCSP annual report 2023/24) and Great Britain "
+            '(LGA, October 2022). "Don\'t know" answers are left out of the percentages.'
+        )
     )
     return notes
 
