@@ -213,15 +213,16 @@ REPORT_STATUSES = (
     "Closed (no further action)",
 )
 SCHEMES = ("Safer Streets 3", "Safer Streets 4", "Safer Streets 5", "Other")
+# Kinds and statuses are shown to residents on the community map ("You said, we did"), so translated there.
 INTERVENTION_KINDS = (
-    "CCTV",
-    "Street lighting",
-    "Vegetation clearance",
-    "Street pastors or guardians",
-    "Education and awareness",
-    "Other",
+    N_("CCTV"),
+    N_("Street lighting"),
+    N_("Vegetation clearance"),
+    N_("Street pastors or guardians"),
+    N_("Education and awareness"),
+    N_("Other"),
 )
 LOCATION_PRECISIONS = ("exact", "approximate", "area")
-INTERVENTION_STATUSES = ("Planned", "In progress", "Completed", "Withdrawn")
+INTERVENTION_STATUSES = (N_("Planned"), N_("In progress"), N_("Completed"), N_("Withdrawn"))
 MAX_NOTE = 500
 MAX_TITLE = 120

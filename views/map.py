@@ -102,6 +102,7 @@ with map_column:
         shown_interventions,
         tiles=settings.map_tiles,
         bands=figures.bands,
+        language=code,
     )
     st_folium(
         community,
@@ -119,9 +120,9 @@ with map_column:
 
 with side:
     st.header(_("Feeling safe after dark"), anchor=False)
-    safety = public.safety_after_dark(figures, area)
+    safety = public.safety_after_dark(figures, area, code)
     notes = [_(note) for note in public.safety_notes(safety, k)]
-    st.altair_chart(charts.safety_chart(safety), width="stretch", alt=" ".join(notes))
+    st.altair_chart(charts.safety_chart(safety, code), width="stretch", alt=" ".join(notes))
     for line in notes:
         st.caption(line)
 
@@ -140,7 +141,7 @@ if concerns.empty:
     )
 else:
     st.altair_chart(
-        charts.concerns_chart(concerns, published.month_keys, figures.bands, maps.PALETTES["concerns"]),
+        charts.concerns_chart(concerns, published.month_keys, figures.bands, maps.PALETTES["concerns"], code),
         width="stretch",
         alt=_(
             Message(
@@ -161,12 +162,12 @@ else:
         )
     )
     with st.expander(_("Show concerns by month as a table")):
-        st.dataframe(public.concerns_table(concerns, published.month_keys), width="stretch")
+        st.dataframe(public.concerns_table(concerns, published.month_keys, code), width="stretch")
 
 st.header(_("You said, we did"), anchor=False)
 if shown_interventions.empty:
     st.write(_(Message("No Safer Streets work is recorded for {area} yet.", area=area)))
-cards = public.intervention_cards(shown_interventions)
+cards = public.intervention_cards(shown_interventions, code)
 FIRST = 6  # the newest; the rest wait behind "Show more" so the page stays short on a phone
 
 
