@@ -3,10 +3,16 @@
 One message per paragraph, heading or list item (docs/languages.md).
 """
 
+from datetime import date
+
 import streamlit as st
 
-from hcsp_engage.web import ui
+from hcsp_engage import i18n
+from hcsp_engage.i18n import Message
+from hcsp_engage.web import lang, ui
 from hcsp_engage.web.lang import _
+
+BUILT, REVIEWED = date(2026, 11, 1), date(2026, 12, 3)
 
 ui.public_page(_("Accessibility statement"))
 
@@ -106,8 +112,12 @@ blocks = [
     ),
     "## " + _("Preparation of this statement"),
     _(
-        "This statement was prepared when the service was built, in November 2026, and last reviewed on 3 "
-        "December 2026. It is reviewed whenever the service changes."
+        Message(
+            "This statement was prepared when the service was built, in {built}, and last reviewed on "
+            "{reviewed}. It is reviewed whenever the service changes.",
+            built=i18n.month_year(BUILT, lang.current()),
+            reviewed=i18n.long_date(REVIEWED, lang.current()),
+        )
     ),
 ]
 # No invisible "Link to heading" tab stops on the section headings.
