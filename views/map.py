@@ -40,7 +40,9 @@ choice = st.segmented_control(
     default=ALL,
     key="map_area",
     selection_mode="single",
-    format_func=lambda option: _(Message("All of {county}", county=COUNTY)) if option == ALL else option,
+    format_func=lambda option: (
+        i18n.gettext(Message("All of {county}", county=COUNTY), code) if option == ALL else option
+    ),
 )
 area = COUNTY if choice in (None, ALL) else choice
 

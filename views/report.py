@@ -76,6 +76,7 @@ if done := forms.confirmation(FORM):
     st.button(_("Report another concern"), on_click=forms.start_again, args=(FORM,))
     st.stop()
 
+shown = lang.translator()  # the answers in the resident's language (stored in English)
 forms.form_reference(FORM)  # fixed when the form is first shown: a retry stores once
 problems = forms.problems(FORM)
 key = FORM.key
@@ -99,12 +100,12 @@ with st.container(border=True):
         list(CATEGORIES),
         index=None,
         key=key("category"),
-        format_func=lambda name: f"{_(CATEGORIES[name].group)}: {_(name)}",
+        format_func=lambda name: f"{shown(CATEGORIES[name].group)}: {shown(name)}",
         captions=[_(category.explanation) for category in CATEGORIES.values()],
     )
     ui.field_error(problems, "category")
     area = st.radio(
-        _("Which area is it in?"), schema.REPORT_AREAS, index=None, key=key("area"), format_func=_
+        _("Which area is it in?"), schema.REPORT_AREAS, index=None, key=key("area"), format_func=shown
     )
     ui.field_error(problems, "area")
     where = _("Where is it happening?")
@@ -147,14 +148,20 @@ with st.container(border=True):
         schema.TIMES_OF_DAY,
         index=None,
         key=key("time_of_day"),
-        format_func=_,
+        format_func=shown,
     )
     ui.field_error(problems, "time_of_day")
     st.radio(
-        _("How often does it happen?"), schema.FREQUENCIES, index=None, key=key("frequency"), format_func=_
+        _("How often does it happen?"),
+        schema.FREQUENCIES,
+        index=None,
+        key=key("frequency"),
+        format_func=shown,
     )
     ui.field_error(problems, "frequency")
-    st.radio(_("How much does it affect you?"), schema.IMPACTS, index=None, key=key("impact"), format_func=_)
+    st.radio(
+        _("How much does it affect you?"), schema.IMPACTS, index=None, key=key("impact"), format_func=shown
+    )
     ui.field_error(problems, "impact")
 
 with st.container(border=True):
@@ -172,7 +179,7 @@ with st.container(border=True):
         index=None,
         key=key("incidents_reported_6m"),
         horizontal=True,
-        format_func=_,
+        format_func=shown,
     )
     ui.field_error(problems, "incidents_reported_6m")
     forms.free_text(

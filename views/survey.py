@@ -48,6 +48,7 @@ if forms.confirmation(FORM):
     st.button(_("Fill in the survey again"), on_click=forms.start_again, args=(FORM,))
     st.stop()
 
+shown = lang.translator()  # the answers in the resident's language (stored in English)
 forms.form_reference(FORM)  # fixed when the form is first shown: a retry stores once
 problems = forms.problems(FORM)
 key = FORM.key
@@ -63,7 +64,9 @@ st.markdown(
 
 with st.container(border=True):
     st.header(_("Part 1 of 4: where you live"), anchor=False)
-    area = st.radio(_("Which area do you live in?"), schema.AREAS, index=None, key=key("area"), format_func=_)
+    area = st.radio(
+        _("Which area do you live in?"), schema.AREAS, index=None, key=key("area"), format_func=shown
+    )
     ui.field_error(problems, "area")
     st.text_input(
         _("What is the first part of your postcode? (optional)"),
@@ -82,7 +85,7 @@ with st.container(border=True):
         schema.SAFETY_SCALE,
         index=None,
         key=key("safe_day"),
-        format_func=_,
+        format_func=shown,
     )
     ui.field_error(problems, "safe_day")
     st.radio(
@@ -91,7 +94,7 @@ with st.container(border=True):
         schema.SAFETY_SCALE,
         index=None,
         key=key("safe_after_dark"),
-        format_func=_,
+        format_func=shown,
     )
     ui.field_error(problems, "safe_after_dark")
 
@@ -128,7 +131,7 @@ with st.container(border=True):
         schema.CHANGES_EFFECT,
         index=None,
         key=key("changes_effect"),
-        format_func=_,
+        format_func=shown,
     )
     ui.field_error(problems, "changes_effect")
     st.multiselect(
@@ -137,18 +140,18 @@ with st.container(border=True):
         max_selections=schema.MAX_TOP_CONCERNS,
         key=key("top_concerns"),
         placeholder=_("Choose up to 3"),
-        format_func=_,
+        format_func=shown,
     )
     ui.field_error(problems, "top_concerns")
     st.markdown("**" + _("About you (optional)") + "**")
     st.caption(_("This helps us see whether everyone feels equally safe. Each question can be left blank."))
     optional = _("Choose (optional)")
     st.selectbox(
-        _("Age"), schema.AGE_BANDS, index=None, key=key("age_band"), placeholder=optional, format_func=_
+        _("Age"), schema.AGE_BANDS, index=None, key=key("age_band"), placeholder=optional, format_func=shown
     )
     ui.field_error(problems, "age_band")
     st.selectbox(
-        _("Gender"), schema.GENDERS, index=None, key=key("gender"), placeholder=optional, format_func=_
+        _("Gender"), schema.GENDERS, index=None, key=key("gender"), placeholder=optional, format_func=shown
     )
     ui.field_error(problems, "gender")
     st.selectbox(
@@ -157,7 +160,7 @@ with st.container(border=True):
         index=None,
         key=key("disability"),
         placeholder=optional,
-        format_func=_,
+        format_func=shown,
     )
     ui.field_error(problems, "disability")
     forms.free_text(

@@ -11,7 +11,9 @@ Staff pages stay English: ``ui.staff_page`` calls ``use_english`` for the rest o
 
 from __future__ import annotations
 
+import functools
 import html
+from collections.abc import Callable
 
 import streamlit as st
 
@@ -53,6 +55,12 @@ def use_english() -> None:
 def _(message: str) -> str:
     """``message`` in the resident's language (a ``i18n.Message`` with its values filled in)."""
     return i18n.gettext(message, current())
+
+
+def translator() -> Callable[[str], str]:
+    """``_`` fixed to this run's language, for a widget's ``format_func`` (Streamlit may call it later,
+    outside the run, e.g. in AppTest)."""
+    return functools.partial(i18n.gettext, code=current())
 
 
 def query() -> dict[str, str]:

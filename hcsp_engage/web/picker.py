@@ -65,12 +65,13 @@ def place_picker(form: Form, area: str | None, *, label: str, allow_skip: bool) 
     """The place question (``label`` translated): how to answer (map, list, skip), then the map or the
     list. Place names are proper names: shown as they are in every language."""
     methods = [LIST, MAP] + ([SKIP] if allow_skip else [])
+    shown = lang.translator()
     method = st.radio(
         label,
         methods,
         index=None,
         key=form.key("method"),
-        format_func=_,
+        format_func=shown,
         help=_(
             "The list works well with a screen reader or keyboard; the map lets you point at an exact spot."
         ),
