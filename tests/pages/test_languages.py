@@ -303,3 +303,18 @@ def test_the_pseudo_locale_is_stored_as_english(pseudo):
     at.radio(key="survey_safe_after_dark").set_value("Very safe")
     at.button(key="survey-submit").click().run()
     assert stored(schema.SURVEY_RESPONSES).iloc[0]["language"] == "en"
+
+
+def test_switching_language_half_way_keeps_the_answers(pseudo):
+    at = open_in("views/survey.py", "en")
+    at.radio(key="survey_area").set_value("Hereford")
+    at.radio(key="survey_safe_day").set_value("Fairly safe")
+    at.checkbox(key="survey_unsafe_reasons__1").check()
+    at.text_area(key="survey_comments").set_value("The underpass")
+    at.run()
+    at.segmented_control(key="hcsp_language").set_value(i18n.PSEUDO).run()
+    assert at.title[0].value == i18n.gettext("Feelings of safety survey", i18n.PSEUDO)
+    assert at.radio(key="survey_area").value == "Hereford"
+    assert at.radio(key="survey_safe_day").value == "Fairly safe"  # the English value, shown translated
+    assert at.checkbox(key="survey_unsafe_reasons__1").value
+    assert at.text_area(key="survey_comments").value == "The underpass"
