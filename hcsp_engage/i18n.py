@@ -28,7 +28,7 @@ from babel.dates import format_date as _babel_format_date
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 
 from hcsp_engage import schema
 
@@ -180,11 +180,20 @@ class Plural(Message):
         return translations(code).ngettext(self.template, self.plural, int(self.params["count"]))
 
 
+class Percent(float):
+    """A percentage among a ``Message``'s values, shown as the language writes it ("73%", "73 %")."""
+
+
+def _shown(value: object, code: str) -> object:
+    if isinstance(value, Percent):
+        return format_percent(value / 100, locale=babel_locale(code))
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return number(value, code)
+    return value
+
+
 def _fill(template: str, params: dict[str, object], code: str) -> str:
-    shown = {
-        name: number(value, code) if isinstance(value, int | float) and not isinstance(value, bool) else value
-        for name, value in params.items()
-    }
+    shown = {name: _shown(value, code) for name, value in params.items()}
     return template.format(**shown) if shown else template
 
 

@@ -326,9 +326,9 @@ def safety_notes(figures: pd.DataFrame, k: int) -> list[Message]:
         else:
             notes.append(
                 Message(
-                    "{label}: {percent}% feel very or fairly safe ({answers} answers).",
+                    "{label}: {percent} feel very or fairly safe ({answers} answers).",
                     label=row.label,
-                    percent=round(float(row.percent_safe)),
+                    percent=i18n.Percent(round(float(row.percent_safe))),
                     answers=row.answers,
                 )
             )

@@ -106,7 +106,7 @@ def safety_chart(figures: pd.DataFrame, language: str = i18n.DEFAULT) -> alt.Lay
         x=alt.X("percent_safe:Q", title=text(N_("% very or fairly safe")), scale=alt.Scale(domain=[0, 100])),
         tooltip=[
             alt.Tooltip("label:N", title=text(N_("Who"))),
-            alt.Tooltip("percent_safe:Q", title=text(N_("% safe")), format=".0f"),
+            alt.Tooltip("percent_safe:Q", title=text(N_("Safe (%)")), format=".0f"),
             alt.Tooltip("answers:N", title=text(N_("Answers"))),
         ],
     )
