@@ -4,11 +4,13 @@ from pathlib import Path
 
 import streamlit as st
 
-from hcsp_engage.web import auth
+from hcsp_engage.web import auth, lang
+from hcsp_engage.web.lang import _
 
 HERE = Path(__file__).parent
 # page_icon is an emoji: Streamlit fetches a :material/...: favicon from fonts.gstatic.com (a Google request).
 st.set_page_config(page_title="HCSP Engage", page_icon="🛡️", layout="wide")
+lang.setup()  # the resident's language (docs/languages.md); staff pages switch back to English
 
 
 # Page files live in views/, not pages/: with a pages/ folder beside it, Streamlit 1.67 runs a page file
@@ -21,12 +23,12 @@ def page(file: str, title: str, url_path: str, icon: str, **options) -> st.Page:
 
 
 public = [
-    page("home.py", "Home", "home", ":material/home:", default=True),
-    page("survey.py", "Feelings of safety survey", "survey", ":material/checklist:"),
-    page("report.py", "Report a concern", "report", ":material/report:"),
-    page("map.py", "Community map", "map", ":material/map:"),
-    page("privacy.py", "Privacy notice", "privacy", ":material/lock:"),
-    page("accessibility.py", "Accessibility", "accessibility", ":material/accessibility:"),
+    page("home.py", _("Home"), "home", ":material/home:", default=True),
+    page("survey.py", _("Feelings of safety survey"), "survey", ":material/checklist:"),
+    page("report.py", _("Report a concern"), "report", ":material/report:"),
+    page("map.py", _("Community map"), "map", ":material/map:"),
+    page("privacy.py", _("Privacy notice"), "privacy", ":material/lock:"),
+    page("accessibility.py", _("Accessibility"), "accessibility", ":material/accessibility:"),
 ]
 staff = {
     "hotspots": (
@@ -48,7 +50,7 @@ role = auth.staff_role()
 with st.sidebar:
     st.markdown("**HCSP Engage**")
     for entry in public:
-        st.page_link(entry)
+        st.page_link(entry, query_params=lang.query())
     allowed = [entry for entry, roles in staff.values() if role in roles]
     if allowed:
         st.markdown("**Staff**")

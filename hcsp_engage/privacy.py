@@ -19,6 +19,8 @@ from pathlib import Path
 import pandas as pd
 import phonenumbers
 
+from hcsp_engage.i18n import N_
+
 REMOVED = "[removed]"
 DATA = Path(__file__).parent / "reference" / "data"
 
@@ -424,11 +426,11 @@ def redact(text: str) -> str:
 # Bands for public counts (the community map). A cell is only shown with at least k reports (k = 10
 # by default), so the lowest band is rarely seen.
 COUNT_BANDS: tuple[tuple[int, int | None, str], ...] = (
-    (1, 9, "fewer than 10"),
+    (1, 9, "fewer than 10"),  # never shown on the map (k is at least 10)
     (10, 24, "10–24"),
     (25, 49, "25–49"),
     (50, 99, "50–99"),
-    (100, None, "100 or more"),
+    (100, None, N_("100 or more")),
 )
 
 

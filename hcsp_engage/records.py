@@ -1,7 +1,9 @@
 """The four kinds of record, their validation and their stored rows (docs/design.md section 5).
 
 Each ``validate_*`` function returns every problem as a (field, message) pair, written for the person
-who filled in the form, so a page can show each message beside its field. ``*_row`` functions turn a
+who filled in the form, so a page can show each message beside its field. The messages a resident can
+see are marked for translation (``N_``, or ``i18n.Message`` when they carry a value) and read as English
+here; the page translates them as it shows them (docs/languages.md). ``*_row`` functions turn a
 valid record into the stored row: text only, lists joined with "; ", coordinates to 4 decimal places,
 free text redacted. Free text is normalised when a record is made (``privacy.normalise_text``: NFKC, no
 control or invisible characters), so its length is checked and its details redacted on what will be
@@ -18,6 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import cache
 
 from hcsp_engage import reference, schema
+from hcsp_engage.i18n import N_, Message
 from hcsp_engage.privacy import normalise_text, redact
 from hcsp_engage.reference import geography
 
@@ -121,33 +124,53 @@ def _choice(problems: Problems, field_name: str, value: str, allowed: Sequence[s
 def _choices(problems: Problems, field_name: str, values: Sequence[str], allowed: Sequence[str]) -> None:
     unknown = [value for value in values if value not in allowed]
     if unknown:
-        problems.append((field_name, f"Choose from the list shown ({unknown[0]!r} is not one of them)."))
+        problems.append(
+            (
+                field_name,
+                Message("Choose from the list shown ({answer} is not one of them).", answer=repr(unknown[0])),
+            )
+        )
     if len(set(values)) != len(values):
-        problems.append((field_name, "Each answer can be chosen only once."))
+        problems.append((field_name, N_("Each answer can be chosen only once.")))
 
 
 def _text(problems: Problems, field_name: str, value: str, limit: int) -> None:
     if len(value) > limit:
         problems.append(
-            (field_name, f"Please shorten this to {limit:,} characters or fewer (it is {len(value):,}).")
+            (
+                field_name,
+                Message(
+                    "Please shorten this to {limit} characters or fewer (it is {length}).",
+                    limit=limit,
+                    length=len(value),
+                ),
+            )
         )
 
 
 def _pin(problems: Problems, field_name: str, lat: float | None, lon: float | None) -> None:
     if (lat is None) != (lon is None):
-        problems.append((field_name, "The pin is missing a coordinate. Drop it on the map again."))
+        problems.append((field_name, N_("The pin is missing a coordinate. Drop it on the map again.")))
     elif lat is not None and lon is not None and not geography.in_herefordshire(lat, lon):
         problems.append(
             (
                 field_name,
-                "That point is outside Herefordshire. Put the pin inside the county, or pick a place from the list.",
+                N_(
+                    "That point is outside Herefordshire. Put the pin inside the county, or pick a place from "
+                    "the list."
+                ),
             )
         )
 
 
 def _exclusive(problems: Problems, field_name: str, values: Sequence[str], only: str) -> None:
     if only in values and len(values) > 1:
-        problems.append((field_name, f"'{only}' cannot be chosen together with other answers."))
+        problems.append(
+            (
+                field_name,
+                Message("'{answer}' cannot be chosen together with other answers.", answer=Message(only)),
+            )
+        )
 
 
 # --- Survey responses ------------------------------------------------------------------------------
@@ -182,49 +205,55 @@ class SurveyResponse:
 def validate_survey(response: SurveyResponse) -> Problems:
     problems: Problems = []
     if not REFERENCE_PATTERN.match(response.response_id) or not response.response_id.startswith("S-"):
-        problems.append(("response_id", "This form has expired. Reload the page to start again."))
-    _choice(problems, "area", response.area, schema.AREAS, "Choose the area you live in.")
+        problems.append(("response_id", N_("This form has expired. Reload the page to start again.")))
+    _choice(problems, "area", response.area, schema.AREAS, N_("Choose the area you live in."))
     if postcode_district(response.postcode_district) is None:
         problems.append(
-            ("postcode_district", "Enter the first part of a postcode, like HR1, or leave this blank.")
+            ("postcode_district", N_("Enter the first part of a postcode, like HR1, or leave this blank."))
         )
     _choice(
         problems,
         "safe_day",
         response.safe_day,
         schema.SAFETY_SCALE,
-        "Choose how safe you feel during the day (or Don't know).",
+        N_("Choose how safe you feel during the day (or Don't know)."),
     )
     _choice(
         problems,
         "safe_after_dark",
         response.safe_after_dark,
         schema.SAFETY_SCALE,
-        "Choose how safe you feel after dark (or Don't know).",
+        N_("Choose how safe you feel after dark (or Don't know)."),
     )
     _pin(problems, "unsafe_location", response.unsafe_lat, response.unsafe_lon)
     if response.unsafe_lat is not None and response.unsafe_place:
-        problems.append(("unsafe_location", "Use either the map pin or a place from the list, not both."))
+        problems.append(("unsafe_location", N_("Use either the map pin or a place from the list, not both.")))
     if response.unsafe_place and geography.place_named(response.unsafe_place) is None:
-        problems.append(("unsafe_location", "Choose a place from the list."))
+        problems.append(("unsafe_location", N_("Choose a place from the list.")))
     _choices(problems, "unsafe_reasons", response.unsafe_reasons, schema.UNSAFE_REASONS)
     _choices(problems, "safer_measures", response.safer_measures, schema.SAFER_MEASURES)
     _choices(problems, "noticed_changes", response.noticed_changes, schema.NOTICED_CHANGES)
     _exclusive(problems, "noticed_changes", response.noticed_changes, "None of these")
     if response.changes_effect:
         _choice(
-            problems, "changes_effect", response.changes_effect, schema.CHANGES_EFFECT, "Choose one answer."
+            problems,
+            "changes_effect",
+            response.changes_effect,
+            schema.CHANGES_EFFECT,
+            N_("Choose one answer."),
         )
     _choices(problems, "top_concerns", response.top_concerns, schema.TOP_CONCERNS)
     if len(response.top_concerns) > schema.MAX_TOP_CONCERNS:
-        problems.append(("top_concerns", f"Choose up to {schema.MAX_TOP_CONCERNS} concerns."))
+        problems.append(
+            ("top_concerns", Message("Choose up to {limit} concerns.", limit=schema.MAX_TOP_CONCERNS))
+        )
     for name, value, allowed in (
         ("age_band", response.age_band, schema.AGE_BANDS),
         ("gender", response.gender, schema.GENDERS),
         ("disability", response.disability, schema.DISABILITY),
     ):
         if value:
-            _choice(problems, name, value, allowed, "Choose one answer, or leave this blank.")
+            _choice(problems, name, value, allowed, N_("Choose one answer, or leave this blank."))
     _text(problems, "comments", response.comments, schema.MAX_FREE_TEXT)
     return problems
 
@@ -291,33 +320,42 @@ def validate_report(report: AsbReport, today: date | None = None) -> Problems:
     today = today or report.submitted_at.date()
     problems: Problems = []
     if not REFERENCE_PATTERN.match(report.report_id) or not report.report_id.startswith("R-"):
-        problems.append(("report_id", "This form has expired. Reload the page to start again."))
+        problems.append(("report_id", N_("This form has expired. Reload the page to start again.")))
     if asb_category(report.category) is None:
-        problems.append(("category", "Choose what the problem is."))
-    _choice(problems, "area", report.area, schema.REPORT_AREAS, "Choose which area it is in.")
+        problems.append(("category", N_("Choose what the problem is.")))
+    _choice(problems, "area", report.area, schema.REPORT_AREAS, N_("Choose which area it is in."))
     if report.lat is None and report.lon is None and not report.place:
         problems.append(
-            ("location", "Show where it is happening: drop a pin on the map or pick a place from the list.")
+            (
+                "location",
+                N_("Show where it is happening: drop a pin on the map or pick a place from the list."),
+            )
         )
     _pin(problems, "location", report.lat, report.lon)
     if report.lat is not None and report.place:
-        problems.append(("location", "Use either the map pin or a place from the list, not both."))
+        problems.append(("location", N_("Use either the map pin or a place from the list, not both.")))
     if report.place:
         place = geography.place_named(report.place)
         if place is None or place.area != report.area:
             problems.append(
-                ("location", f"Choose a place in {report.area or 'the area you chose'} from the list.")
+                (
+                    "location",
+                    Message(
+                        "Choose a place in {area} from the list.",
+                        area=report.area or Message("the area you chose"),
+                    ),
+                )
             )
     _text(problems, "location_detail", report.location_detail, schema.MAX_LOCATION_DETAIL)
     if report.occurred_on is None:
-        problems.append(("occurred_on", "Enter the date it last happened."))
+        problems.append(("occurred_on", N_("Enter the date it last happened.")))
     elif report.occurred_on > today:
-        problems.append(("occurred_on", "The date cannot be in the future."))
+        problems.append(("occurred_on", N_("The date cannot be in the future.")))
     elif today - report.occurred_on > MAX_REPORT_AGE:
         problems.append(
             (
                 "occurred_on",
-                "The date must be within the last 12 months. For older problems, contact the council.",
+                N_("The date must be within the last 12 months. For older problems, contact the council."),
             )
         )
     _choice(
@@ -325,12 +363,12 @@ def validate_report(report: AsbReport, today: date | None = None) -> Problems:
         "time_of_day",
         report.time_of_day,
         schema.TIMES_OF_DAY,
-        "Choose the time of day it usually happens.",
+        N_("Choose the time of day it usually happens."),
     )
-    _choice(problems, "frequency", report.frequency, schema.FREQUENCIES, "Choose how often it happens.")
-    _choice(problems, "impact", report.impact, schema.IMPACTS, "Choose how much it affects you.")
+    _choice(problems, "frequency", report.frequency, schema.FREQUENCIES, N_("Choose how often it happens."))
+    _choice(problems, "impact", report.impact, schema.IMPACTS, N_("Choose how much it affects you."))
     if not report.told:
-        problems.append(("told", "Choose who you have told, or 'Nobody yet'."))
+        problems.append(("told", N_("Choose who you have told, or 'Nobody yet'.")))
     _choices(problems, "told", report.told, schema.TOLD)
     _exclusive(problems, "told", report.told, "Nobody yet")
     _choice(
@@ -338,7 +376,7 @@ def validate_report(report: AsbReport, today: date | None = None) -> Problems:
         "incidents_reported_6m",
         report.incidents_reported_6m,
         schema.INCIDENTS_REPORTED_6M,
-        "Choose how many separate incidents you have reported in the last six months.",
+        N_("Choose how many separate incidents you have reported in the last six months."),
     )
     _text(problems, "description", report.description, schema.MAX_FREE_TEXT)
     return problems

@@ -1,12 +1,19 @@
 """The stored tables and the answer choices (docs/design.md sections 3, 4 and 5: contract).
 
 Column names, their order and every choice's wording are fixed: the Partnership's own spreadsheets and
-acceptance checks read them. Add a column only at the end of a table, with a new SCHEMA_VERSION.
+acceptance checks read them. The resident's choices are marked ``N_`` for translation: a page shows them
+in the resident's language (``format_func``) and stores them as written here (docs/languages.md). Add a column only at the end of a table, with a new SCHEMA_VERSION.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+
+
+def N_(message: str) -> str:  # noqa: N802
+    """Marks an answer for translation (as ``hcsp_engage.i18n.N_``, which imports this module)."""
+    return message
+
 
 SCHEMA_VERSION = "2"  # 2: `language` added at the end of survey_responses and asb_reports
 
@@ -118,83 +125,89 @@ def row_key(table: str, row: Mapping[str, str]) -> str:
 
 # --- Survey choices (docs/design.md section 3) -------------------------------------------------------------
 
-AREAS = ("Hereford", "Leominster", "Ross-on-Wye", "Elsewhere in Herefordshire", "Outside Herefordshire")
+AREAS = (
+    "Hereford",
+    "Leominster",
+    "Ross-on-Wye",
+    N_("Elsewhere in Herefordshire"),
+    N_("Outside Herefordshire"),
+)
 REPORT_AREAS = AREAS[:4]
 TOWNS = AREAS[:3]
 
 SAFETY_SCALE = (
-    "Very safe",
-    "Fairly safe",
-    "Neither safe nor unsafe",
-    "Fairly unsafe",
-    "Very unsafe",
-    "Don't know",
+    N_("Very safe"),
+    N_("Fairly safe"),
+    N_("Neither safe nor unsafe"),
+    N_("Fairly unsafe"),
+    N_("Very unsafe"),
+    N_("Don't know"),
 )
 SAFE_ANSWERS = frozenset({"Very safe", "Fairly safe"})
 UNSAFE_ANSWERS = frozenset({"Fairly unsafe", "Very unsafe"})
 
 UNSAFE_REASONS = (
-    "Poor or no street lighting",
-    "No CCTV",
-    "Isolated or empty place",
-    "Blind spots or hidden areas",
-    "Overgrown trees or bushes",
-    "Rundown area (graffiti, fly-tipping, derelict buildings)",
-    "Signs of drug or alcohol use",
-    "Groups hanging around",
-    "Verbal harassment",
-    "Being followed",
-    "Other",
+    N_("Poor or no street lighting"),
+    N_("No CCTV"),
+    N_("Isolated or empty place"),
+    N_("Blind spots or hidden areas"),
+    N_("Overgrown trees or bushes"),
+    N_("Rundown area (graffiti, fly-tipping, derelict buildings)"),
+    N_("Signs of drug or alcohol use"),
+    N_("Groups hanging around"),
+    N_("Verbal harassment"),
+    N_("Being followed"),
+    N_("Other"),
 )
 SAFER_MEASURES = (
-    "Better lighting",
-    "CCTV",
-    "Police patrols",
-    "Street pastors or wardens",
-    "Cutting back trees and bushes",
-    "Activities for young people",
-    "Cleaner streets",
-    "Other",
+    N_("Better lighting"),
+    N_("CCTV"),
+    N_("Police patrols"),
+    N_("Street pastors or wardens"),
+    N_("Cutting back trees and bushes"),
+    N_("Activities for young people"),
+    N_("Cleaner streets"),
+    N_("Other"),
 )
 NOTICED_CHANGES = (
-    "New CCTV cameras",
-    "Better street lighting",
-    "Trees and bushes cut back",
-    "Street pastors or night-time volunteers",
-    "None of these",
+    N_("New CCTV cameras"),
+    N_("Better street lighting"),
+    N_("Trees and bushes cut back"),
+    N_("Street pastors or night-time volunteers"),
+    N_("None of these"),
 )
-CHANGES_EFFECT = ("More safe", "No different", "Less safe", "I have not noticed any changes")
+CHANGES_EFFECT = (N_("More safe"), N_("No different"), N_("Less safe"), N_("I have not noticed any changes"))
 TOP_CONCERNS = (
-    "Anti-social behaviour",
-    "Drug dealing or drug use",
-    "Burglary",
-    "Vehicle crime",
-    "Shoplifting",
-    "Violence against women and girls",
-    "Domestic abuse",
-    "Hate crime",
-    "County lines and exploitation",
-    "Speeding and dangerous driving",
+    N_("Anti-social behaviour"),
+    N_("Drug dealing or drug use"),
+    N_("Burglary"),
+    N_("Vehicle crime"),
+    N_("Shoplifting"),
+    N_("Violence against women and girls"),
+    N_("Domestic abuse"),
+    N_("Hate crime"),
+    N_("County lines and exploitation"),
+    N_("Speeding and dangerous driving"),
 )
 MAX_TOP_CONCERNS = 3
-PREFER_NOT_TO_SAY = "Prefer not to say"
+PREFER_NOT_TO_SAY = N_("Prefer not to say")
 AGE_BANDS = ("16–24", "25–34", "35–44", "45–54", "55–64", "65–74", "75+", PREFER_NOT_TO_SAY)
-GENDERS = ("Woman", "Man", "Non-binary", "Prefer to self-describe", PREFER_NOT_TO_SAY)
-DISABILITY = ("Yes", "No", PREFER_NOT_TO_SAY)
+GENDERS = (N_("Woman"), N_("Man"), N_("Non-binary"), N_("Prefer to self-describe"), PREFER_NOT_TO_SAY)
+DISABILITY = (N_("Yes"), N_("No"), PREFER_NOT_TO_SAY)
 MAX_FREE_TEXT = 1000
 
 # --- ASB report choices (docs/design.md section 4) ---------------------------------------------------------
 
 TIMES_OF_DAY = (
-    "Morning 6am–12pm",
-    "Afternoon 12pm–6pm",
-    "Evening 6pm–10pm",
-    "Night 10pm–6am",
+    N_("Morning 6am–12pm"),
+    N_("Afternoon 12pm–6pm"),
+    N_("Evening 6pm–10pm"),
+    N_("Night 10pm–6am"),
 )
-FREQUENCIES = ("Just once", "A few times", "Every week", "Every day or almost")
-IMPACTS = ("Not at all", "A little", "A fair amount", "A great deal")
-TOLD = ("Police", "Council", "Housing provider", "Nobody yet")
-INCIDENTS_REPORTED_6M = ("0", "1", "2", "3 or more")
+FREQUENCIES = (N_("Just once"), N_("A few times"), N_("Every week"), N_("Every day or almost"))
+IMPACTS = (N_("Not at all"), N_("A little"), N_("A fair amount"), N_("A great deal"))
+TOLD = (N_("Police"), N_("Council"), N_("Housing provider"), N_("Nobody yet"))
+INCIDENTS_REPORTED_6M = ("0", "1", "2", N_("3 or more"))
 MAX_LOCATION_DETAIL = 120
 
 # --- Staff records (docs/design.md section 5) ---------------------------------------------------------------
@@ -207,15 +220,16 @@ REPORT_STATUSES = (
     "Closed (no further action)",
 )
 SCHEMES = ("Safer Streets 3", "Safer Streets 4", "Safer Streets 5", "Other")
+# Kinds and statuses are shown to residents on the community map ("You said, we did"), so translated there.
 INTERVENTION_KINDS = (
-    "CCTV",
-    "Street lighting",
-    "Vegetation clearance",
-    "Street pastors or guardians",
-    "Education and awareness",
-    "Other",
+    N_("CCTV"),
+    N_("Street lighting"),
+    N_("Vegetation clearance"),
+    N_("Street pastors or guardians"),
+    N_("Education and awareness"),
+    N_("Other"),
 )
 LOCATION_PRECISIONS = ("exact", "approximate", "area")
-INTERVENTION_STATUSES = ("Planned", "In progress", "Completed", "Withdrawn")
+INTERVENTION_STATUSES = (N_("Planned"), N_("In progress"), N_("Completed"), N_("Withdrawn"))
 MAX_NOTE = 500
 MAX_TITLE = 120

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from hcsp_engage.web import ui
+from hcsp_engage.web import lang, ui
+from hcsp_engage.web.lang import _
 
 # The three actions are links (they open in a new tab, and read as links to a screen reader) drawn as
 # large buttons: at least 56 px tall, GOV.UK blue, a yellow focus ring. Fixed markup only.
@@ -28,35 +29,37 @@ st.html(
 """
 )
 
-ui.public_page("Tell us how safe you feel in Herefordshire")
+ui.public_page(_("Tell us how safe you feel in Herefordshire"))
 
 st.markdown(
-    "The **Herefordshire Community Safety Partnership** (the council, West Mercia Police, the fire "
-    "service, the NHS and Probation) wants to hear how safe you feel where you live, and about "
-    "anti-social behaviour that worries you. It takes a few minutes, you do not need an account, and "
-    "we never ask for your name."
+    _(
+        "The **Herefordshire Community Safety Partnership** (the council, West Mercia Police, the fire "
+        "service, the NHS and Probation) wants to hear how safe you feel where you live, and about "
+        "anti-social behaviour that worries you. It takes a few minutes, you do not need an account, and "
+        "we never ask for your name."
+    )
 )
 
 ACTIONS = [
     (
         "views/survey.py",
-        "Take the safety survey",
-        "Tell us how safe you feel during the day and after dark, and what would help. About 5 minutes.",
-        "Start the survey",
+        _("Take the safety survey"),
+        _("Tell us how safe you feel during the day and after dark, and what would help. About 5 minutes."),
+        _("Start the survey"),
         ":material/checklist:",
     ),
     (
         "views/report.py",
-        "Report a concern",
-        "Tell us about anti-social behaviour such as noise, vandalism or intimidation. About 3 minutes.",
-        "Report a concern",
+        _("Report a concern"),
+        _("Tell us about anti-social behaviour such as noise, vandalism or intimidation. About 3 minutes."),
+        _("Report a concern"),
         ":material/report:",
     ),
     (
         "views/map.py",
-        "See the community map",
-        "See where concerns are raised and what the Partnership has done: you said, we did.",
-        "Open the map",
+        _("See the community map"),
+        _("See where concerns are raised and what the Partnership has done: you said, we did."),
+        _("Open the map"),
         ":material/map:",
     ),
 ]
@@ -67,9 +70,11 @@ with st.container(key="home-actions"):
         with column, st.container(border=True, height="stretch"):
             st.header(heading, anchor=False)
             st.write(summary)
-            st.page_link(page, label=label, icon=icon, width="stretch")
+            st.page_link(page, label=label, icon=icon, width="stretch", query_params=lang.query())
 
 st.markdown(
-    "Your answers are anonymous. Read the [privacy notice](/privacy) to see what we keep and who sees "
-    "it, and the [accessibility statement](/accessibility) if something does not work for you."
+    _(
+        "Your answers are anonymous. Read the [privacy notice]({privacy}) to see what we keep and who sees "
+        "it, and the [accessibility statement]({accessibility}) if something does not work for you."
+    ).format(privacy=lang.link("/privacy"), accessibility=lang.link("/accessibility"))
 )

@@ -3,31 +3,46 @@
 import streamlit as st
 from streamlit_folium import st_folium
 
-from hcsp_engage import schema
-from hcsp_engage.analysis import public, snapshot
+from hcsp_engage import i18n, schema
+from hcsp_engage.analysis import public
 from hcsp_engage.analysis.aggregate import cells_in_area
 from hcsp_engage.errors import StoreUnavailable
+from hcsp_engage.i18n import Message
 from hcsp_engage.reference import COUNTY, geography
 from hcsp_engage.render import charts, maps
-from hcsp_engage.web import cached, map_cache, ui
+from hcsp_engage.web import cached, lang, map_cache, ui
+from hcsp_engage.web.lang import _
 
-ALL = f"All of {COUNTY}"
-CONCERNS_LAYER = "ASB concerns, last 12 months"
-UNSAFE_LAYER = "Places where people feel unsafe"
+ALL = "all"  # the county, in the area switch
+CONCERNS_LAYER = _("ASB concerns, last 12 months")
+UNSAFE_LAYER = _("Places where people feel unsafe")
+code = lang.current()
 
-ui.public_page("Community map: you said, we did")
+ui.public_page(_("Community map: you said, we did"))
 settings = cached.settings()
 k = settings.public_min_reports
 
 st.markdown(
-    "See where people have raised anti-social behaviour concerns and where they feel unsafe, and what "
-    "the Partnership has done about it. To protect privacy the map shows only areas (hexagons) with "
-    f"at least **{k} reports**, counts are shown in bands, and some kinds of concern, such as "
-    "harassment, are never mapped."
+    _(
+        Message(
+            "See where people have raised anti-social behaviour concerns and where they feel unsafe, and what "
+            "the Partnership has done about it. To protect privacy the map shows only areas (hexagons) with "
+            "at least **{count} reports**, counts are shown in bands, and some kinds of concern, such as "
+            "harassment, are never mapped.",
+            count=k,
+        )
+    )
 )
 
 choice = st.segmented_control(
-    "Choose an area", [ALL, *schema.TOWNS], default=ALL, key="map_area", selection_mode="single"
+    _("Choose an area"),
+    [ALL, *schema.TOWNS],
+    default=ALL,
+    key="map_area",
+    selection_mode="single",
+    format_func=lambda option: (
+        i18n.gettext(Message("All of {county}", county=COUNTY), code) if option == ALL else option
+    ),
 )
 area = COUNTY if choice in (None, ALL) else choice
 
@@ -35,7 +50,7 @@ try:
     tables = map_cache.tables()
 except StoreUnavailable:
     st.error(
-        "The map data cannot be loaded just now. Please try again in a few minutes.",
+        _("The map data cannot be loaded just now. Please try again in a few minutes."),
         icon=":material/cloud_off:",
     )
     st.stop()
@@ -45,8 +60,23 @@ responses = tables[schema.SURVEY_RESPONSES]
 figures = map_cache.public_figures(tables, k)
 published = figures.snapshot
 st.markdown(
-    f"**{published.notice()}.** The figures are updated once a month; new reports and answers "
-    f"appear from {snapshot.long_date(published.next_publication())}."
+    _(
+        Message(
+            "**Figures published {published}, covering {first} to {last}.** The figures are updated once a "
+            "month; new reports and answers appear from {next}.",
+            published=i18n.long_date(published.published_on, code),
+            first=i18n.month_year(published.first_day, code),
+            last=i18n.month_year(published.last_month, code),
+            next=i18n.long_date(published.next_publication(), code),
+        )
+    )
+)
+covers = _(
+    Message(
+        "{first} to {last}",
+        first=i18n.month_year(published.first_day, code),
+        last=i18n.month_year(published.last_month, code),
+    )
 )
 concern_cells = cells_in_area(figures.layers["concerns"], area)
 unsafe_cells = cells_in_area(figures.layers["unsafe"], area)
@@ -56,11 +86,17 @@ shown_interventions = public.public_interventions(register, area)
 map_column, side = st.columns([3, 2], gap="large")
 with map_column:
     if reports.empty and responses.empty:
-        st.info("No reports or survey answers yet: the map shows the Partnership's work so far.")
+        st.info(_("No reports or survey answers yet: the map shows the Partnership's work so far."))
     elif concern_cells.empty and unsafe_cells.empty:
         st.info(
-            f"No part of {area} has {k} or more reports yet, so no hexagons are shown. "
-            "The map still shows the Partnership's work."
+            _(
+                Message(
+                    "No part of {area} has {count} or more reports yet, so no hexagons are shown. "
+                    "The map still shows the Partnership's work.",
+                    area=area,
+                    count=k,
+                )
+            )
         )
     community = maps.community_map(
         geography.view_for(area),
@@ -68,6 +104,7 @@ with map_column:
         shown_interventions,
         tiles=settings.map_tiles,
         bands=figures.bands,
+        language=code,
     )
     st_folium(
         community,
@@ -77,40 +114,62 @@ with map_column:
         returned_objects=[],
     )
     st.caption(
-        "Use the layer switch at the top right of the map to show or hide each layer. "
-        "Markers show Safer Streets work: select one for what was done and when."
+        _(
+            "Use the layer switch at the top right of the map to show or hide each layer. "
+            "Markers show Safer Streets work: select one for what was done and when."
+        )
     )
 
 with side:
-    st.header("Feeling safe after dark", anchor=False)
-    safety = public.safety_after_dark(figures, area)
-    notes = public.safety_notes(safety, k)
-    st.altair_chart(charts.safety_chart(safety), width="stretch", alt=" ".join(notes))
+    st.header(_("Feeling safe after dark"), anchor=False)
+    safety = public.safety_after_dark(figures, area, code)
+    notes = [_(note) for note in public.safety_notes(safety, k)]
+    st.altair_chart(charts.safety_chart(safety, code), width="stretch", alt=" ".join(notes))
     for line in notes:
         st.caption(line)
 
-st.header(f"Concerns by month: {area}", anchor=False)
+st.header(_(Message("Concerns by month: {area}", area=area)), anchor=False)
 concerns = public.concerns_in(figures, area)
 if concerns.empty:
-    st.write(f"No kind of concern in {area} reached {k} in any month from {published.covers()}.")
+    st.write(
+        _(
+            Message(
+                "No kind of concern in {area} reached {count} in any month from {months}.",
+                area=area,
+                count=k,
+                months=covers,
+            )
+        )
+    )
 else:
     st.altair_chart(
-        charts.concerns_chart(concerns, published.month_keys, figures.bands, maps.PALETTES["concerns"]),
+        charts.concerns_chart(concerns, published.month_keys, figures.bands, maps.PALETTES["concerns"], code),
         width="stretch",
-        alt=f"Table of ASB concerns in {area} by category and month, {published.covers()}, shown in bands.",
+        alt=_(
+            Message(
+                "Table of ASB concerns in {area} by category and month, {months}, shown in bands.",
+                area=area,
+                months=covers,
+            )
+        ),
     )
     st.caption(
-        f"Each square is the number of concerns of one kind in one month, in bands. Blank squares had "
-        f"fewer than {k}, or are left out so that a small number cannot be worked out from the others. "
-        "Personal ASB such as harassment is not included."
+        _(
+            Message(
+                "Each square is the number of concerns of one kind in one month, in bands. Blank squares had "
+                "fewer than {count}, or are left out so that a small number cannot be worked out from the "
+                "others. Personal ASB such as harassment is not included.",
+                count=k,
+            )
+        )
     )
-    with st.expander("Show concerns by month as a table"):
-        st.dataframe(public.concerns_table(concerns, published.month_keys), width="stretch")
+    with st.expander(_("Show concerns by month as a table")):
+        st.dataframe(public.concerns_table(concerns, published.month_keys, code), width="stretch")
 
-st.header("You said, we did", anchor=False)
+st.header(_("You said, we did"), anchor=False)
 if shown_interventions.empty:
-    st.write(f"No Safer Streets work is recorded for {area} yet.")
-cards = public.intervention_cards(shown_interventions)
+    st.write(_(Message("No Safer Streets work is recorded for {area} yet.", area=area)))
+cards = public.intervention_cards(shown_interventions, code)
 FIRST = 6  # the newest; the rest wait behind "Show more" so the page stays short on a phone
 
 
@@ -125,6 +184,6 @@ def show(card: public.InterventionCard) -> None:
 for card in cards[:FIRST]:
     show(card)
 if len(cards) > FIRST:
-    with st.expander(f"Show {len(cards) - FIRST} more"):
+    with st.expander(_(Message("Show {count} more", count=len(cards) - FIRST))):
         for card in cards[FIRST:]:
             show(card)

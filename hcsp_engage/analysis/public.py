@@ -17,11 +17,12 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from hcsp_engage import disclosure, reference, schema
+from hcsp_engage import disclosure, i18n, reference, schema
 from hcsp_engage.analysis import aggregate
 from hcsp_engage.analysis.aggregate import publicly_mappable_categories
 from hcsp_engage.analysis.snapshot import Snapshot, responses_in, snapshot_for
 from hcsp_engage.disclosure import Band, Publication, Release
+from hcsp_engage.i18n import N_, Message
 from hcsp_engage.privacy import COUNT_BANDS
 from hcsp_engage.reference import COUNTY
 
@@ -263,25 +264,29 @@ def concerns_in(figures: PublicFigures, area: str | None) -> pd.DataFrame:
     return shown.drop(columns="area").reset_index(drop=True)
 
 
-def concerns_table(concerns: pd.DataFrame, months: tuple[str, ...]) -> pd.DataFrame:
+def concerns_table(
+    concerns: pd.DataFrame, months: tuple[str, ...], language: str = i18n.DEFAULT
+) -> pd.DataFrame:
     """The same cells as a table to read: one row per month, one column per category shown, bands as
-    text ("" where left out)."""
+    text ("" where left out); words in ``language``."""
     table = concerns.pivot(index="month", columns="category", values="band")
     table = table.reindex(index=list(months)).fillna("")
-    table.index = [month_label(f"{month}-01") for month in table.index]
-    table.index.name = "Month"
-    table.columns.name = None
+    table = table.map(lambda band: i18n.gettext(band, language))
+    table.index = [month_label(f"{month}-01", language) for month in table.index]
+    table.index.name = i18n.gettext(N_("Month"), language)
+    table.columns = [i18n.gettext(category, language) for category in table.columns]
     return table
 
 
-def safety_after_dark(figures: PublicFigures, area: str | None) -> pd.DataFrame:
+def safety_after_dark(figures: PublicFigures, area: str | None, language: str = i18n.DEFAULT) -> pd.DataFrame:
     """``DataFrame[label, percent_safe, answers, kind]``: the view, the county (this survey's
-    publication) and the baselines. ``percent_safe`` is missing (NaN) where it is not shown."""
+    publication) and the baselines. ``percent_safe`` is missing (NaN) where it is not shown. Labels in
+    ``language`` (a data frame keeps text, not ``i18n.Message``)."""
     views = [COUNTY] if area not in schema.TOWNS else [area, COUNTY]
     table = figures.safety.set_index("area")
     rows = [
         {
-            "label": f"{view} (this survey)",
+            "label": i18n.gettext(Message("{area} (this survey)", area=view), language),
             "percent_safe": table.at[view, "percent_safe"],
             "answers": table.at[view, "answers"] if table.at[view, "answers_shown"] else "",
             "kind": "This survey",
@@ -295,24 +300,43 @@ def safety_after_dark(figures: PublicFigures, area: str | None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def safety_notes(figures: pd.DataFrame, k: int) -> list[str]:
-    """Plain-words notes under the safety chart: how many answered (in bands), and what is not shown."""
+def safety_notes(figures: pd.DataFrame, k: int) -> list[Message]:
+    """Plain-words notes under the safety chart: how many answered (in bands), and what is not shown.
+    English text that the page translates (``i18n.Message``)."""
     notes = []
     for row in figures[figures["kind"] == "This survey"].itertuples():
         if not row.answers:
-            notes.append(f"{row.label}: fewer than {k} answers, so no percentage is shown.")
+            notes.append(
+                Message(
+                    "{label}: fewer than {count} answers, so no percentage is shown.",
+                    label=row.label,
+                    count=k,
+                )
+            )
         elif row.percent_safe is None or pd.isna(row.percent_safe):
             notes.append(
-                f"{row.label}: {row.answers} answers. No percentage is shown: one is shown only when it "
-                f"cannot point to the answers of fewer than {k} people."
+                Message(
+                    "{label}: {answers} answers. No percentage is shown: one is shown only when it cannot "
+                    "point to the answers of fewer than {count} people.",
+                    label=row.label,
+                    answers=row.answers,
+                    count=k,
+                )
             )
         else:
             notes.append(
-                f"{row.label}: {row.percent_safe:.0f}% feel very or fairly safe ({row.answers} answers)."
+                Message(
+                    "{label}: {percent} feel very or fairly safe ({answers} answers).",
+                    label=row.label,
+                    percent=i18n.Percent(round(float(row.percent_safe))),
+                    answers=row.answers,
+                )
             )
     notes.append(
-        "Baselines: Herefordshire surveys of 2021 and 2023 (HCSP annual report 2023/24) and Great Britain "
-        '(LGA, October 2022). "Don\'t know" answers are left out of the percentages.'
+        Message(
+            "Baselines: Herefordshire surveys of 2021 and 2023 (HCSP annual report 2023/24) and Great Britain "
+            '(LGA, October 2022). "Don\'t know" answers are left out of the percentages.'
+        )
     )
     return notes
 
@@ -349,31 +373,37 @@ def markdown_text(text: object) -> str:
     return "".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in str(text))
 
 
-def month_label(text: str) -> str:
-    """'2024-03-15' -> 'March 2024' (dates shown to the public are by month only)."""
+def month_label(text: str, language: str = i18n.DEFAULT) -> str:
+    """'2024-03-15' -> 'March 2024' (dates shown to the public are by month only), in ``language``."""
     stamp = pd.to_datetime(text, errors="coerce", format="%Y-%m-%d")
-    return "" if pd.isna(stamp) else stamp.strftime("%B %Y")
+    return "" if pd.isna(stamp) else i18n.month_year(stamp.date(), language)
 
 
 PRECISION_WORDS = {
-    "exact": "Exact location",
-    "approximate": "Approximate location",
-    "area": "Exact sites not confirmed: shown at the centre of the area",
+    "exact": N_("Exact location"),
+    "approximate": N_("Approximate location"),
+    "area": N_("Exact sites not confirmed: shown at the centre of the area"),
 }
 
 
-def intervention_cards(frame: pd.DataFrame) -> list[InterventionCard]:
+def intervention_cards(frame: pd.DataFrame, language: str = i18n.DEFAULT) -> list[InterventionCard]:
+    """The "You said, we did" entries: the register's words (kind, status) in ``language``; the title and
+    description as officers wrote them."""
+
+    def text(value: object) -> str:
+        return i18n.gettext(value if isinstance(value, Message) else str(value), language)
+
     cards = []
     for row in frame.to_dict("records"):
-        started = month_label(row.get("started_on", ""))
+        started = month_label(row.get("started_on", ""), language)
         meta = [
             row["scheme"],
-            row["kind"],
+            text(row["kind"]),
             row["area"],
-            f"started {started}" if started else "",
-            row["status"],
+            text(Message("started {month}", month=started)) if started else "",
+            text(row["status"]),
         ]
-        meta.append(PRECISION_WORDS.get(row.get("location_precision", ""), ""))
+        meta.append(text(PRECISION_WORDS.get(row.get("location_precision", ""), "")))
         cards.append(
             InterventionCard(
                 heading=f"**{markdown_text(row['title'])}**",

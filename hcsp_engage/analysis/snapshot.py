@@ -54,10 +54,14 @@ class Snapshot:
         """The months covered, oldest first, as "YYYY-MM"."""
         return tuple(f"{_add_months(self.first_day, n):%Y-%m}" for n in range(self.months))
 
+    @property
+    def last_month(self) -> date:
+        """The first day of the last month covered."""
+        return _add_months(self.published_on, -1)
+
     def covers(self) -> str:
         """ "December 2025 to November 2026"."""
-        last = _add_months(self.published_on, -1)
-        return f"{self.first_day:%B %Y} to {last:%B %Y}"
+        return f"{self.first_day:%B %Y} to {self.last_month:%B %Y}"
 
     def notice(self) -> str:
         """What the page says about the figures' timing."""

@@ -6,6 +6,10 @@ from collections.abc import Sequence
 
 import altair as alt
 import pandas as pd
+from babel.dates import format_date
+
+from hcsp_engage import i18n
+from hcsp_engage.i18n import N_
 
 SAFE_COLOURS = {"This survey": "#1d70b8", "Baseline": "#b1b4b6"}
 
@@ -22,17 +26,33 @@ WRAP_LABEL = (
 
 
 def concerns_chart(
-    cells: pd.DataFrame, months: Sequence[str], bands: Sequence[str], colours: Sequence[str]
+    cells: pd.DataFrame,
+    months: Sequence[str],
+    bands: Sequence[str],
+    colours: Sequence[str],
+    language: str = i18n.DEFAULT,
 ) -> alt.Chart:
     """Concerns by category and month as a banded heat table: one row per category, one square per month
     (``months``, "YYYY-MM", all of them even when empty), each shown cell (``month``, ``category``,
     ``band``) filled by its band (``bands`` from fewest, ``colours`` light to dark). Left-out cells stay
-    blank: a band, never a number, so there is no bar height or total to read a count from."""
-    labels = [f"{pd.Timestamp(month + '-01'):%b %Y}" for month in months]
+    blank: a band, never a number, so there is no bar height or total to read a count from. Words, months
+    and categories in ``language``."""
+
+    def text(message: str) -> str:
+        return i18n.gettext(message, language)
+
+    # CLDR's British English shortens September to "Sept"; the chart keeps three letters in English.
+    locale = "en" if i18n.babel_locale(language) == "en_GB" else language
+    labels = [format_date(pd.Timestamp(month + "-01").date(), "LLL y", locale=locale) for month in months]
     names = dict(zip(months, labels, strict=True))
-    data = cells.assign(when=[names[month] for month in cells["month"]])
+    data = cells.assign(
+        when=[names[month] for month in cells["month"]],
+        category=[text(category) for category in cells["category"]],
+        band=[text(band) for band in cells["band"]],
+    )
+    bands = [text(band) for band in bands]
     return (
-        alt.Chart(data, title="Concerns by category and month")
+        alt.Chart(data, title=text(N_("Concerns by category and month")))
         .mark_rect(stroke="#ffffff", strokeWidth=1)
         .encode(
             x=alt.X(
@@ -54,34 +74,40 @@ def concerns_chart(
             ),
             color=alt.Color(
                 "band:O",
-                title="Concerns in the month",
+                title=text(N_("Concerns in the month")),
                 scale=alt.Scale(domain=list(bands), range=list(colours)[: len(bands)]),
                 legend=alt.Legend(orient="bottom", direction="horizontal", columns=2, titleOrient="top"),
             ),
             tooltip=[
-                alt.Tooltip("when:O", title="Month"),
-                alt.Tooltip("category:N", title="Category"),
-                alt.Tooltip("band:O", title="Concerns"),
+                alt.Tooltip("when:O", title=text(N_("Month"))),
+                alt.Tooltip("category:N", title=text(N_("Category"))),
+                alt.Tooltip("band:O", title=text(N_("Concerns"))),
             ],
         )
         .properties(height=alt.Step(30))
     )
 
 
-def safety_chart(figures: pd.DataFrame) -> alt.LayerChart:
+def safety_chart(figures: pd.DataFrame, language: str = i18n.DEFAULT) -> alt.LayerChart:
     """Feeling safe after dark (``label``, ``percent_safe``, ``answers`` as a band, ``kind``): horizontal bars,
-    the survey's figures beside the baselines, each labelled with its percentage."""
+    the survey's figures beside the baselines, each labelled with its percentage. Words in ``language``."""
+
+    def text(message: str) -> str:
+        return i18n.gettext(message, language)
+
     data = figures.dropna(subset=["percent_safe"]).assign(
-        text=lambda frame: [f"{percent:.0f}%" for percent in frame["percent_safe"]]
+        text=lambda frame: [f"{percent:.0f}%" for percent in frame["percent_safe"]],
+        label=lambda frame: [text(label) for label in frame["label"]],
+        answers=lambda frame: [text(str(answers)) for answers in frame["answers"]],
     )
     order = list(data["label"])
-    base = alt.Chart(data, title="Feel safe outside after dark").encode(
+    base = alt.Chart(data, title=text(N_("Feel safe outside after dark"))).encode(
         y=alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=220)),
-        x=alt.X("percent_safe:Q", title="% very or fairly safe", scale=alt.Scale(domain=[0, 100])),
+        x=alt.X("percent_safe:Q", title=text(N_("% very or fairly safe")), scale=alt.Scale(domain=[0, 100])),
         tooltip=[
-            alt.Tooltip("label:N", title="Who"),
-            alt.Tooltip("percent_safe:Q", title="% safe", format=".0f"),
-            alt.Tooltip("answers:N", title="Answers"),
+            alt.Tooltip("label:N", title=text(N_("Who"))),
+            alt.Tooltip("percent_safe:Q", title=text(N_("Safe (%)")), format=".0f"),
+            alt.Tooltip("answers:N", title=text(N_("Answers"))),
         ],
     )
     bars = base.mark_bar().encode(

@@ -15,8 +15,10 @@ import pandas as pd
 from branca.element import Element, MacroElement
 from jinja2 import Template
 
+from hcsp_engage import i18n
 from hcsp_engage.analysis.public import PRECISION_WORDS, month_label
 from hcsp_engage.config import MapTiles
+from hcsp_engage.i18n import N_, Message
 from hcsp_engage.privacy import COUNT_BANDS
 from hcsp_engage.reference import geography
 from hcsp_engage.render import compact, map_assets
@@ -29,7 +31,7 @@ PALETTES = {
     "unsafe": ("#dadaeb", "#9e9ac8", "#6a51a3", "#3f007d"),
 }
 
-HEX_LABELS = {"concerns": "Concerns raised here", "unsafe": "People who feel unsafe here"}
+HEX_LABELS = {"concerns": N_("Concerns raised here"), "unsafe": N_("People who feel unsafe here")}
 
 # Font Awesome 6 icons (folium loads FA 6.2) and marker colours by intervention kind.
 KIND_ICONS = {
@@ -255,7 +257,7 @@ class Legend(MacroElement):
         {{ this.get_name() }}.onAdd = function () {
             var div = L.DomUtil.create("div", "hcsp-legend");
             div.setAttribute("role", "note");
-            div.setAttribute("aria-label", "Map legend");
+            div.setAttribute("aria-label", {{ this.label|tojson }});
             div.innerHTML = {{ this.markup|tojson }};
             return div;
         };
@@ -264,15 +266,18 @@ class Legend(MacroElement):
         """
     )
 
-    def __init__(self, markup: str) -> None:
+    def __init__(self, markup: str, label: str = "Map legend") -> None:
         super().__init__()
         self._name = "Legend"
         self.markup = markup
+        self.label = label
 
 
-def legend(layers: Mapping[str, str], bands: Sequence[str] = BAND_LABELS) -> Legend:
+def legend(
+    layers: Mapping[str, str], bands: Sequence[str] = BAND_LABELS, language: str = i18n.DEFAULT
+) -> Legend:
     """A compact key: one row per band (``bands``, fewest first), one swatch per layer (layer name ->
-    palette). Fixed text only."""
+    palette). Fixed text only, in ``language``."""
     swatch = (
         '<span title="{name}" style="display:inline-block;width:14px;height:12px;margin-right:3px;'
         'border:1px solid #333;vertical-align:middle;background:{colour}"></span>'
@@ -283,7 +288,7 @@ def legend(layers: Mapping[str, str], bands: Sequence[str] = BAND_LABELS) -> Leg
             swatch.format(name=escape(name), colour=band_colour(band, palette, bands))
             for name, palette in layers.items()
         )
-        + f" {escape(band)}</div>"
+        + f" {escape(i18n.gettext(band, language))}</div>"
         for band in bands
     )
     names = "".join(
@@ -291,10 +296,12 @@ def legend(layers: Mapping[str, str], bands: Sequence[str] = BAND_LABELS) -> Leg
         f"{escape(name)}</div>"
         for name, palette in layers.items()
     )
+    title = i18n.gettext(N_("How many per hexagon"), language)
     return Legend(
         '<div style="background:#fff;padding:4px 6px;border:1px solid #777;border-radius:4px;'
         'font:11px/1.35 sans-serif;color:#0b0c0c">'
-        f"<strong>How many per hexagon</strong>{rows}{names}</div>"
+        f"<strong>{escape(title)}</strong>{rows}{names}</div>",
+        i18n.gettext(N_("Map legend"), language),
     )
 
 
@@ -315,24 +322,34 @@ def intervention_point(row: Mapping[str, str]) -> tuple[float, float] | None:
     return (town.lat, town.lon) if town else None
 
 
-def intervention_popup(row: Mapping[str, str]) -> str:
-    """The popup's HTML: scheme, what, when (month), how exact the location is; every value escaped."""
-    started = month_label(str(row.get("started_on", "")))
+def intervention_popup(row: Mapping[str, str], language: str = i18n.DEFAULT) -> str:
+    """The popup's HTML: scheme, what, when (month), how exact the location is; every value escaped. The
+    register's words in ``language``; the title and description as officers wrote them."""
+
+    def text(message: str) -> str:
+        return escape(i18n.gettext(message, language))
+
+    started = month_label(str(row.get("started_on", "")), language)
+    status = str(row.get("status", ""))
     lines = [
         f"<strong>{escape(row.get('title', ''))}</strong>",
-        f"{escape(row.get('scheme', ''))} · {escape(row.get('kind', ''))}",
-        f"Started {escape(started)}" if started else "",
-        f"Status: {escape(row.get('status', ''))}" if row.get("status") else "",
+        f"{escape(row.get('scheme', ''))} · {text(str(row.get('kind', '')))}",
+        text(Message("Started {month}", month=started)) if started else "",
+        text(Message("Status: {status}", status=Message(status))) if status else "",
         escape(row.get("description", "")),
-        f"<em>{escape(PRECISION_WORDS.get(str(row.get('location_precision', '')), ''))}</em>",
+        f"<em>{text(PRECISION_WORDS.get(str(row.get('location_precision', '')), ''))}</em>",
     ]
     return "<br>".join(line for line in lines if line)
 
 
 def intervention_layer(
-    frame: pd.DataFrame, name: str = "Safer Streets interventions", show: bool = True
+    frame: pd.DataFrame,
+    name: str = "Safer Streets interventions",
+    show: bool = True,
+    language: str = i18n.DEFAULT,
 ) -> folium.FeatureGroup:
-    """A marker per intervention, icon by kind, with an escaped popup and tooltip."""
+    """A marker per intervention, icon by kind, with an escaped popup and tooltip (``language`` as in
+    ``intervention_popup``)."""
     group = folium.FeatureGroup(name=name, show=show)
     for row in frame.to_dict("records"):
         point = intervention_point(row)
@@ -342,12 +359,12 @@ def intervention_layer(
         folium.Marker(
             point,
             icon=folium.Icon(icon=icon, prefix="fa", color=colour),
-            popup=folium.Popup(intervention_popup(row), max_width=280),
+            popup=folium.Popup(intervention_popup(row, language), max_width=280),
             tooltip=folium.Tooltip(escape(row.get("title", ""))),
             # The marker's accessible name. Leaflet sets it as a DOM property (text, never HTML), and
             # folium writes options as JSON, so the raw title is safe here.
-            title=plain_option(f"{row.get('kind', '')}: {row.get('title', '')}"),
-            alt=plain_option(f"{row.get('kind', '')}: {row.get('title', '')}"),
+            title=plain_option(f"{i18n.gettext(str(row.get('kind', '')), language)}: {row.get('title', '')}"),
+            alt=plain_option(f"{i18n.gettext(str(row.get('kind', '')), language)}: {row.get('title', '')}"),
         ).add_to(group)
     return group
 
@@ -366,18 +383,33 @@ def community_map(
     *,
     tiles: MapTiles | None = None,
     bands: Sequence[str] = BAND_LABELS,
+    language: str = i18n.DEFAULT,
 ) -> folium.Map:
     """The public map: switchable hexagon layers (name -> (cells, palette)), interventions, a legend.
-    ``bands`` are the publication's band texts, fewest first (they start at k)."""
+    ``bands`` are the publication's band texts, fewest first (they start at k). The layer names come in
+    ``language``; the map's own words are put in it here."""
     fmap = base_map(view, tiles=tiles)
+    label = {palette: i18n.gettext(text, language) for palette, text in HEX_LABELS.items()}
     for index, (name, (cells, palette)) in enumerate(layers.items()):
+        shown = (
+            cells.assign(band=[i18n.gettext(band, language) for band in cells["band"]])
+            if not cells.empty
+            else cells
+        )
         hex_layer(
-            cells, name, palette=palette, label=HEX_LABELS[palette], show=index == 0, bands=bands
+            shown,
+            name,
+            palette=palette,
+            label=label[palette],
+            show=index == 0,
+            bands=[i18n.gettext(band, language) for band in bands],
         ).add_to(fmap)
     if interventions is not None:
-        intervention_layer(interventions).add_to(fmap)
+        intervention_layer(
+            interventions, i18n.gettext(N_("Safer Streets interventions"), language), language=language
+        ).add_to(fmap)
     if layers:
-        legend({name: palette for name, (_, palette) in layers.items()}, bands).add_to(fmap)
+        legend({name: palette for name, (_, palette) in layers.items()}, bands, language).add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
     return fmap
 

@@ -22,9 +22,11 @@ from datetime import date
 import streamlit as st
 
 from hcsp_engage import config, records, schema, security, storage
+from hcsp_engage.i18n import N_, Message, Plural
 from hcsp_engage.privacy import normalise_text
 from hcsp_engage.storage import Submitted
-from hcsp_engage.web import auth, cached, ui
+from hcsp_engage.web import auth, cached, lang, ui
+from hcsp_engage.web.lang import _
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +51,12 @@ def _tuple(answers: Mapping, key: str) -> tuple[str, ...]:
     return tuple(answers.get(key) or ())
 
 
-def survey_from_answers(answers: Mapping, location: Location, reference: str) -> records.SurveyResponse:
-    """A survey response from the page's answers (keys without the "survey_" prefix)."""
+def survey_from_answers(
+    answers: Mapping, location: Location, reference: str, language: str = schema.DEFAULT_LANGUAGE
+) -> records.SurveyResponse:
+    """A survey response from the page's answers (keys without the "survey_" prefix), in English
+    whatever ``language`` the resident used (the widgets hold the English values and show them
+    translated)."""
     return records.SurveyResponse(
         response_id=reference,
         submitted_at=records.utc_now(),
@@ -70,11 +76,15 @@ def survey_from_answers(answers: Mapping, location: Location, reference: str) ->
         gender=_text(answers, "gender"),
         disability=_text(answers, "disability"),
         comments=_text(answers, "comments"),
+        language=language,
     )
 
 
-def report_from_answers(answers: Mapping, location: Location, reference: str) -> records.AsbReport:
-    """An ASB report from the page's answers (keys without the "report_" prefix)."""
+def report_from_answers(
+    answers: Mapping, location: Location, reference: str, language: str = schema.DEFAULT_LANGUAGE
+) -> records.AsbReport:
+    """An ASB report from the page's answers (keys without the "report_" prefix), in English whatever
+    ``language`` the resident used."""
     occurred_on = answers.get("occurred_on")
     return records.AsbReport(
         report_id=reference,
@@ -92,18 +102,22 @@ def report_from_answers(answers: Mapping, location: Location, reference: str) ->
         place=location.place,
         location_detail=_text(answers, "location_detail"),
         description=_text(answers, "description"),
+        language=language,
     )
 
 
-def characters_used(text: str | None, limit: int) -> str:
+def characters_used(text: str | None, limit: int) -> Message:
     """The counter shown under a free-text box: '120 of 1,000 characters used'.
 
     Counts the text as it will be checked and stored (``privacy.normalise_text``), so the counter and
     the length check never disagree.
     """
     used = len(normalise_text(text or ""))
-    note = f"{used:,} of {limit:,} characters used"
-    return note + (f" ({used - limit:,} too many)" if used > limit else "")
+    if used > limit:
+        return Message(
+            "{used} of {limit} characters used ({over} too many)", used=used, limit=limit, over=used - limit
+        )
+    return Message("{used} of {limit} characters used", used=used, limit=limit)
 
 
 # --- The submission flow (Streamlit-facing) --------------------------------------------------------
@@ -129,10 +143,10 @@ def form_style() -> None:
     ui.form_behaviour()
 
 
-# How a resident says where: the picker offers these (web/picker.py).
-MAP = "Drop a pin on a map"
-LIST = "Choose a named place from a list"
-SKIP = "Skip this question"
+# How a resident says where: the picker offers these (web/picker.py), shown translated.
+MAP = N_("Drop a pin on a map")
+LIST = N_("Choose a named place from a list")
+SKIP = N_("Skip this question")
 
 
 @dataclass(frozen=True)
@@ -198,14 +212,15 @@ def answers(form: Form) -> dict:
 def checkbox_group(form: Form, name: str, label: str, options: Sequence[str], hint: str = "") -> list[str]:
     """Several-answers question as tick boxes (large tap targets) in a group named by its question, with
     its hint and errors; the container's key is the form's key for ``name``, which the error summary's
-    link uses."""
+    link uses. ``label`` and ``hint`` come translated; each option is an English answer (what is stored),
+    shown translated."""
     _GROUPS[form.key(name)] = tuple(options)
     with st.container(key=form.key(name)):
         ui.group_label(label, form.key(name), hint)  # fixed question text from the page, never the resident's
         chosen = [
             option
             for index, option in enumerate(options)
-            if st.checkbox(option, key=form.key(f"{name}__{index}"))
+            if st.checkbox(_(option), key=form.key(f"{name}__{index}"))
         ]
         ui.field_error(problems(form), name)
     return chosen
@@ -255,16 +270,14 @@ def _limit_keys() -> list[str]:
     return [_session_key(), *([client.key] if client.key else [])]
 
 
-def _minutes(seconds: float) -> str:
-    minutes = max(1, round(seconds / 60))
-    return "1 minute" if minutes == 1 else f"{minutes} minutes"
+def _minutes(seconds: float) -> Plural:
+    return Plural("{count} minute", "{count} minutes", count=max(1, round(seconds / 60)))
 
 
-def _seconds(seconds: float) -> str:
+def _seconds(seconds: float) -> Plural:
     if seconds >= 90:
         return _minutes(seconds)
-    whole = max(1, math.ceil(seconds))
-    return "1 second" if whole == 1 else f"{whole} seconds"
+    return Plural("{count} second", "{count} seconds", count=max(1, math.ceil(seconds)))
 
 
 def _reset(form: Form) -> None:
@@ -290,7 +303,7 @@ def submit_form(
         return
     state.pop(form.key("refusal"), None)
     reference = form_reference(form)
-    record = build(answers(form), location(), reference)
+    record = build(answers(form), location(), reference, lang.chosen())
     found = ui.group_problems(validate(record))
     state[form.key("problems")] = found
     if found:
@@ -303,27 +316,30 @@ def submit_form(
     if shown_at is None:
         # Not a token this server made for this form (lost in a restart, or made up): time afresh.
         state[form.key("token")] = security.form_token(form.prefix)
-        state[form.key("refusal")] = (
+        state[form.key("refusal")] = Message(
             "We could not tell when this form was opened, so we have not sent it yet. Your answers are "
-            f"still here: please press the button again in {_seconds(settings.min_fill_seconds)}."
+            "still here: please press the button again in {wait}.",
+            wait=_seconds(settings.min_fill_seconds),
         )
         return
     too_soon = settings.min_fill_seconds - (time.time() - shown_at)
     if too_soon > 0:
         # The token keeps the time the form was first shown, so pressing again does not get round it.
-        state[form.key("refusal")] = (
+        state[form.key("refusal")] = Message(
             "That was quicker than people usually manage, so we have not sent it yet. Your answers are "
-            f"still here: please check them, then press the button again in {_seconds(too_soon)}."
+            "still here: please check them, then press the button again in {wait}.",
+            wait=_seconds(too_soon),
         )
         return
     limiter = _limiter(settings)
     keys = _limit_keys()
     if not limiter.try_acquire(keys):
         wait = limiter.seconds_until_free(keys)
-        state[form.key("refusal")] = (
-            f"Thank you, but we have already had {settings.submissions_per_window} submissions from you "
-            f"in a short time. To keep the service fair, please try again in about {_minutes(wait)}. "
-            "Your answers are still here."
+        state[form.key("refusal")] = Message(
+            "Thank you, but we have already had {count} submissions from you in a short time. To keep the "
+            "service fair, please try again in about {wait}. Your answers are still here.",
+            count=settings.submissions_per_window,
+            wait=_minutes(wait),
         )
         return
     # Stored by send_pending, in the page run that follows, where a spinner can show progress.
@@ -349,16 +365,16 @@ def send_pending(form: Form) -> None:
     row, trigger = pending
     reference = row[schema.ID_COLUMN[form.table]]
     try:
-        with st.spinner("Sending your answers…"):
+        with st.spinner(_("Sending your answers…")):
             outcome = cached.submit(form.table, row)
     except Exception:  # any surprise: keep the answers and the reference so a retry stores once
         log.exception("Storing %s %s failed", form.table, reference)
         state.pop(_pending_key(form), None)
-        state[form.key("refusal")] = (
+        state[form.key("refusal")] = N_(
             "Sorry, we could not save your answers just now. They are still here: please try again "
             "in a minute."
         )
-        st.warning(state[form.key("refusal")], icon=":material/cloud_off:")
+        st.warning(_(state[form.key("refusal")]), icon=":material/cloud_off:")
         return
     _reset(form)
     state.pop(_pending_key(form), None)
@@ -391,28 +407,37 @@ def start_again(form: Form) -> None:
     _reset(form)
 
 
-def show_confirmation(form: Form, what: str) -> None:
-    """The success panel: the reference, and whether it is stored or waiting to be sent."""
+def show_confirmation(form: Form, thanks: Message) -> None:
+    """The success panel: the reference, and whether it is stored or waiting to be sent. ``thanks`` is
+    the page's own thank-you with a ``{reference}`` placeholder ("Thank you: we have your answers...")."""
     reference, outcome = confirmation(form)
     if outcome is Submitted.QUEUED and not cached.settings().outbox_durable:
         # The outbox is on a disk a restart wipes (Streamlit Community Cloud): "saved" would be untrue.
         st.warning(
-            f"Not sent yet: your answers will be sent when our records system answers. "
-            f"Your reference is {reference}",
+            _(
+                Message(
+                    "Not sent yet: your answers will be sent when our records system answers. "
+                    "Your reference is {reference}",
+                    reference=reference,
+                )
+            ),
             icon=":material/schedule_send:",
         )
         st.caption(
-            "Our records system (a Google spreadsheet) is not answering just now, so your answers are "
-            "waiting on this web server. If the server restarts before they are sent, they may be lost."
+            _(
+                "Our records system (a Google spreadsheet) is not answering just now, so your answers are "
+                "waiting on this web server. If the server restarts before they are sent, they may be lost."
+            )
         )
     elif outcome is Submitted.QUEUED:
         st.success(
-            f"Saved. We will send it shortly. Your reference is {reference}", icon=":material/schedule_send:"
+            _(Message("Saved. We will send it shortly. Your reference is {reference}", reference=reference)),
+            icon=":material/schedule_send:",
         )
-        st.caption("Our records system is busy, so your answers are safely saved here and will follow.")
+        st.caption(_("Our records system is busy, so your answers are safely saved here and will follow."))
     else:
-        st.success(f"Thank you: we have your {what}. Your reference is {reference}", icon=":material/check:")
-    st.caption("Write the reference down if you want to mention this to the Partnership later.")
+        st.success(_(Message(thanks, reference=reference)), icon=":material/check:")
+    st.caption(_("Write the reference down if you want to mention this to the Partnership later."))
 
 
 def community_trigger_met(form: Form) -> bool:
@@ -422,7 +447,7 @@ def community_trigger_met(form: Form) -> bool:
 
 # Said next to every free-text box, and in the privacy notice: what redaction removes, and plainly that
 # it cannot remove names.
-REDACTION_NOTE = (
+REDACTION_NOTE = N_(
     "We remove phone numbers, email addresses, web links, postcodes, number plates, house numbers, "
     "dates of birth and bank or card numbers before saving. We cannot remove names, so please leave them "
     "out."
@@ -450,11 +475,15 @@ def free_text(
         height=140,
         max_chars=limit,
         # Streamlit's box ignores an edit that would go past max_chars, a paste included.
-        help=f"Up to {limit:,} characters. Longer text will not paste in, so shorten it first.",
+        help=_(
+            Message(
+                "Up to {limit} characters. Longer text will not paste in, so shorten it first.", limit=limit
+            )
+        ),
     )
-    st.caption(characters_used(text, limit))
+    st.caption(_(characters_used(text, limit)))
     ui.field_error(problems, field)
-    st.caption(f"{REDACTION_NOTE} {privacy_note}")
+    st.caption(f"{_(REDACTION_NOTE)} {privacy_note}")
     return text
 
 
@@ -468,7 +497,7 @@ def submit_area(
     """The end of a form: any polite refusal, the submit button and sending (problems are summarised at
     the top, by ``error_summary``)."""
     if refusal(form):
-        st.warning(refusal(form), icon=":material/hourglass_top:")
+        st.warning(_(refusal(form)), icon=":material/hourglass_top:")
     st.button(
         label,
         type="primary",
@@ -478,4 +507,4 @@ def submit_area(
         kwargs={"location": lambda: chosen_location(form)},
     )
     send_pending(form)
-    st.caption(f"Form reference {form_reference(form)}.")
+    st.caption(_(Message("Form reference {reference}.", reference=form_reference(form))))

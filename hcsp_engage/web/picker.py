@@ -15,14 +15,17 @@ import folium
 import streamlit as st
 import streamlit_folium
 
+from hcsp_engage import i18n
+from hcsp_engage.i18n import N_, Message
 from hcsp_engage.reference import geography
 from hcsp_engage.render import maps
-from hcsp_engage.web import cached
+from hcsp_engage.web import cached, lang
 from hcsp_engage.web.forms import LIST, MAP, SKIP, Form
+from hcsp_engage.web.lang import _
 
 COUNTY_ZOOM = 11  # views this wide show the whole county rather than a town
 
-OUTSIDE_MESSAGE = (
+OUTSIDE_MESSAGE = N_(
     "That point is outside Herefordshire, so we have not put a pin there. Tap a point inside the county "
     "(inside the blue line), or choose a named place from the list instead."
 )
@@ -59,14 +62,19 @@ def _remove_pin(form: Form) -> None:
 
 
 def place_picker(form: Form, area: str | None, *, label: str, allow_skip: bool) -> None:
-    """The place question: how to answer (map, list, skip), then the map or the list."""
+    """The place question (``label`` translated): how to answer (map, list, skip), then the map or the
+    list. Place names are proper names: shown as they are in every language."""
     methods = [LIST, MAP] + ([SKIP] if allow_skip else [])
+    shown = lang.translator()
     method = st.radio(
         label,
         methods,
         index=None,
         key=form.key("method"),
-        help="The list works well with a screen reader or keyboard; the map lets you point at an exact spot.",
+        format_func=shown,
+        help=_(
+            "The list works well with a screen reader or keyboard; the map lets you point at an exact spot."
+        ),
     )
     if method == LIST:
         _place_list(form, area)
@@ -80,19 +88,19 @@ def _place_list(form: Form, area: str | None) -> None:
     if st.session_state.get(key) not in options:
         st.session_state.pop(key, None)  # chosen for another area: ask again
     st.selectbox(
-        "Named place",
+        _("Named place"),
         options,
         index=None,
         key=key,
-        placeholder="Choose a place",
-        help="Not listed? Choose the nearest place, or use the map instead.",
+        placeholder=_("Choose a place"),
+        help=_("Not listed? Choose the nearest place, or use the map instead."),
     )
 
 
 def _pin_layer(pin: tuple[float, float] | None) -> folium.FeatureGroup:
-    layer = folium.FeatureGroup(name="Your pin")
+    layer = folium.FeatureGroup(name=_("Your pin"))
     if pin:
-        folium.Marker(pin, tooltip="Your pin").add_to(layer)
+        folium.Marker(pin, tooltip=_("Your pin")).add_to(layer)
     return layer
 
 
@@ -100,10 +108,10 @@ def _pin_layer(pin: tuple[float, float] | None) -> folium.FeatureGroup:
 def _place_map(form: Form, area: str | None) -> None:
     view = geography.view_for(area)
     state = st.session_state
-    st.caption("Tap or click the map to drop a pin. Tap again somewhere else to move it.")
+    st.caption(_("Tap or click the map to drop a pin. Tap again somewhere else to move it."))
     figure = maps.blank_map((view.lat, view.lon), view.zoom, cached.settings().map_tiles, control_scale=True)
     outline = geography.county_outline()
-    folium.PolyLine(outline + outline[:1], weight=2, tooltip="Herefordshire boundary").add_to(figure)
+    folium.PolyLine(outline + outline[:1], weight=2, tooltip=_("Herefordshire boundary")).add_to(figure)
     if view.zoom <= COUNTY_ZOOM:
         # The whole county, whatever the screen's shape: a phone is too narrow for a fixed zoom.
         lats, lons = [lat for lat, _ in outline], [lon for _, lon in outline]
@@ -120,17 +128,25 @@ def _place_map(form: Form, area: str | None) -> None:
     )
     handle_click(form, (result or {}).get("last_clicked"))
     if state.get(form.key("pin_refused")):
-        st.error(OUTSIDE_MESSAGE, icon=":material/wrong_location:")
+        st.error(_(OUTSIDE_MESSAGE), icon=":material/wrong_location:")
     pin = state.get(form.key("pin"))
     if pin:
         place, metres = geography.nearest_place(*pin)
-        st.info(f"Pin dropped about {_distance(metres)} from {place.name}.", icon=":material/location_on:")
-        st.button("Remove the pin", key=form.key("remove_pin"), on_click=_remove_pin, args=(form,))
+        st.info(
+            _(
+                Message(
+                    "Pin dropped about {distance} from {place}.", distance=_distance(metres), place=place.name
+                )
+            ),
+            icon=":material/location_on:",
+        )
+        st.button(_("Remove the pin"), key=form.key("remove_pin"), on_click=_remove_pin, args=(form,))
     else:
-        st.caption("No pin yet.")
+        st.caption(_("No pin yet."))
 
 
 def _distance(metres: float) -> str:
+    """'250 m', '1.5 km' (a decimal comma where the language writes one)."""
     if metres < 1000:
-        return f"{max(10, round(metres, -1)):.0f} m"
-    return f"{metres / 1000:.1f} km"
+        return f"{i18n.number(max(10, round(metres, -1)), lang.current())} m"
+    return f"{i18n.number(round(metres / 1000, 1), lang.current())} km"

@@ -3,7 +3,8 @@ and what the resident forms need to work as GOV.UK forms do (named groups of tic
 that takes the focus).
 
 Everything here is fixed text or escaped: no resident's text is ever rendered as HTML. Text a resident
-reads is passed in by the page or kept in the constants below, so a translation pass finds it in one place.
+reads is passed in by the page already translated, or kept in the constants below (marked ``N_``) and the
+records' messages, which are translated here as they are shown (docs/languages.md).
 """
 
 from __future__ import annotations
@@ -13,28 +14,35 @@ from collections.abc import Iterable, Mapping
 
 import streamlit as st
 
-from hcsp_engage.web import cached
+from hcsp_engage.i18n import N_
+from hcsp_engage.web import cached, lang
+from hcsp_engage.web.lang import _
 
-EMERGENCY_NOTICE = (
+EMERGENCY_NOTICE = N_(
     "This is not for emergencies or reporting crime: call 999 in an emergency "
     "(or 999 then 55 if you cannot speak), 101 or West Mercia Police online to report a crime, "
-    "Crimestoppers 0800 555 111 anonymously"
+    "Crimestoppers 0800 555 111 anonymously."
 )
-DOMESTIC_ABUSE_HELPLINES = (
+DOMESTIC_ABUSE_HELPLINES = N_(
     "If you are affected by domestic abuse: West Mercia Women's Aid 0800 783 1359 (24 hours), "
     "National Domestic Abuse Helpline 0808 2000 247 (24 hours, free)."
 )
 EXIT_URL = "https://www.bbc.co.uk/weather"
 
+EXIT_LABEL = N_("Exit this page")
+
 # GOV.UK "Exit this page": a link that leaves for a neutral site and replaces the history entry, so
 # the back button does not return here. Pressing Shift three times does the same: Shift on its own, as
-# GOV.UK counts it, so a keyboard user going back with Shift+Tab never leaves by accident. Fixed markup.
-_EXIT_HTML = f"""
+# GOV.UK counts it, so a keyboard user going back with Shift+Tab never leaves by accident. Fixed markup,
+# and the label in the resident's language (escaped).
+_EXIT_LINK = f"""
 <div class="hcsp-exit">
   <a href="{EXIT_URL}" class="hcsp-exit-link" rel="nofollow noreferrer" role="button"
      onclick="event.preventDefault(); window.location.replace('{EXIT_URL}');">
-     Exit this page</a>
+     {{label}}</a>
 </div>
+"""
+_EXIT_KEYS = f"""
 <script>
 (function () {{
   if (window.__hcspExitKeys) return;
@@ -101,16 +109,21 @@ _NO_HEADING_ANCHORS = """
 
 
 def public_page(title: str, *, mentions_domestic_abuse: bool = False) -> None:
-    """The top of every public page: style, demo banner, Exit this page, title, emergency notice."""
+    """The top of every public page: style, demo banner, Exit this page, the language switcher, title
+    (already in the resident's language) and the emergency notice."""
     page_chrome()
+    lang.html_lang()
     st.html(_NO_HEADING_ANCHORS)
-    st.html(_EXIT_HTML, unsafe_allow_javascript=True)
+    st.html(_EXIT_LINK.format(label=html.escape(_(EXIT_LABEL))) + _EXIT_KEYS, unsafe_allow_javascript=True)
+    lang.switcher()
     st.title(title, anchor=False)
     emergency_notice(mentions_domestic_abuse=mentions_domestic_abuse)
 
 
 def staff_page(title: str) -> None:
-    """The top of a staff page: style and demo banner, then the title."""
+    """The top of a staff page: style and demo banner, then the title. Staff pages are in English."""
+    lang.use_english()
+    lang.html_lang()
     page_chrome()
     st.title(title, anchor=False)
 
@@ -122,23 +135,24 @@ def page_chrome() -> None:
 
 
 def demo_banner() -> None:
-    st.html(
-        '<div class="hcsp-demo" role="note">Demo data: everything on this page is synthetic, '
-        "made up for trying the app. Nothing you submit here reaches the Partnership.</div>"
+    text = _(
+        "Demo data: everything on this page is synthetic, made up for trying the app. Nothing you submit "
+        "here reaches the Partnership."
     )
+    st.html(f'<div class="hcsp-demo" role="note">{html.escape(text)}</div>')
 
 
 def emergency_notice(*, mentions_domestic_abuse: bool = False) -> None:
-    text = EMERGENCY_NOTICE + "."
+    text = _(EMERGENCY_NOTICE)
     if mentions_domestic_abuse:
-        text += "  \n" + DOMESTIC_ABUSE_HELPLINES
+        text += "  \n" + _(DOMESTIC_ABUSE_HELPLINES)
     st.warning(text, icon=":material/emergency:")
 
 
 # What a resident reads around errors (a translation pass wraps these).
-ERROR_SUMMARY_TITLE = "There is a problem"
-ERROR_TITLE_PREFIX = "Error:"  # and a space, before the page title while the error summary shows (GOV.UK)
-FIELD_ERROR_PREFIX = "Error:"  # read out before each message beside a field, not shown (GOV.UK)
+ERROR_SUMMARY_TITLE = N_("There is a problem")
+ERROR_TITLE_PREFIX = N_("Error:")  # and a space, before the page title while the error summary shows (GOV.UK)
+FIELD_ERROR_PREFIX = ERROR_TITLE_PREFIX  # read out before each message beside a field, not shown (GOV.UK)
 
 
 def field_error(problems: Mapping[str, list[str]], field: str) -> None:
@@ -150,7 +164,7 @@ def field_error(problems: Mapping[str, list[str]], field: str) -> None:
     for message in problems.get(field, []):
         st.html(
             f'<p class="hcsp-field-error"><span class="hcsp-visually-hidden">'
-            f"{html.escape(FIELD_ERROR_PREFIX)} </span>{html.escape(message)}</p>"
+            f"{html.escape(_(FIELD_ERROR_PREFIX))} </span>{html.escape(_(message))}</p>"
         )
 
 
@@ -169,7 +183,8 @@ def error_summary(problems: dict[str, list[str]], labels: dict[str, str]) -> Non
 def summary_entries(
     problems: Mapping[str, list[str]], fields: Mapping[str, tuple[str, str]]
 ) -> list[tuple[str, str]]:
-    """(text, widget keys) for each problem, in the order of ``fields`` (the form's order).
+    """(text, widget keys) for each problem, in the order of ``fields`` (the form's order), in the
+    resident's language.
 
     ``fields`` maps each field the checks can name to (how the summary names it, the keys of the widgets
     its link may move to, space-separated, first shown wins; "" for no link).
@@ -178,7 +193,7 @@ def summary_entries(
     entries = []
     for field in sorted(problems, key=lambda field: order.get(field, len(order))):
         label, targets = fields.get(field, (field, ""))
-        entries.extend((f"{label}: {message}", targets) for message in problems[field])
+        entries.extend((f"{_(label)}: {_(message)}", targets) for message in problems[field])
     return entries
 
 
@@ -204,9 +219,9 @@ def form_error_summary(
             items.append(f"<li>{html.escape(text)}</li>")
     st.html(
         f'<div class="hcsp-error-summary" tabindex="-1" data-attempt="{html.escape(attempt, quote=True)}"'
-        f' data-title-prefix="{html.escape(ERROR_TITLE_PREFIX, quote=True)}">'
+        f' data-title-prefix="{html.escape(_(ERROR_TITLE_PREFIX), quote=True)}">'
         # role=alert on a child, as GOV.UK does: focus and announcement do not race each other.
-        f'<div role="alert"><h2 class="hcsp-error-summary-title">{html.escape(ERROR_SUMMARY_TITLE)}</h2>'
+        f'<div role="alert"><h2 class="hcsp-error-summary-title">{html.escape(_(ERROR_SUMMARY_TITLE))}</h2>'
         f'<ul class="hcsp-error-summary-list">{"".join(items)}</ul></div></div>'
     )
 

@@ -100,12 +100,16 @@ def network():
 @pytest.fixture
 def make_page(browser, network):
     """Factory: ``make_page(viewport=support.PHONE)`` -> a new page in its own browser context;
-    ``headers={...}`` adds headers to every request it makes, the websocket's too."""
+    ``headers={...}`` adds headers to every request it makes, the websocket's too; ``locale="ro-RO"`` sets
+    the browser's language."""
     contexts = []
 
-    def make(viewport: dict | None = None, headers: dict[str, str] | None = None):
+    def make(viewport: dict | None = None, headers: dict[str, str] | None = None, locale: str | None = None):
         context = browser.new_context(
-            viewport=viewport or support.DESKTOP, service_workers="block", extra_http_headers=headers
+            viewport=viewport or support.DESKTOP,
+            service_workers="block",
+            extra_http_headers=headers,
+            locale=locale,  # the browser's language (navigator.language), e.g. "ro-RO"
         )
         context.route("**/*", network.handle)
         contexts.append(context)

@@ -35,7 +35,7 @@ def test_each_home_action_opens_its_page(app_server, page, action, path):
     support.goto(page, app_server.url)
 
     page.locator(support.MAIN).get_by_role("link", name=action).click()
-    page.wait_for_url(re.compile(re.escape(path) + "$"))
+    page.wait_for_url(re.compile(re.escape(path) + r"\?lang=en$"))  # the link keeps the language
     support.wait_for_app(page)
 
     assert page.locator(support.EXCEPTION).count() == 0
@@ -73,4 +73,4 @@ def test_keyboard_users_reach_the_survey_action_and_see_where_they_are(app_serve
 
     assert outline == "solid"
     page.keyboard.press("Enter")
-    page.wait_for_url(re.compile(r"/survey$"))
+    page.wait_for_url(re.compile(r"/survey\?lang=en$"))

@@ -38,5 +38,17 @@ def page_fields(page_file: str) -> dict[str, tuple[str, str]]:
     tree = ast.parse(Path(page_file).read_text())
     for node in tree.body:
         if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "FIELDS" for t in node.targets):
-            return ast.literal_eval(node.value)
+            return ast.literal_eval(_without_markers(node.value))
     raise AssertionError(f"{page_file} has no FIELDS")
+
+
+def _without_markers(node: ast.expr) -> ast.expr:
+    """The expression with each ``N_("text")`` (the translation marker, docs/languages.md) as ``"text"``."""
+
+    class Unwrap(ast.NodeTransformer):
+        def visit_Call(self, call: ast.Call) -> ast.AST:
+            if getattr(call.func, "id", "") == "N_" and len(call.args) == 1:
+                return call.args[0]
+            return self.generic_visit(call)
+
+    return Unwrap().visit(node)
