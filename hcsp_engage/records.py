@@ -342,7 +342,10 @@ def validate_report(report: AsbReport, today: date | None = None) -> Problems:
                     "location",
                     Message(
                         "Choose a place in {area} from the list.",
-                        area=report.area or Message("the area you chose"),
+                        # The area as the page shows it ("Elsewhere in Herefordshire" is translated).
+                        area=Message(report.area)
+                        if report.area in schema.REPORT_AREAS
+                        else Message("the area you chose"),
                     ),
                 )
             )
