@@ -483,8 +483,20 @@ def prepare(tables: dict[str, pd.DataFrame]) -> BoardData:
     )
 
 
+def _in_period_mask(frame: pd.DataFrame, period: Period, column: str = "day") -> np.ndarray:
+    # On the column's numpy values: Series.between and its index alignment were most of the time of
+    # the ~270 calls a build makes (docs/performance.md, "Board protection"). NaT is in no period.
+    days = frame[column].to_numpy(dtype="datetime64[ns]")
+    return (days >= np.datetime64(period.start, "ns")) & (days <= np.datetime64(period.end, "ns"))
+
+
 def in_period(frame: pd.DataFrame, period: Period, column: str = "day") -> pd.DataFrame:
-    return frame[frame[column].between(pd.Timestamp(period.start), pd.Timestamp(period.end))]
+    return frame[_in_period_mask(frame, period, column)]
+
+
+def _count_in(frame: pd.DataFrame, period: Period) -> int:
+    """How many rows fall in the period, without copying them."""
+    return int(_in_period_mask(frame, period).sum())
 
 
 def _count(frame: pd.DataFrame, by: str, values: list[str], name: str) -> pd.Series:
@@ -502,8 +514,8 @@ def engagement_over_time(
     frame = pd.DataFrame(
         {
             heading: [period.code for period in periods],
-            "Survey responses": [len(in_period(responses, period)) for period in periods],
-            "ASB reports": [len(in_period(reports, period)) for period in periods],
+            "Survey responses": [_count_in(responses, period) for period in periods],
+            "ASB reports": [_count_in(reports, period) for period in periods],
         }
     )
     title = "Responses and reports by month" if by == "month" else "Responses and reports by quarter"
@@ -679,13 +691,18 @@ EVERYONE = ("everyone",)
 
 
 def _safety_counts(answers: pd.Series) -> dict[str, int]:
-    counted = answers[answers.isin(schema.SAFETY_SCALE[:-1])]
-    safe = int(counted.isin(schema.SAFE_ANSWERS).sum())
+    # One count of each answer, then sums over the scale: four isin/== passes over the answers were a
+    # fifth of the tables' time (docs/performance.md, "Board protection").
+    given = answers.value_counts(sort=False)
+    answered = int(sum(given.get(answer, 0) for answer in schema.SAFETY_SCALE[:-1]))
+    safe = int(
+        sum(given.get(answer, 0) for answer in schema.SAFETY_SCALE[:-1] if answer in schema.SAFE_ANSWERS)
+    )
     return {
-        "Answered": len(counted),
+        "Answered": answered,
         "Very or fairly safe": safe,
-        "Not safe (neither, or unsafe)": len(counted) - safe,
-        "Don't know": int((answers == "Don't know").sum()),
+        "Not safe (neither, or unsafe)": answered - safe,
+        "Don't know": int(given.get("Don't know", 0)),
     }
 
 
@@ -921,9 +938,11 @@ def _concern_counts(responses: pd.DataFrame) -> tuple[int, dict[str, int], dict[
     answered = int(chosen.index.nunique())
     people = chosen["choice"].value_counts().reindex(schema.TOP_CONCERNS, fill_value=0)
     chosen = chosen.assign(priority=chosen["choice"].map(mapping))
+    # Each response once under each priority it named a concern of.
+    pairs = pd.DataFrame({"response": chosen.index, "priority": chosen["priority"].to_numpy()})
+    people_by_priority = pairs.drop_duplicates()["priority"].value_counts()
     by_priority = {
-        priority: int(chosen.loc[chosen["priority"] == priority].index.nunique())
-        for priority in (*PRIORITIES, OTHER_PRIORITY)
+        priority: int(people_by_priority.get(priority, 0)) for priority in (*PRIORITIES, OTHER_PRIORITY)
     }
     return answered, {c: int(people[c]) for c in schema.TOP_CONCERNS}, by_priority
 
@@ -1173,12 +1192,10 @@ def changes_effect(responses: pd.DataFrame, code: str) -> BoardTable:
 
 
 def _meets(reports: pd.DataFrame, threshold: int) -> pd.Series:
-    return (
-        reports["incidents_reported_6m"]
-        .fillna("")
-        .map(lambda answer: records.meets_community_trigger(answer, threshold))
-        .astype(bool)
-    )
+    answers = reports["incidents_reported_6m"].fillna("")
+    # Few distinct answers: each is judged once, not once per report.
+    verdicts = {answer: records.meets_community_trigger(answer, threshold) for answer in answers.unique()}
+    return answers.map(verdicts).astype(bool)
 
 
 def community_trigger(reports: pd.DataFrame, quarters: list[Period], threshold: int) -> BoardTable:
@@ -1291,7 +1308,7 @@ def _kpi_counts(data: BoardData, period: Period, trigger_threshold: int) -> dict
     met the rule, and (for a quarter) its months' responses and reports."""
     reports = in_period(data.reports, period)
     counts = {
-        responses_key(period.code): len(in_period(data.responses, period)),
+        responses_key(period.code): _count_in(data.responses, period),
         reports_key(period.code): len(reports),
         trigger_key(period.code): int(_meets(reports, trigger_threshold).sum()),
     }
