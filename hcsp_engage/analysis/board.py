@@ -645,8 +645,9 @@ def who_took_part(responses: pd.DataFrame, code: str) -> BoardTable:
         answers = responses[kind].fillna("")
         shares = profile[profile["kind"] == kind].set_index("group")["share"]
         parts = {}
+        given = answers.value_counts(sort=False)  # once, not a comparison per choice
         for group in (*PROFILE_CHOICES[kind], ""):
-            people = int((answers == group).sum())
+            people = int(given.get(group, 0))
             share = shares.get(group)
             rows.append(
                 {
@@ -985,11 +986,14 @@ def _concern_relations(code: str) -> list[Relation]:
     return relations
 
 
-def _concern_totals(responses: pd.DataFrame, code: str) -> dict[Key, int]:
-    answered, concern, priority = _concern_counts(responses)
+def _concern_totals(
+    counts: tuple[int, dict[str, int], dict[str, int]], responses: int, code: str
+) -> dict[Key, int]:
+    """Every count of question 10 (``counts``: ``_concern_counts``) and the period's responses."""
+    answered, concern, priority = counts
     answered_key, concern_keys, priority_keys = _concern_keys(code)
     return (
-        {answered_key: answered, responses_key(code): len(responses)}
+        {answered_key: answered, responses_key(code): responses}
         | {concern_keys[c]: v for c, v in concern.items()}
         | {priority_keys[p]: v for p, v in priority.items()}
     )
@@ -1004,7 +1008,8 @@ def _of_answered(column: str) -> Derive:
 
 def concerns(responses: pd.DataFrame, code: str) -> BoardTable:
     mapping = concern_priorities()
-    answered, people, _ = _concern_counts(responses)
+    counts = _concern_counts(responses)
+    answered, people, _ = counts
     answered_key, concern_keys, _ = _concern_keys(code)
     frame = pd.DataFrame(
         {
@@ -1025,14 +1030,15 @@ def concerns(responses: pd.DataFrame, code: str) -> BoardTable:
         },
         derive=_of_answered("People"),
         percents=("% of those who answered",),
-        totals=_concern_totals(responses, code),
+        totals=_concern_totals(counts, len(responses), code),
         relations=_concern_relations(code),
         note="The mapping of concerns onto the four priorities is in data/strategic_priorities.csv.",
     )
 
 
 def priorities(responses: pd.DataFrame, code: str) -> BoardTable:
-    answered, _, by_priority = _concern_counts(responses)
+    counts = _concern_counts(responses)
+    answered, _, by_priority = counts
     answered_key, _, priority_keys = _concern_keys(code)
     frame = pd.DataFrame(
         {
@@ -1052,7 +1058,7 @@ def priorities(responses: pd.DataFrame, code: str) -> BoardTable:
         },
         derive=_of_answered("People naming a concern under it"),
         percents=("% of those who answered",),
-        totals=_concern_totals(responses, code),
+        totals=_concern_totals(counts, len(responses), code),
         relations=_concern_relations(code),
     )
 
@@ -1123,7 +1129,8 @@ def noticed_changes(responses: pd.DataFrame, code: str) -> BoardTable:
     rows, answered_keys, people_keys, relations = [], [], [], []
     totals: dict[Key, int] = {}
     for area in schema.AREAS:
-        in_area = responses[responses["area"] == area]
+        # Only the one column: copying every answer of the area's responses was most of this table's time.
+        in_area = responses.loc[(responses["area"] == area).to_numpy(dtype=bool), ["noticed_changes"]]
         chosen = _chosen(in_area, "noticed_changes")
         answered = int(chosen.index.nunique())
         answered_key = responses_key(code, "area", area, "answered question 8")
