@@ -181,6 +181,19 @@ def _missing(value: object) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
+def _native(value: object) -> object:
+    if isinstance(value, np.integer | np.floating | np.bool_):
+        return value.item()
+    return value
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, object]]:
+    """``frame.to_dict("records")`` (numbers as Python's), column by column: to_dict boxes every value
+    through pandas, ~9 ms a table and a third of the tables' time (docs/performance.md)."""
+    columns = [[_native(value) for value in frame[column].tolist()] for column in frame.columns]
+    return [dict(zip(frame.columns, values, strict=True)) for values in zip(*columns, strict=True)]
+
+
 def _numbers(values: pd.Series) -> pd.Series:
     """Numbers as floats with NaN where missing; a column of text (a verdict) stays text."""
     values = values.map(lambda v: np.nan if _missing(v) else v)
@@ -248,7 +261,7 @@ class BoardTable:
         if self.derive is None:
             return frame
         derived: dict[str, list[object]] = {column: [] for column in self.percents}
-        for position, row in enumerate(frame.to_dict("records")):
+        for position, row in enumerate(_records(frame)):
             has_counts = any(keys[position] is not None for keys in self.cells.values())
             figures = self.derive(row, value) if has_counts else {}
             for column in self.percents:
@@ -483,8 +496,20 @@ def prepare(tables: dict[str, pd.DataFrame]) -> BoardData:
     )
 
 
+def _in_period_mask(frame: pd.DataFrame, period: Period, column: str = "day") -> np.ndarray:
+    # On the column's numpy values: Series.between and its index alignment were most of the time of
+    # the ~270 calls a build makes (docs/performance.md, "Board protection"). NaT is in no period.
+    days = frame[column].to_numpy(dtype="datetime64[ns]")
+    return (days >= np.datetime64(period.start, "ns")) & (days <= np.datetime64(period.end, "ns"))
+
+
 def in_period(frame: pd.DataFrame, period: Period, column: str = "day") -> pd.DataFrame:
-    return frame[frame[column].between(pd.Timestamp(period.start), pd.Timestamp(period.end))]
+    return frame[_in_period_mask(frame, period, column)]
+
+
+def _count_in(frame: pd.DataFrame, period: Period) -> int:
+    """How many rows fall in the period, without copying them."""
+    return int(_in_period_mask(frame, period).sum())
 
 
 def _count(frame: pd.DataFrame, by: str, values: list[str], name: str) -> pd.Series:
@@ -502,8 +527,8 @@ def engagement_over_time(
     frame = pd.DataFrame(
         {
             heading: [period.code for period in periods],
-            "Survey responses": [len(in_period(responses, period)) for period in periods],
-            "ASB reports": [len(in_period(reports, period)) for period in periods],
+            "Survey responses": [_count_in(responses, period) for period in periods],
+            "ASB reports": [_count_in(reports, period) for period in periods],
         }
     )
     title = "Responses and reports by month" if by == "month" else "Responses and reports by quarter"
@@ -620,8 +645,9 @@ def who_took_part(responses: pd.DataFrame, code: str) -> BoardTable:
         answers = responses[kind].fillna("")
         shares = profile[profile["kind"] == kind].set_index("group")["share"]
         parts = {}
+        given = answers.value_counts(sort=False)  # once, not a comparison per choice
         for group in (*PROFILE_CHOICES[kind], ""):
-            people = int((answers == group).sum())
+            people = int(given.get(group, 0))
             share = shares.get(group)
             rows.append(
                 {
@@ -679,13 +705,18 @@ EVERYONE = ("everyone",)
 
 
 def _safety_counts(answers: pd.Series) -> dict[str, int]:
-    counted = answers[answers.isin(schema.SAFETY_SCALE[:-1])]
-    safe = int(counted.isin(schema.SAFE_ANSWERS).sum())
+    # One count of each answer, then sums over the scale: four isin/== passes over the answers were a
+    # fifth of the tables' time (docs/performance.md, "Board protection").
+    given = answers.value_counts(sort=False)
+    answered = int(sum(given.get(answer, 0) for answer in schema.SAFETY_SCALE[:-1]))
+    safe = int(
+        sum(given.get(answer, 0) for answer in schema.SAFETY_SCALE[:-1] if answer in schema.SAFE_ANSWERS)
+    )
     return {
-        "Answered": len(counted),
+        "Answered": answered,
         "Very or fairly safe": safe,
-        "Not safe (neither, or unsafe)": len(counted) - safe,
-        "Don't know": int((answers == "Don't know").sum()),
+        "Not safe (neither, or unsafe)": answered - safe,
+        "Don't know": int(given.get("Don't know", 0)),
     }
 
 
@@ -894,7 +925,7 @@ def _chosen(responses: pd.DataFrame, column: str) -> pd.DataFrame:
     the response's)."""
     # Only the one column: exploding whole responses would repeat every answer for each choice.
     answers = responses[column]
-    answered = responses.loc[answers.notna() & (answers != ""), [column]]
+    answered = answers[(answers.notna() & (answers != "")).to_numpy(dtype=bool)].to_frame()
     values = answered[column]
     if not isinstance(values.dtype, pd.CategoricalDtype):
         return answered.assign(choice=values.str.split(schema.LIST_SEPARATOR)).explode("choice")
@@ -921,9 +952,11 @@ def _concern_counts(responses: pd.DataFrame) -> tuple[int, dict[str, int], dict[
     answered = int(chosen.index.nunique())
     people = chosen["choice"].value_counts().reindex(schema.TOP_CONCERNS, fill_value=0)
     chosen = chosen.assign(priority=chosen["choice"].map(mapping))
+    # Each response once under each priority it named a concern of.
+    pairs = pd.DataFrame({"response": chosen.index, "priority": chosen["priority"].to_numpy()})
+    people_by_priority = pairs.drop_duplicates()["priority"].value_counts()
     by_priority = {
-        priority: int(chosen.loc[chosen["priority"] == priority].index.nunique())
-        for priority in (*PRIORITIES, OTHER_PRIORITY)
+        priority: int(people_by_priority.get(priority, 0)) for priority in (*PRIORITIES, OTHER_PRIORITY)
     }
     return answered, {c: int(people[c]) for c in schema.TOP_CONCERNS}, by_priority
 
@@ -953,11 +986,14 @@ def _concern_relations(code: str) -> list[Relation]:
     return relations
 
 
-def _concern_totals(responses: pd.DataFrame, code: str) -> dict[Key, int]:
-    answered, concern, priority = _concern_counts(responses)
+def _concern_totals(
+    counts: tuple[int, dict[str, int], dict[str, int]], responses: int, code: str
+) -> dict[Key, int]:
+    """Every count of question 10 (``counts``: ``_concern_counts``) and the period's responses."""
+    answered, concern, priority = counts
     answered_key, concern_keys, priority_keys = _concern_keys(code)
     return (
-        {answered_key: answered, responses_key(code): len(responses)}
+        {answered_key: answered, responses_key(code): responses}
         | {concern_keys[c]: v for c, v in concern.items()}
         | {priority_keys[p]: v for p, v in priority.items()}
     )
@@ -972,7 +1008,8 @@ def _of_answered(column: str) -> Derive:
 
 def concerns(responses: pd.DataFrame, code: str) -> BoardTable:
     mapping = concern_priorities()
-    answered, people, _ = _concern_counts(responses)
+    counts = _concern_counts(responses)
+    answered, people, _ = counts
     answered_key, concern_keys, _ = _concern_keys(code)
     frame = pd.DataFrame(
         {
@@ -993,14 +1030,15 @@ def concerns(responses: pd.DataFrame, code: str) -> BoardTable:
         },
         derive=_of_answered("People"),
         percents=("% of those who answered",),
-        totals=_concern_totals(responses, code),
+        totals=_concern_totals(counts, len(responses), code),
         relations=_concern_relations(code),
         note="The mapping of concerns onto the four priorities is in data/strategic_priorities.csv.",
     )
 
 
 def priorities(responses: pd.DataFrame, code: str) -> BoardTable:
-    answered, _, by_priority = _concern_counts(responses)
+    counts = _concern_counts(responses)
+    answered, _, by_priority = counts
     answered_key, _, priority_keys = _concern_keys(code)
     frame = pd.DataFrame(
         {
@@ -1020,7 +1058,7 @@ def priorities(responses: pd.DataFrame, code: str) -> BoardTable:
         },
         derive=_of_answered("People naming a concern under it"),
         percents=("% of those who answered",),
-        totals=_concern_totals(responses, code),
+        totals=_concern_totals(counts, len(responses), code),
         relations=_concern_relations(code),
     )
 
@@ -1091,7 +1129,8 @@ def noticed_changes(responses: pd.DataFrame, code: str) -> BoardTable:
     rows, answered_keys, people_keys, relations = [], [], [], []
     totals: dict[Key, int] = {}
     for area in schema.AREAS:
-        in_area = responses[responses["area"] == area]
+        # Only the one column: copying every answer of the area's responses was most of this table's time.
+        in_area = responses.loc[(responses["area"] == area).to_numpy(dtype=bool), ["noticed_changes"]]
         chosen = _chosen(in_area, "noticed_changes")
         answered = int(chosen.index.nunique())
         answered_key = responses_key(code, "area", area, "answered question 8")
@@ -1173,12 +1212,10 @@ def changes_effect(responses: pd.DataFrame, code: str) -> BoardTable:
 
 
 def _meets(reports: pd.DataFrame, threshold: int) -> pd.Series:
-    return (
-        reports["incidents_reported_6m"]
-        .fillna("")
-        .map(lambda answer: records.meets_community_trigger(answer, threshold))
-        .astype(bool)
-    )
+    answers = reports["incidents_reported_6m"].fillna("")
+    # Few distinct answers: each is judged once, not once per report.
+    verdicts = {answer: records.meets_community_trigger(answer, threshold) for answer in answers.unique()}
+    return answers.map(verdicts).astype(bool)
 
 
 def community_trigger(reports: pd.DataFrame, quarters: list[Period], threshold: int) -> BoardTable:
@@ -1291,7 +1328,7 @@ def _kpi_counts(data: BoardData, period: Period, trigger_threshold: int) -> dict
     met the rule, and (for a quarter) its months' responses and reports."""
     reports = in_period(data.reports, period)
     counts = {
-        responses_key(period.code): len(in_period(data.responses, period)),
+        responses_key(period.code): _count_in(data.responses, period),
         reports_key(period.code): len(reports),
         trigger_key(period.code): int(_meets(reports, trigger_threshold).sum()),
     }
