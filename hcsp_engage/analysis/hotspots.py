@@ -130,13 +130,6 @@ def chosen_period(chosen: Sequence[date], default: tuple[date, date]) -> tuple[d
 # --- Parsing -----------------------------------------------------------------------------------------
 
 
-def version(frame: pd.DataFrame) -> tuple:
-    """A cheap key that changes whenever an append-only table changes: its length and its last row."""
-    if frame.empty:
-        return (0,)
-    return (len(frame), *map(str, frame.iloc[-1].tolist()))
-
-
 def parse_reports(reports: pd.DataFrame) -> pd.DataFrame:
     """The asb_reports text frame with typed columns added, once.
 

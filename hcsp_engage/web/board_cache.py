@@ -1,6 +1,7 @@
 """Streamlit caching for the Board summary: the tables are parsed once per change, and every period's
 figures are computed and protected together once per change (board.build: one disclosure release for
-every period the Board can show), then each period's summary is read from that release."""
+every period the Board can show), then each period's summary is read from that release. Keyed on every
+table's version (the one keying rule, ``cached``); no expiry: the release takes seconds to protect."""
 
 from __future__ import annotations
 
@@ -11,12 +12,9 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from hcsp_engage.analysis import board, hotspots, impact
+from hcsp_engage import storage
+from hcsp_engage.analysis import board, impact
 from hcsp_engage.render import board_report
-
-
-def _version(tables: dict[str, pd.DataFrame]) -> tuple:
-    return tuple(hotspots.version(frame) for _, frame in sorted(tables.items()))
 
 
 # A resource, not data: the parsed tables are shared, not pickled again on every run (see cached.tables).
@@ -28,7 +26,7 @@ def _prepared(version: tuple, _tables: dict[str, pd.DataFrame]) -> board.BoardDa
 
 
 def prepared(tables: dict[str, pd.DataFrame]) -> board.BoardData:
-    return _prepared(_version(tables), tables)
+    return _prepared(storage.table_versions(tables), tables)
 
 
 # A resource: the release holds every period's tables and the derive functions that build their
@@ -54,7 +52,7 @@ def summary(
 ) -> board.BoardSummary:
     """The Board summary for ``period``, read from the release of every period (cached until the stored
     tables change)."""
-    release = _release(_version(tables), trigger_threshold, settings, minimum, prepared(tables))
+    release = _release(storage.table_versions(tables), trigger_threshold, settings, minimum, prepared(tables))
     return release.summary(period)
 
 
@@ -80,7 +78,7 @@ def report_key(
 ) -> tuple:
     """What identifies a summary's downloads: what ``summary`` is worked out from, the smallest count
     shown last."""
-    return (_version(tables), period, trigger_threshold, settings, minimum)
+    return (storage.table_versions(tables), period, trigger_threshold, settings, minimum)
 
 
 def report_html(key: tuple, summary: board.BoardSummary, charts: Mapping[str, alt.TopLevelMixin]) -> str:

@@ -14,7 +14,7 @@ import streamlit as st
 from hcsp_engage import records, schema
 from hcsp_engage.errors import StoreUnavailable
 from hcsp_engage.storage import Submitted
-from hcsp_engage.web import cached, map_cache, ui
+from hcsp_engage.web import cached, ui
 from hcsp_engage.web.auth import StaffUser
 
 STATUS_SAVED_KEY = "hs_status_saved"  # (report id, new status, Submitted) until shown
@@ -90,7 +90,8 @@ def tables_or_stop(cannot: str) -> dict[str, pd.DataFrame]:
     """Every table for a staff page; when the store is not answering, say so (``cannot``: what cannot
     be loaded, e.g. "The reports cannot be loaded just now") and stop the page."""
     try:
-        return map_cache.tables()
+        cached.seed_register()  # every staff page shows or counts the interventions
+        return cached.tables()
     except StoreUnavailable:
         st.error(f"{cannot}: the store is not answering. Try again in a minute.")
         st.stop()
