@@ -177,8 +177,25 @@ def blank_map(
     return fmap
 
 
+# The county outline on the app's maps: a faint dashed line, not in the way of what the map shows.
+OUTLINE_STYLE: Mapping[str, object] = {
+    "color": "#0b0c0c",
+    "weight": 2,
+    "opacity": 0.6,
+    "dash_array": "6 4",
+    "tooltip": "Herefordshire",
+    "interactive": False,
+}
+# Where a resident may drop a pin (web/picker.py): Leaflet's own blue, solid ("inside the blue line").
+BOUNDARY_STYLE: Mapping[str, object] = {"weight": 2, "tooltip": "Herefordshire boundary"}
+
+
 def base_map(
-    view: geography.Town | None = None, *, outline: bool = True, tiles: MapTiles | None = None
+    view: geography.Town | None = None,
+    *,
+    outline: bool = True,
+    tiles: MapTiles | None = None,
+    outline_style: Mapping[str, object] = OUTLINE_STYLE,
 ) -> folium.Map:
     """A map centred on ``view`` (the county by default) with the county outline (always when there are
     no tiles) over the chosen background (OpenStreetMap unless told otherwise)."""
@@ -187,20 +204,14 @@ def base_map(
     fmap = blank_map((view.lat, view.lon), view.zoom, tiles, control_scale=True, max_zoom=17, min_zoom=8)
     fmap.get_root().header.add_child(Element(MAP_STYLE))
     outline = outline or tiles.none
-    if view == geography.COUNTY_VIEW:
-        # The whole county, whatever the map's size (a fixed zoom cuts it off on short maps).
+    if view.zoom <= geography.COUNTY_VIEW.zoom:
+        # The whole county, whatever the map's size (a fixed zoom cuts it off on short maps or phones).
         lats, lons = zip(*geography.county_outline(), strict=True)
         fmap.fit_bounds([(min(lats), min(lons)), (max(lats), max(lons))])
     if outline:
-        folium.PolyLine(
-            geography.county_outline() + geography.county_outline()[:1],
-            color="#0b0c0c",
-            weight=2,
-            opacity=0.6,
-            dash_array="6 4",
-            tooltip="Herefordshire",
-            interactive=False,
-        ).add_to(fmap)
+        folium.PolyLine(geography.county_outline() + geography.county_outline()[:1], **outline_style).add_to(
+            fmap
+        )
     return fmap
 
 
