@@ -292,3 +292,42 @@ def test_an_empty_store_gives_empty_figures_not_errors():
     assert hotspots.reports_list(empty, ("New",)).empty
     assert hotspots.monthly_trend(empty).empty
     assert hotspots.when_grid(empty)["reports"].sum() == 0
+
+
+# --- What the page opens on and offers for triage ------------------------------------------------------
+
+
+def test_the_page_opens_on_the_ninety_days_to_the_newest_report():
+    parsed = frame([report(1, date(2026, 9, 1)), report(2, date(2026, 10, 20))])
+    assert hotspots.default_period(parsed, today=END) == (date(2026, 7, 23), date(2026, 10, 20))
+
+
+def test_a_report_dated_ahead_of_today_does_not_move_the_period_into_the_future():
+    parsed = frame([report(1, date(2026, 11, 5))])
+    assert hotspots.default_period(parsed, today=END)[1] == END
+
+
+def test_a_cleared_period_box_falls_back_to_the_default():
+    default = (date(2026, 8, 1), date(2026, 10, 29))
+    assert hotspots.chosen_period((), default) == default
+    assert hotspots.chosen_period((date(2026, 9, 1),), default) == (date(2026, 9, 1), date(2026, 9, 1))
+
+
+def five_new_reports() -> pd.DataFrame:
+    no_changes = pd.DataFrame(columns=list(schema.COLUMNS[schema.REPORT_STATUS]))
+    return hotspots.with_status(frame([report(n, date(2026, 10, n)) for n in range(1, 6)]), no_changes)
+
+
+def test_triage_offers_the_listed_reports_and_keeps_the_one_just_changed():
+    parsed = five_new_reports()
+    listed = hotspots.reports_list(parsed).head(2)  # the two newest
+    options, offered = hotspots.triage_choices(listed, parsed, last_changed="R-00000001", limit=2)
+    assert options == ["R-00000001", "R-00000005", "R-00000004"]
+    assert set(offered.index) == set(options)
+    assert offered.at["R-00000001", "category"] == "Noise"
+
+
+def test_triage_offers_only_the_first_reports_of_a_long_list():
+    parsed = five_new_reports()
+    options, offered = hotspots.triage_choices(hotspots.reports_list(parsed), parsed, None, limit=3)
+    assert options == ["R-00000005", "R-00000004", "R-00000003"] and len(offered) == 3
