@@ -13,6 +13,7 @@ from hcsp_engage import records, schema, synthetic
 from hcsp_engage.analysis import hotspots
 from hcsp_engage.analysis.hotspots import Filters
 from hcsp_engage.reference import geography
+from tests.rows import report_row
 
 HIGH_TOWN = geography.place_named("Hereford High Town")
 END = date(2026, 10, 31)
@@ -30,25 +31,23 @@ def report(
     time_of_day: str = schema.TIMES_OF_DAY[2],
 ) -> dict[str, str]:
     """One stored-looking report row (text, as the store gives it back)."""
-    return {
-        "report_id": f"R-{n:08d}",
-        "submitted_at": f"{when.isoformat()}T20:00:00Z",
-        "schema_version": schema.SCHEMA_VERSION,
-        "category": category,
-        "asb_group": records.asb_category(category).group,
-        "area": area,
-        "lat": "" if lat is None else f"{lat:.4f}",
-        "lon": "" if lon is None else f"{lon:.4f}",
-        "place": place,
-        "location_detail": "",
-        "occurred_on": when.isoformat(),
-        "time_of_day": time_of_day,
-        "frequency": "A few times",
-        "impact": "A little",
-        "told": "Nobody yet",
-        "incidents_reported_6m": "0",
-        "description": "",
-    }
+    return report_row(
+        n,
+        submitted_at=f"{when.isoformat()}T20:00:00Z",
+        schema_version=schema.SCHEMA_VERSION,
+        category=category,
+        asb_group=records.asb_category(category).group,
+        area=area,
+        lat="" if lat is None else f"{lat:.4f}",
+        lon="" if lon is None else f"{lon:.4f}",
+        place=place,
+        occurred_on=when.isoformat(),
+        time_of_day=time_of_day,
+        frequency="A few times",
+        impact="A little",
+        told="Nobody yet",
+        incidents_reported_6m="0",
+    )
 
 
 def frame(rows: list[dict[str, str]]) -> pd.DataFrame:

@@ -12,6 +12,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from hcsp_engage import records, schema, synthetic
 from hcsp_engage.storage import SqliteStore
 from tests.browser import support
+from tests.rows import table_row
 
 XSS = "<img src=x onerror=alert(1)>"
 FORMULA = '=HYPERLINK("http://evil.example","Click me")'
@@ -19,8 +20,8 @@ MINUS = "-1+1 behind the shops"
 
 
 def seeded_row(reference: str, submitted, **values: str) -> dict[str, str]:
-    row = {column: "" for column in schema.COLUMNS[schema.ASB_REPORTS]}
-    row.update(
+    row = table_row(
+        schema.ASB_REPORTS,
         report_id=reference,
         submitted_at=records.iso_utc(submitted),
         schema_version=schema.SCHEMA_VERSION,

@@ -8,6 +8,7 @@ from hcsp_engage import config, schema, storage, synthetic
 from hcsp_engage.analysis import interventions
 from hcsp_engage.storage import SqliteStore
 from hcsp_engage.web import cached
+from tests.rows import status_row
 
 TABLE = schema.ASB_REPORTS
 
@@ -29,16 +30,7 @@ def test_a_new_row_is_a_new_version_and_a_reread_is_the_same(tmp_path):
 def test_every_tables_version_is_in_the_key_of_a_cache_that_reads_them_all(tmp_path):
     store = SqliteStore(tmp_path / "store.sqlite3")
     before = storage.table_versions(store.read_all())
-    store.append(
-        schema.REPORT_STATUS,
-        {
-            "report_id": "R-2345ABCD",
-            "status": "Reviewed",
-            "note": "",
-            "updated_at": "2026-11-28T23:48:50Z",
-            "updated_by": "JB",
-        },
-    )
+    store.append(schema.REPORT_STATUS, status_row("R-2345ABCD", "Reviewed", "2026-11-28T23:48:50Z"))
     assert storage.table_versions(store.read_all()) != before
 
 
