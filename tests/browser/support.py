@@ -25,6 +25,8 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from playwright.sync_api import expect
+
 from hcsp_engage.testing import free_port  # deploy_support reaches it as support.free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,6 +48,8 @@ PHONE = {"width": 390, "height": 844}
 
 # Selectors, in one place so a Streamlit upgrade is fixed here once.
 APP_IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+STALE = '[data-stale="true"]'  # an element of the run before, not yet replaced
+FORM = '[data-testid="stForm"]'
 MAIN = '[data-testid="stMain"]'
 SIDEBAR = '[data-testid="stSidebar"]'
 HEADING = "h1"
@@ -106,9 +110,11 @@ def launch_browser(playwright):
 
 
 def wait_for_app(page, timeout: float = 30_000) -> None:
-    """Wait until Streamlit has finished running the script after the last action."""
+    """Wait until Streamlit has finished running the script after the last action and has drawn its
+    output: no element is left marked stale from the run before (Streamlit's frontend marks the state
+    ``rerunRequested`` as soon as a widget asks for a rerun, so an idle state here is the new run's)."""
     page.wait_for_selector(APP_IDLE, timeout=timeout)
-    page.wait_for_timeout(300)  # let the last delta paint
+    expect(page.locator(STALE)).to_have_count(0, timeout=timeout)
     page.wait_for_selector(APP_IDLE, timeout=timeout)
 
 
@@ -134,6 +140,13 @@ def press(page, name: str) -> None:
     """Click the button called ``name``, then wait for the script to finish."""
     page.get_by_role("button", name=name).click()
     wait_for_app(page)
+
+
+def sign_in_as_officer(page, base_url: str) -> None:
+    """Open /hotspots on a demo app and sign in with its one-click officer button."""
+    goto(page, base_url + "/hotspots")
+    press(page, "Sign in as community safety officer (demo)")
+    expect(page.get_by_role("heading", name="Hotspots", exact=True)).to_be_visible(timeout=60_000)
 
 
 # --- keyboard only ---------------------------------------------------------------------------------------
