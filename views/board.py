@@ -35,13 +35,13 @@ with st.container(border=True):
 impact_settings = impact.ImpactSettings(
     radius_m=settings.board_impact_radius_m, window_days=round(settings.board_impact_months * 365.25 / 12)
 )
-summary = board_cache.summary(
-    tables,
-    period,
-    trigger_threshold=settings.community_trigger.incidents,
-    settings=impact_settings,
-    minimum=minimum,
-)
+# What the figures are worked out with: the summary and its downloads are cached on it.
+asked = {
+    "trigger_threshold": settings.community_trigger.incidents,
+    "settings": impact_settings,
+    "minimum": minimum,
+}
+summary = board_cache.summary(tables, period, **asked)
 st.caption(
     f"{board_report.stamp(summary)} Responses and reports count in the period they were submitted. "
     f"{board_report.suppression_note(minimum)}"
@@ -131,13 +131,7 @@ st.write(
     "The summary as one HTML file (charts included, no internet needed, prints on A4) and every table as "
     "CSV, stamped with the period and the data's date."
 )
-report_key = board_cache.report_key(
-    tables,
-    period,
-    trigger_threshold=settings.community_trigger.incidents,
-    settings=impact_settings,
-    minimum=minimum,
-)
+report_key = board_cache.report_key(tables, period, **asked)
 # The files are cached for everyone; the session only remembers which summary it asked files for.
 if st.button("Prepare the report", icon=":material/description:", key="board_prepare"):
     with st.status("Building the report…", expanded=True) as status:

@@ -15,6 +15,7 @@ import pandas as pd
 from branca.element import Element, MacroElement
 from jinja2 import Template
 
+from hcsp_engage import records
 from hcsp_engage.analysis.public import PRECISION_WORDS, month_label
 from hcsp_engage.config import MapTiles
 from hcsp_engage.privacy import COUNT_BANDS
@@ -310,8 +311,9 @@ def legend(layers: Mapping[str, str], bands: Sequence[str] = BAND_LABELS) -> Leg
 
 
 def _number(text: object) -> float | None:
+    """A coordinate from a register row, or None for a blank, NaN or a value edited into nonsense."""
     try:
-        value = float(str(text))
+        value = records.optional_float(str(text))
     except ValueError:
         return None
     return value if value == value else None  # NaN is no number

@@ -94,6 +94,18 @@ def _period_name(chosen: Filters) -> str:
     return f"{chosen.start}-to-{chosen.end}"
 
 
+def _csv_download(label: str, table: pd.DataFrame, file_name: str, *, key: str) -> None:
+    st.download_button(
+        label,
+        data=partial(to_csv_bytes, table),  # written when the button is pressed, not on every run
+        file_name=file_name,
+        mime="text/csv",
+        icon=":material/download:",
+        key=key,
+        on_click="ignore",  # a download needs no rerun of the page
+    )
+
+
 def hotspot_map(
     tables: dict[str, pd.DataFrame], selection: Selection, emerging: hotspots.EmergingResult
 ) -> None:
@@ -140,14 +152,11 @@ def hotspot_table(selection: Selection, table: pd.DataFrame) -> None:
     st.dataframe(
         table, hide_index=True, width="stretch", column_config=hotspots.HOTSPOT_LABELS, key="hs_table"
     )
-    st.download_button(
+    _csv_download(
         "Download the hotspot table (CSV)",
-        data=partial(to_csv_bytes, hotspots.for_export(table, hotspots.HOTSPOT_LABELS)),
-        file_name=f"hcsp-hotspots-{_period_name(selection.filters)}.csv",
-        mime="text/csv",
-        icon=":material/download:",
+        hotspots.for_export(table, hotspots.HOTSPOT_LABELS),
+        f"hcsp-hotspots-{_period_name(selection.filters)}.csv",
         key="hs_table_download",
-        on_click="ignore",  # a download needs no rerun of the page
     )
 
 
@@ -224,14 +233,11 @@ def report_list(reports: pd.DataFrame, selection: Selection) -> tuple[pd.DataFra
         column_config=hotspots.REPORT_LABELS,
         key="hs_reports",
     )
-    st.download_button(
+    _csv_download(
         "Download these reports (CSV)",
-        data=partial(to_csv_bytes, hotspots.for_export(listed, hotspots.REPORT_LABELS)),
-        file_name=f"hcsp-reports-{_period_name(selection.filters)}.csv",
-        mime="text/csv",
-        icon=":material/download:",
+        hotspots.for_export(listed, hotspots.REPORT_LABELS),
+        f"hcsp-reports-{_period_name(selection.filters)}.csv",
         key="hs_reports_download",
-        on_click="ignore",  # a download needs no rerun of the page
     )
     return chosen, listed
 
