@@ -6,14 +6,9 @@ import streamlit as st
 
 from hcsp_engage.analysis import board, impact, public
 from hcsp_engage.render import board_charts, board_report
-from hcsp_engage.web import auth, board_cache, cached, staff, ui
+from hcsp_engage.web import board_cache, cached, staff
 
-ui.staff_page("Board summary")
-user = auth.require_staff({"board", "officer"})
-if user is None:
-    st.stop()
-
-tables = staff.tables_or_stop("The figures cannot be loaded just now")
+user, tables = staff.open_page("Board summary", {"board", "officer"}, "The figures cannot be loaded just now")
 
 settings = cached.settings()
 minimum = settings.board_min_count

@@ -3,14 +3,9 @@ exports for the monthly MATAC meeting."""
 
 import streamlit as st
 
-from hcsp_engage.web import auth, hotspot_cache, hotspots, staff, ui
+from hcsp_engage.web import hotspot_cache, hotspots, staff
 
-ui.staff_page("Hotspots and reports")
-user = auth.require_staff({"officer"})
-if user is None:
-    st.stop()
-
-tables = staff.tables_or_stop("The reports cannot be loaded just now")
+user, tables = staff.open_page("Hotspots and reports", {"officer"}, "The reports cannot be loaded just now")
 reports = hotspot_cache.reports(tables)
 if reports.empty:
     st.info("No reports yet. Reports sent through the Report a concern page appear here within a minute.")

@@ -4,17 +4,12 @@ Every save appends a row; the latest row per intervention is the current one and
 history.
 """
 
-import streamlit as st
-
 from hcsp_engage import schema
-from hcsp_engage.web import auth, interventions, map_cache, staff, ui
+from hcsp_engage.web import interventions, map_cache, staff
 
-ui.staff_page("Interventions register")
-user = auth.require_staff({"officer"})
-if user is None:
-    st.stop()
-
-tables = staff.tables_or_stop("The register cannot be loaded just now")
+user, tables = staff.open_page(
+    "Interventions register", {"officer"}, "The register cannot be loaded just now"
+)
 register = map_cache.current_interventions(tables)
 interventions.register_table(register)
 chosen = interventions.entry_form(register, user)

@@ -14,7 +14,7 @@ import streamlit as st
 from hcsp_engage import records, schema
 from hcsp_engage.errors import StoreUnavailable
 from hcsp_engage.storage import Submitted
-from hcsp_engage.web import cached, ui
+from hcsp_engage.web import auth, cached, ui
 from hcsp_engage.web.auth import StaffUser
 
 STATUS_SAVED_KEY = "hs_status_saved"  # (report id, new status, Submitted) until shown
@@ -84,6 +84,16 @@ def save_intervention(intervention: records.Intervention, *, new: bool, labels: 
         st.session_state.pop(NEW_INTERVENTION_KEY, None)
     st.session_state[INTERVENTION_SAVED_KEY] = (intervention.title, outcome)
     st.rerun()
+
+
+def open_page(title: str, roles: set[str], cannot: str) -> tuple[StaffUser, dict[str, pd.DataFrame]]:
+    """The top of a staff page: its title, the sign-in for ``roles`` and every table. The page stops
+    here until someone with one of the roles is signed in, or when the tables cannot be read."""
+    ui.staff_page(title)
+    user = auth.require_staff(roles)
+    if user is None:
+        st.stop()
+    return user, tables_or_stop(cannot)
 
 
 def tables_or_stop(cannot: str) -> dict[str, pd.DataFrame]:
