@@ -109,10 +109,36 @@ def launch_browser(playwright):
     return playwright.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
 
 
+# Streamlit's page shows no sign that a widget has asked for a rerun until the server starts it, so an
+# action made through the helpers below first arms a watcher of the app's script state, and
+# ``wait_for_app`` waits for the run it saw start to finish.
+_ARM = """() => {
+  if (window.__hcspWatch) window.__hcspWatch.disconnect();
+  window.__hcspRuns = 0;
+  window.__hcspWatch = new MutationObserver(records => {
+    for (const r of records) if (r.oldValue === 'notRunning') window.__hcspRuns += 1;
+  });
+  window.__hcspWatch.observe(document.querySelector('[data-testid="stApp"]'),
+    {attributes: true, attributeFilter: ['data-test-script-state'], attributeOldValue: true});
+}"""
+_ARMED = "() => window.__hcspRuns !== undefined"
+_RUN_SEEN = "() => window.__hcspRuns > 0"
+_DISARM = "() => { window.__hcspWatch.disconnect(); window.__hcspRuns = undefined; }"
+
+
+def arm(page) -> None:
+    """Watch for the rerun the next action causes (``wait_for_app`` then waits for it)."""
+    page.evaluate(_ARM)
+
+
 def wait_for_app(page, timeout: float = 30_000) -> None:
     """Wait until Streamlit has finished running the script after the last action and has drawn its
-    output: no element is left marked stale from the run before (Streamlit's frontend marks the state
-    ``rerunRequested`` as soon as a widget asks for a rerun, so an idle state here is the new run's)."""
+    output (no element left marked stale from the run before)."""
+    if page.evaluate(_ARMED):
+        page.wait_for_function(_RUN_SEEN, timeout=timeout)
+        page.evaluate(_DISARM)
+    else:
+        page.wait_for_timeout(300)  # an action made outside the helpers: let the rerun it asked for start
     page.wait_for_selector(APP_IDLE, timeout=timeout)
     expect(page.locator(STALE)).to_have_count(0, timeout=timeout)
     page.wait_for_selector(APP_IDLE, timeout=timeout)
@@ -132,14 +158,16 @@ def keyed(page, key: str):
 
 def choose(page, key: str, option: str) -> None:
     """Tick the radio option or checkbox labelled ``option`` inside the widget with ``key``, then wait."""
+    arm(page)
     keyed(page, key).get_by_text(option, exact=True).click()
     wait_for_app(page)
 
 
-def press(page, name: str) -> None:
+def press(page, name: str, timeout: float = 30_000) -> None:
     """Click the button called ``name``, then wait for the script to finish."""
+    arm(page)
     page.get_by_role("button", name=name).click()
-    wait_for_app(page)
+    wait_for_app(page, timeout)
 
 
 def sign_in_as_officer(page, base_url: str) -> None:
