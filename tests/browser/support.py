@@ -10,6 +10,7 @@ Every host asked is recorded in ``Network.hosts``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import struct
@@ -25,6 +26,7 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from hcsp_engage.testing import free_port  # deploy_support reaches it as support.free_port
@@ -122,6 +124,7 @@ _ARM = """() => {
     {attributes: true, attributeFilter: ['data-test-script-state'], attributeOldValue: true});
 }"""
 _ARMED = "() => window.__hcspRuns !== undefined"
+NO_RUN_MS = 1_000  # after this long with no run started, the action (in a form) asked for none
 _RUN_SEEN = "() => window.__hcspRuns > 0"
 _DISARM = "() => { window.__hcspWatch.disconnect(); window.__hcspRuns = undefined; }"
 
@@ -135,7 +138,9 @@ def wait_for_app(page, timeout: float = 30_000) -> None:
     """Wait until Streamlit has finished running the script after the last action and has drawn its
     output (no element left marked stale from the run before)."""
     if page.evaluate(_ARMED):
-        page.wait_for_function(_RUN_SEEN, timeout=timeout)
+        # Returns as soon as the run starts; a widget inside a form starts none, so not for long.
+        with contextlib.suppress(PlaywrightTimeout):
+            page.wait_for_function(_RUN_SEEN, timeout=NO_RUN_MS)
         page.evaluate(_DISARM)
     else:
         page.wait_for_timeout(300)  # an action made outside the helpers: let the rerun it asked for start
