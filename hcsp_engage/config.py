@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from hcsp_engage.reference import DATA
+from hcsp_engage import reference
 from hcsp_engage.security import issuer_from_metadata_url
 
 DEFAULT_SQLITE_PATH = "data/hcsp_engage.sqlite3"
@@ -150,9 +149,9 @@ def _without_query(url: str) -> str:
     return url.split("?", 1)[0] + ("?…" if "?" in url else "")
 
 
-def load_community_trigger(path: Path = DATA / "community_trigger.toml") -> CommunityTriggerRule:
-    with path.open("rb") as handle:
-        values = tomllib.load(handle)
+def load_community_trigger() -> CommunityTriggerRule:
+    """The Community Trigger rule from its reference file (configuration, not code: docs/design.md section 4)."""
+    values = reference.community_trigger()
     return CommunityTriggerRule(
         incidents=int(values["incidents"]),
         months=int(values["months"]),

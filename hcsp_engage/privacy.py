@@ -14,15 +14,14 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
-from pathlib import Path
 
 import pandas as pd
 import phonenumbers
 
+from hcsp_engage import reference
 from hcsp_engage.i18n import N_
 
 REMOVED = "[removed]"
-DATA = Path(__file__).parent / "reference" / "data"
 
 # --- Normalising free text -------------------------------------------------------------------------
 
@@ -217,9 +216,7 @@ def _remove_group(group: str) -> Callable[[re.Match[str]], str]:
 # "HR1 2 AB"). The district alone ("HR1") is kept: it is what the survey asks for. The inward code's
 # letters never include C, I, K, M, O or V, so "M5 4am" stays.
 def _postcode_areas() -> list[str]:
-    with (DATA / "postcode_areas.csv").open(encoding="utf-8") as handle:
-        rows = csv.DictReader(line for line in handle if not line.startswith("#"))
-        return sorted((row["area"] for row in rows), key=len, reverse=True)
+    return sorted((row["area"] for row in reference.read_csv("postcode_areas.csv")), key=len, reverse=True)
 
 
 _POSTCODE = re.compile(

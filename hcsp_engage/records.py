@@ -66,6 +66,11 @@ def _language(code: str) -> str:
     return code if code in schema.LANGUAGES else schema.DEFAULT_LANGUAGE
 
 
+def optional_float(text: str) -> float | None:
+    """A stored number read back: blank text is no number (an optional coordinate left out)."""
+    return float(text) if str(text).strip() else None
+
+
 def _coordinate(value: float | None) -> str:
     return "" if value is None else f"{geography.round_coordinate(value):.4f}"
 

@@ -748,10 +748,6 @@ def fill_demo_store(store: Store, now: datetime | None = None) -> bool:
 # --- Reading rows back as records (for checks and tests) -------------------------------------------
 
 
-def _float(text: str) -> float | None:
-    return float(text) if text else None
-
-
 def _list(text: str) -> tuple[str, ...]:
     return tuple(text.split(schema.LIST_SEPARATOR)) if text else ()
 
@@ -765,8 +761,8 @@ def as_survey_response(row: Mapping[str, str]) -> records.SurveyResponse:
         safe_day=row["safe_day"],
         safe_after_dark=row["safe_after_dark"],
         postcode_district=row["postcode_district"],
-        unsafe_lat=_float(row["unsafe_lat"]),
-        unsafe_lon=_float(row["unsafe_lon"]),
+        unsafe_lat=records.optional_float(row["unsafe_lat"]),
+        unsafe_lon=records.optional_float(row["unsafe_lon"]),
         unsafe_place=row["unsafe_place"],
         unsafe_reasons=_list(row["unsafe_reasons"]),
         safer_measures=_list(row["safer_measures"]),
@@ -794,8 +790,8 @@ def as_report(row: Mapping[str, str]) -> records.AsbReport:
         impact=row["impact"],
         told=_list(row["told"]),
         incidents_reported_6m=row["incidents_reported_6m"],
-        lat=_float(row["lat"]),
-        lon=_float(row["lon"]),
+        lat=records.optional_float(row["lat"]),
+        lon=records.optional_float(row["lon"]),
         place=row["place"],
         location_detail=row["location_detail"],
         description=row["description"],

@@ -12,7 +12,7 @@ import pytest
 from hcsp_engage import reference, synthetic
 from hcsp_engage.analysis import board
 from hcsp_engage.render import board_report
-from tests.test_board_report import read_zip
+from tests.render.test_board_report import read_zip
 
 INTEGER = re.compile(r"\d{1,3}(,\d{3})*|\d+")
 REFERENCE_COLUMNS = {"Residents (Census 2021)"}  # Census figures from data/populations.csv

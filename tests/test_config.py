@@ -88,3 +88,45 @@ def test_a_template_without_an_attribution_is_refused():
 def test_a_tile_choice_that_is_no_web_address_is_refused():
     with pytest.raises(ConfigError, match="'osm', 'none' or a tile URL template"):
         load_settings({}, env={"HCSP_MAP_TILES": "satellite"})
+
+
+# --- Precedence: environment over secrets over defaults (docs/design.md section 6) ----------------------
+
+
+@pytest.mark.parametrize(
+    ("env_name", "section", "key", "env_value", "secret_value", "read"),
+    [
+        (
+            "HCSP_SQLITE_PATH",
+            "hcsp",
+            "sqlite_path",
+            "/env/a.sqlite3",
+            "/secret/b.sqlite3",
+            lambda s: str(s.sqlite_path),
+        ),
+        ("HCSP_PUBLIC_MIN_REPORTS", "hcsp", "public_min_reports", "12", 15, lambda s: s.public_min_reports),
+        ("HCSP_DEMO", "hcsp", "demo", "0", "1", lambda s: s.demo),
+    ],
+)
+def test_the_environment_wins_over_secrets_which_win_over_the_default(
+    env_name, section, key, env_value, secret_value, read
+):
+    secrets = {section: {key: secret_value}}
+    default = read(load_settings({}, env={}))
+    from_secrets = read(load_settings(secrets, env={}))
+    from_env = read(load_settings(secrets, env={env_name: env_value}))
+    assert from_secrets != default
+    assert from_env != from_secrets
+    assert from_env == read(load_settings({}, env={env_name: env_value}))
+
+
+def test_with_nothing_configured_the_app_runs_on_the_embedded_store():
+    settings = load_settings({}, env={})
+    assert settings.storage == "sqlite"
+    assert str(settings.sqlite_path) == config.DEFAULT_SQLITE_PATH
+    assert settings.public_min_reports == 10
+
+
+def test_an_empty_environment_variable_leaves_the_secret_in_force():
+    settings = load_settings({"hcsp": {"public_min_reports": 15}}, env={"HCSP_PUBLIC_MIN_REPORTS": ""})
+    assert settings.public_min_reports == 15

@@ -2,25 +2,13 @@
 baselines, concerns against the priorities, Safer Streets impact, the Community Trigger, and the
 summary to download."""
 
-from datetime import UTC, datetime
-
 import streamlit as st
 
 from hcsp_engage.analysis import board, impact, public
-from hcsp_engage.errors import StoreUnavailable
 from hcsp_engage.render import board_charts, board_report
-from hcsp_engage.web import auth, board_cache, cached, map_cache, ui
+from hcsp_engage.web import board_cache, cached, staff
 
-ui.staff_page("Board summary")
-user = auth.require_staff({"board", "officer"})
-if user is None:
-    st.stop()
-
-try:
-    tables = map_cache.tables()
-except StoreUnavailable:
-    st.error("The figures cannot be loaded just now: the store is not answering. Try again in a minute.")
-    st.stop()
+user, tables = staff.open_page("Board summary", {"board", "officer"}, "The figures cannot be loaded just now")
 
 settings = cached.settings()
 minimum = settings.board_min_count
@@ -42,13 +30,13 @@ with st.container(border=True):
 impact_settings = impact.ImpactSettings(
     radius_m=settings.board_impact_radius_m, window_days=round(settings.board_impact_months * 365.25 / 12)
 )
-summary = board_cache.summary(
-    tables,
-    period,
-    trigger_threshold=settings.community_trigger.incidents,
-    settings=impact_settings,
-    minimum=minimum,
-)
+# What the figures are worked out with: the summary and its downloads are cached on it.
+asked = {
+    "trigger_threshold": settings.community_trigger.incidents,
+    "settings": impact_settings,
+    "minimum": minimum,
+}
+summary = board_cache.summary(tables, period, **asked)
 st.caption(
     f"{board_report.stamp(summary)} Responses and reports count in the period they were submitted. "
     f"{board_report.suppression_note(minimum)}"
@@ -139,23 +127,22 @@ st.write(
     "The summary as one HTML file (charts included, no internet needed, prints on A4) and every table as "
     "CSV, stamped with the period and the data's date."
 )
-report_key = (period, impact_settings, summary.data_date, minimum)
-built = st.session_state.get("board_report")
+report_key = board_cache.report_key(tables, period, **asked)
+# The files are cached for everyone; the session only remembers which summary it asked files for.
 if st.button("Prepare the report", icon=":material/description:", key="board_prepare"):
     with st.status("Building the report…", expanded=True) as status:
         st.write("Drawing the charts…")
-        html_text = board_report.html_report(summary, charts, datetime.now(UTC), minimum)
+        board_cache.report_html(report_key, summary, charts)
         st.write("Writing the tables…")
-        csv_bytes = board_report.csv_zip(summary, minimum)
+        board_cache.report_csv(report_key, summary)
         status.update(label="The report is ready", state="complete", expanded=False)
-    built = {"key": report_key, "html": html_text, "csv": csv_bytes}
-    st.session_state["board_report"] = built
-if built and built["key"] == report_key:
+    st.session_state["board_report"] = report_key
+if st.session_state.get("board_report") == report_key:
     stem = board_report.file_stem(summary)
     left, right = st.columns(2)
     left.download_button(
         "Download the report (HTML)",
-        built["html"],
+        board_cache.report_html(report_key, summary, charts),
         file_name=f"{stem}.html",
         mime="text/html",
         icon=":material/download:",
@@ -164,7 +151,7 @@ if built and built["key"] == report_key:
     )
     right.download_button(
         "Download the tables (CSV, zipped)",
-        built["csv"],
+        board_cache.report_csv(report_key, summary),
         file_name=f"{stem}.zip",
         mime="application/zip",
         icon=":material/download:",

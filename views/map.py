@@ -47,7 +47,8 @@ choice = st.segmented_control(
 area = COUNTY if choice in (None, ALL) else choice
 
 try:
-    tables = map_cache.tables()
+    cached.seed_register()  # the map shows the interventions
+    tables = cached.tables()
 except StoreUnavailable:
     st.error(
         _("The map data cannot be loaded just now. Please try again in a few minutes."),

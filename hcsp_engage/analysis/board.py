@@ -33,9 +33,7 @@ from hcsp_engage.storage.base import with_read_defaults
 Z_95 = 1.959963984540054
 FINANCIAL_YEAR_START_MONTH = 4  # April
 QUARTER_MONTHS = ("April–June", "July–September", "October–December", "January–March")
-PRIORITIES_FILE = "strategic_priorities.csv"
-PRIORITIES = ("Domestic abuse", "VAWG and sexual violence", "Misuse of drugs", "Neighbourhood crime")
-OTHER_PRIORITY = "Not one of the four priorities"
+OTHER_PRIORITY = reference.OTHER_PRIORITY
 SAFETY_QUESTIONS = {"safe_day": "During the day", "safe_after_dark": "After dark"}
 NOT_SHOWN = disclosure.NOT_SHOWN
 PROFILE_LABELS = {"age_band": "Age", "gender": "Gender", "disability": "Disability"}
@@ -854,14 +852,14 @@ def safety_against_baselines(responses: pd.DataFrame, period: Period) -> BoardTa
             "Source": "HCSP Engage survey",
         }
     ]
-    for row in reference.read_csv("safety_baselines.csv"):
+    for baseline in reference.safety_baselines():
         rows.append(
             {
-                "Who": row["label"],
-                "% safe after dark": float(row["percent_safe"]),
-                "% unsafe": float(row["percent_unsafe"]) if row["percent_unsafe"] else np.nan,
-                "% neither": float(row["percent_neither"]) if row["percent_neither"] else np.nan,
-                "Source": row["source"],
+                "Who": baseline.label,
+                "% safe after dark": baseline.percent_safe,
+                "% unsafe": np.nan if baseline.percent_unsafe is None else baseline.percent_unsafe,
+                "% neither": np.nan if baseline.percent_neither is None else baseline.percent_neither,
+                "Source": baseline.source,
             }
         )
     columns = [
@@ -917,7 +915,7 @@ def safety_against_baselines(responses: pd.DataFrame, period: Period) -> BoardTa
 
 def concern_priorities() -> dict[str, str]:
     """Survey concern (question 10) -> strategic priority (data/strategic_priorities.csv)."""
-    return {row["concern"]: row["priority"] for row in reference.read_csv(PRIORITIES_FILE)}
+    return reference.concern_priorities()
 
 
 def _chosen(responses: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -956,7 +954,8 @@ def _concern_counts(responses: pd.DataFrame) -> tuple[int, dict[str, int], dict[
     pairs = pd.DataFrame({"response": chosen.index, "priority": chosen["priority"].to_numpy()})
     people_by_priority = pairs.drop_duplicates()["priority"].value_counts()
     by_priority = {
-        priority: int(people_by_priority.get(priority, 0)) for priority in (*PRIORITIES, OTHER_PRIORITY)
+        priority: int(people_by_priority.get(priority, 0))
+        for priority in (*reference.strategic_priorities(), OTHER_PRIORITY)
     }
     return answered, {c: int(people[c]) for c in schema.TOP_CONCERNS}, by_priority
 
@@ -965,7 +964,7 @@ def _concern_keys(code: str) -> tuple[Key, dict[str, Key], dict[str, Key]]:
     return (
         responses_key(code, "answered question 10"),
         {c: ("concern", code, c) for c in schema.TOP_CONCERNS},
-        {p: ("priority", code, p) for p in (*PRIORITIES, OTHER_PRIORITY)},
+        {p: ("priority", code, p) for p in (*reference.strategic_priorities(), OTHER_PRIORITY)},
     )
 
 
@@ -1473,6 +1472,14 @@ def _add_period_sums(release: disclosure.Release, periods: list[Period]) -> None
             release.add_sum(key, inner)
 
 
+def _baselines_in_words() -> str:
+    county, national = reference.county_baseline(), reference.national_baseline()
+    return (
+        f"{county.year} county survey: {county.percent_safe:.0f}%; "
+        f"{national.label.removesuffix(f' {national.year}')}: {national.percent_safe:.0f}%"
+    )
+
+
 def kpis(publication: disclosure.Publication, period: Period, trigger_threshold: int) -> tuple[Kpi, ...]:
     code = period.code
 
@@ -1489,7 +1496,7 @@ def kpis(publication: disclosure.Publication, period: Period, trigger_threshold:
         Kpi(
             "Feel safe after dark",
             share("safe_after_dark"),
-            f"Very or fairly safe, of {answered} answers. 2023 county survey: 73%; Great Britain: 74%.",
+            f"Very or fairly safe, of {answered} answers. {_baselines_in_words()}.",
         ),
         Kpi("Feel safe during the day", share("safe_day"), "Very or fairly safe; Don't know left out."),
         Kpi(

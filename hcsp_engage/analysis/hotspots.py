@@ -13,6 +13,7 @@ Status does not change any hotspot figure: triage is about the list of reports, 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
@@ -28,6 +29,8 @@ from hcsp_engage.storage.base import arrow_text, latest_rows
 
 RESOLUTION = geography.OFFICER_H3_RESOLUTION
 DEFAULT_STATUS = schema.REPORT_STATUSES[0]  # "New": no officer has changed it yet
+DEFAULT_DAYS = 90  # the period the page opens on, to the newest report's day
+YES, NO = "yes", "no"  # the flag columns (repeat_location, emerging), as shown and exported
 
 # Repeat location: this many reports within this distance of each other within this many days.
 REPEAT_MIN_REPORTS = 3
@@ -112,14 +115,19 @@ class Filters:
         return replace(self, start=self.start - timedelta(days=self.days), end=self.start - timedelta(days=1))
 
 
+def default_period(parsed: pd.DataFrame, today: date) -> tuple[date, date]:
+    """The period the page opens on: the ``DEFAULT_DAYS`` to the newest report's day (today at the
+    latest, so a report dated ahead by a clock does not move the period into the future)."""
+    newest = min(today, parsed["date"].max().date())
+    return newest - timedelta(days=DEFAULT_DAYS - 1), newest
+
+
+def chosen_period(chosen: Sequence[date], default: tuple[date, date]) -> tuple[date, date]:
+    """The period of a date-range box: its first and last day, the default while it is being cleared."""
+    return (chosen[0], chosen[-1]) if chosen else default
+
+
 # --- Parsing -----------------------------------------------------------------------------------------
-
-
-def version(frame: pd.DataFrame) -> tuple:
-    """A cheap key that changes whenever an append-only table changes: its length and its last row."""
-    if frame.empty:
-        return (0,)
-    return (len(frame), *map(str, frame.iloc[-1].tolist()))
 
 
 def parse_reports(reports: pd.DataFrame) -> pd.DataFrame:
@@ -280,7 +288,7 @@ def with_repeat_flags(chosen: pd.DataFrame, parsed: pd.DataFrame, filters: Filte
     """``chosen`` (a selection of ``parsed``) with ``repeat_location`` "yes" or "no" for each report."""
     flags = repeat_locations(parsed, filters)
     repeat = chosen.index.isin(flags[flags].index)
-    return chosen.assign(repeat_location=np.where(repeat, "yes", "no"))
+    return chosen.assign(repeat_location=np.where(repeat, YES, NO))
 
 
 def repeat_locations(parsed: pd.DataFrame, filters: Filters) -> pd.Series:
@@ -468,9 +476,9 @@ def hotspot_table(parsed: pd.DataFrame, filters: Filters, *, limit: int = 100) -
     table["main_categories"] = _main_categories(now, cells).to_numpy()
     repeats = repeat_locations(parsed, filters)
     repeat_cells = set(parsed.loc[repeats[repeats].index, "cell"])
-    table["repeat_location"] = np.where(table["cell"].isin(repeat_cells), "yes", "no")
+    table["repeat_location"] = np.where(table["cell"].isin(repeat_cells), YES, NO)
     emerging = set(emerging_hotspots(parsed, filters).cells["cell"])
-    table["emerging"] = np.where(table["cell"].isin(emerging), "yes", "no")
+    table["emerging"] = np.where(table["cell"].isin(emerging), YES, NO)
     table = table.assign(**named_places(table["cell"]))
     table["rank"] = range(1, len(table) + 1)
     return table[columns]
@@ -546,6 +554,27 @@ def reports_list(frame: pd.DataFrame, statuses: tuple[str, ...] = ()) -> pd.Data
         frame = frame.assign(repeat_location="")
     shown = frame.assign(where=where).sort_values(["date", "submitted_at"], ascending=False, kind="stable")
     return shown[list(REPORT_LABELS)].reset_index(drop=True)
+
+
+def repeat_location_count(table: pd.DataFrame) -> int:
+    """How many cells of a hotspot table are repeat locations."""
+    return int((table["repeat_location"] == YES).sum())
+
+
+def triage_choices(
+    listed: pd.DataFrame, chosen: pd.DataFrame, last_changed: str | None, limit: int
+) -> tuple[list[str], pd.DataFrame]:
+    """The reports an officer may change the status of, and their list rows indexed by report id.
+
+    The first ``limit`` of the list, and the report changed last even when its new status has taken it
+    out of the list (so the officer sees the change they made). Only these rows are laid out: a year of
+    a busy county is over a hundred thousand reports.
+    """
+    options = list(listed["report_id"].head(limit))
+    offered = reports_list(chosen[chosen["report_id"].isin([*options, last_changed])]).set_index("report_id")
+    if last_changed in offered.index and last_changed not in options:
+        options.insert(0, last_changed)
+    return options, offered
 
 
 def for_export(frame: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:

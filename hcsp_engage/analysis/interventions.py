@@ -7,6 +7,8 @@ rows; the latest row per intervention id is the current one.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from functools import cache
 
@@ -19,11 +21,8 @@ from hcsp_engage.storage.base import Store, latest
 SEED_FILE = "interventions.csv"
 
 
-def _optional_float(text: str) -> float | None:
-    return float(text) if text.strip() else None
-
-
-def _record(row: dict[str, str]) -> records.Intervention:
+def record(row: Mapping[str, str]) -> records.Intervention:
+    """A stored interventions row (or a seed file row) read back as the record it was written from."""
     return records.Intervention(
         intervention_id=row["intervention_id"],
         scheme=row["scheme"],
@@ -35,8 +34,8 @@ def _record(row: dict[str, str]) -> records.Intervention:
         public=row["public"] == "yes",
         updated_at=records.parse_iso_utc(row["updated_at"]),
         updated_by=row["updated_by"],
-        lat=_optional_float(row["lat"]),
-        lon=_optional_float(row["lon"]),
+        lat=records.optional_float(row["lat"]),
+        lon=records.optional_float(row["lon"]),
         started_on=date.fromisoformat(row["started_on"]) if row["started_on"] else None,
         description=row["description"],
     )
@@ -51,7 +50,7 @@ def seed_interventions() -> list[records.Intervention]:
 def _seed() -> tuple[records.Intervention, ...]:
     result = []
     for row in reference.read_csv(SEED_FILE):
-        intervention = _record(row)
+        intervention = record(row)
         problems = records.validate_intervention(intervention)
         if problems:
             raise ValidationError(problems)
@@ -94,4 +93,43 @@ def current(frame: pd.DataFrame) -> pd.DataFrame:
         .sort_values(["_undated", "started_on"], ascending=[True, False], kind="stable")
         .drop(columns="_undated")
         .reset_index(drop=True)
+    )
+
+
+@dataclass(frozen=True)
+class FormValues:
+    """What the officers' form starts from: an intervention's current row, or a new intervention's
+    first choices."""
+
+    scheme: str = schema.SCHEMES[0]
+    kind: str = schema.INTERVENTION_KINDS[0]
+    title: str = ""
+    area: str = schema.REPORT_AREAS[0]
+    precision: str = "exact"
+    lat: float | None = None
+    lon: float | None = None
+    started: date | None = None
+    status: str = schema.INTERVENTION_STATUSES[0]
+    public: bool = True
+    description: str = ""
+
+
+def form_values(row: Mapping[str, str] | None) -> FormValues:
+    """The form's starting values for ``row`` (an intervention's current row), or a new one's for None."""
+    if row is None:
+        return FormValues()
+    now = record(row)
+    new = FormValues()
+    return FormValues(
+        scheme=now.scheme or new.scheme,
+        kind=now.kind or new.kind,
+        title=now.title,
+        area=now.area or new.area,
+        precision=now.location_precision or new.precision,
+        lat=now.lat,
+        lon=now.lon,
+        started=now.started_on,
+        status=now.status or new.status,
+        public=now.public,
+        description=now.description,
     )

@@ -31,22 +31,6 @@ REST = "Rest of the county"  # the county less the towns: reasoned about, never 
 LAYERS = ("concerns", "unsafe")
 
 
-@dataclass(frozen=True)
-class Baseline:
-    label: str
-    year: int
-    percent_safe: float
-    source: str
-
-
-def safety_baselines() -> tuple[Baseline, ...]:
-    """Earlier surveys' "feel safe after dark" figures (data/safety_baselines.csv, with sources)."""
-    return tuple(
-        Baseline(row["label"], int(row["year"]), float(row["percent_safe"]), row["source"])
-        for row in reference.read_csv("safety_baselines.csv")
-    )
-
-
 def public_bands(k: int) -> tuple[Band, ...]:
     """The public bands for threshold ``k``: the first from k, the rest as ``privacy.COUNT_BANDS``
     ("10–24", "25–49", "50–99", "100 or more" when k is 10)."""
@@ -295,7 +279,7 @@ def safety_after_dark(figures: PublicFigures, area: str | None, language: str = 
     ]
     rows += [
         {"label": baseline.label, "percent_safe": baseline.percent_safe, "answers": "", "kind": "Baseline"}
-        for baseline in safety_baselines()
+        for baseline in reference.safety_baselines()
     ]
     return pd.DataFrame(rows)
 

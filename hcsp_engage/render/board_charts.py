@@ -7,18 +7,13 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from hcsp_engage.analysis import board, public
-from hcsp_engage.reference import COUNTY
+from hcsp_engage import reference
+from hcsp_engage.analysis import board
 
 BLUE = "#1d70b8"
 ORANGE = "#d4351c"
 GREY = "#505a5f"
 QUESTION_COLOURS = alt.Scale(domain=["During the day", "After dark"], range=["#f47738", BLUE])
-
-
-def county_baseline() -> public.Baseline:
-    """The latest county survey's "feel safe after dark" figure, from data/safety_baselines.csv."""
-    return max((b for b in public.safety_baselines() if b.label.startswith(COUNTY)), key=lambda b: b.year)
 
 
 def _floats(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -71,7 +66,7 @@ def safety_by_group(table: board.BoardTable, title: str) -> alt.LayerChart:
     baselines = pd.DataFrame(
         [
             {"label": f"{b.label}: {b.percent_safe:.0f}%", "percent": b.percent_safe}
-            for b in public.safety_baselines()
+            for b in reference.safety_baselines()
         ]
     )
     rules = (
@@ -81,7 +76,7 @@ def safety_by_group(table: board.BoardTable, title: str) -> alt.LayerChart:
     )
     subtitle = "Dashed lines: after-dark baselines " + ", ".join(
         f"{b.percent_safe:.0f}% ({b.label.replace('Herefordshire ', '').replace('Great Britain', 'GB')})"
-        for b in public.safety_baselines()
+        for b in reference.safety_baselines()
     )
     return (rules + bars + points).properties(
         title=alt.Title(title, subtitle=subtitle, subtitleColor=GREY), height=alt.Step(16)
@@ -103,7 +98,7 @@ def safety_trend(table: board.BoardTable) -> alt.LayerChart:
     line = base.mark_line(point=True).encode(
         y="% safe:Q", tooltip=["Quarter:N", "Question:N", "% safe:Q", "95% CI low (%):Q", "95% CI high (%):Q"]
     )
-    county = county_baseline()
+    county = reference.county_baseline()
     words = f"{county.year} county survey, after dark"
     baseline = (
         alt.Chart(

@@ -15,7 +15,7 @@ import pandas as pd
 from branca.element import Element, MacroElement
 from jinja2 import Template
 
-from hcsp_engage import i18n
+from hcsp_engage import i18n, records
 from hcsp_engage.analysis.public import PRECISION_WORDS, month_label
 from hcsp_engage.config import MapTiles
 from hcsp_engage.i18n import N_, Message
@@ -179,8 +179,25 @@ def blank_map(
     return fmap
 
 
+# The county outline on the app's maps: a faint dashed line, not in the way of what the map shows.
+OUTLINE_STYLE: Mapping[str, object] = {
+    "color": "#0b0c0c",
+    "weight": 2,
+    "opacity": 0.6,
+    "dash_array": "6 4",
+    "tooltip": "Herefordshire",
+    "interactive": False,
+}
+# Where a resident may drop a pin (web/picker.py): Leaflet's own blue, solid ("inside the blue line").
+BOUNDARY_STYLE: Mapping[str, object] = {"weight": 2, "tooltip": "Herefordshire boundary"}
+
+
 def base_map(
-    view: geography.Town | None = None, *, outline: bool = True, tiles: MapTiles | None = None
+    view: geography.Town | None = None,
+    *,
+    outline: bool = True,
+    tiles: MapTiles | None = None,
+    outline_style: Mapping[str, object] = OUTLINE_STYLE,
 ) -> folium.Map:
     """A map centred on ``view`` (the county by default) with the county outline (always when there are
     no tiles) over the chosen background (OpenStreetMap unless told otherwise)."""
@@ -189,20 +206,14 @@ def base_map(
     fmap = blank_map((view.lat, view.lon), view.zoom, tiles, control_scale=True, max_zoom=17, min_zoom=8)
     fmap.get_root().header.add_child(Element(MAP_STYLE))
     outline = outline or tiles.none
-    if view == geography.COUNTY_VIEW:
-        # The whole county, whatever the map's size (a fixed zoom cuts it off on short maps).
+    if view.zoom <= geography.COUNTY_VIEW.zoom:
+        # The whole county, whatever the map's size (a fixed zoom cuts it off on short maps or phones).
         lats, lons = zip(*geography.county_outline(), strict=True)
         fmap.fit_bounds([(min(lats), min(lons)), (max(lats), max(lons))])
     if outline:
-        folium.PolyLine(
-            geography.county_outline() + geography.county_outline()[:1],
-            color="#0b0c0c",
-            weight=2,
-            opacity=0.6,
-            dash_array="6 4",
-            tooltip="Herefordshire",
-            interactive=False,
-        ).add_to(fmap)
+        folium.PolyLine(geography.county_outline() + geography.county_outline()[:1], **outline_style).add_to(
+            fmap
+        )
     return fmap
 
 
@@ -306,8 +317,9 @@ def legend(
 
 
 def _number(text: object) -> float | None:
+    """A coordinate from a register row, or None for a blank, NaN or a value edited into nonsense."""
     try:
-        value = float(str(text))
+        value = records.optional_float(str(text))
     except ValueError:
         return None
     return value if value == value else None  # NaN is no number

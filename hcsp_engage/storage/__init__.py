@@ -10,7 +10,7 @@ import pyarrow as pa
 from hcsp_engage.config import Settings
 from hcsp_engage.errors import StoreUnavailable
 from hcsp_engage.security import LimitWindows
-from hcsp_engage.storage.base import Store, latest, to_frame
+from hcsp_engage.storage.base import Store, latest, table_version, table_versions, to_frame
 from hcsp_engage.storage.outbox import Outbox
 from hcsp_engage.storage.sqlite import SqliteStore
 
@@ -23,6 +23,8 @@ __all__ = [
     "limit_windows",
     "open_store",
     "submit",
+    "table_version",
+    "table_versions",
     "to_frame",
 ]
 

@@ -183,3 +183,21 @@ def latest(table: str, frame: pd.DataFrame) -> pd.DataFrame:
         return frame
     _, rows = latest_rows(frame[schema.ID_COLUMN[table]], frame["updated_at"])
     return frame.take(np.sort(rows)).reset_index(drop=True)
+
+
+def table_version(frame: pd.DataFrame) -> tuple:
+    """The key every cache of the app keys on (web/): a table's length and its last row.
+
+    Tables are append-only (docs/design.md section 5), so every write changes it, and it costs nothing
+    where hashing a million-row frame on every run would cost more than the figures. A row edited by hand
+    in the middle of a Google Sheet keeps it: the edit shows when the table next gets a row (or the
+    cache entry expires).
+    """
+    if frame.empty:
+        return (0,)
+    return (len(frame), *map(str, frame.iloc[-1].tolist()))
+
+
+def table_versions(tables: Mapping[str, pd.DataFrame]) -> tuple:
+    """Every table's version, by name: the key of a cache that reads them all."""
+    return tuple((name, table_version(frame)) for name, frame in sorted(tables.items()))

@@ -1,4 +1,10 @@
-"""Streamlit caching wrappers: one store, one outbox and briefly cached tables per server process."""
+"""Streamlit caching wrappers: one store, one outbox and briefly cached tables per server process.
+
+The one keying rule of the caches built on these tables (map_cache, hotspot_cache, board_cache): an
+entry is keyed on ``storage.table_version`` of the frames it is worked out from (a table's length and
+last row: the tables are append-only), never on a hash of the frames. Entries that are cheap to work
+out again also expire after ``EDIT_TTL_SECONDS``, so a row edited by hand in a Google Sheet shows.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +12,13 @@ import pandas as pd
 import streamlit as st
 
 from hcsp_engage import config, storage
+from hcsp_engage.analysis import interventions
 from hcsp_engage.errors import StoreUnavailable
 
 # Tables are cached this long: a new submission shows on staff pages within a minute, and Google
 # Sheets sees at most one batched read a minute from each server process, whoever is looking.
 TABLES_TTL_SECONDS = 60
+EDIT_TTL_SECONDS = 600
 
 
 def _secrets() -> dict:
@@ -76,6 +84,20 @@ def tables() -> dict[str, pd.DataFrame]:
     return {name: frame.copy(deep=False) for name, frame in _tables(store_key(settings())).items()}
 
 
+@st.cache_resource(show_spinner=False)
+def _register_seeded(cache_key: tuple) -> bool:
+    if interventions.ensure_seeded(store()):
+        forget_tables()
+    return True
+
+
+def seed_register() -> None:
+    """Give an empty interventions register its starting data (docs/design.md section 8), once per
+    store. Pages that show the register call it before ``tables()``. Raises StoreUnavailable when the
+    store cannot answer (and is tried again on the next call)."""
+    _register_seeded(store_key(settings()))
+
+
 def forget_tables() -> None:
     """Drop cached tables after this process wrote, so the writer sees its own change."""
     _tables.clear()
@@ -92,6 +114,7 @@ __all__ = [
     "StoreUnavailable",
     "forget_tables",
     "outbox",
+    "seed_register",
     "settings",
     "store",
     "store_key",

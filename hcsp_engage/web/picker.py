@@ -23,8 +23,6 @@ from hcsp_engage.web import cached, lang
 from hcsp_engage.web.forms import LIST, MAP, SKIP, Form
 from hcsp_engage.web.lang import _
 
-COUNTY_ZOOM = 11  # views this wide show the whole county rather than a town
-
 OUTSIDE_MESSAGE = N_(
     "That point is outside Herefordshire, so we have not put a pin there. Tap a point inside the county "
     "(inside the blue line), or choose a named place from the list instead."
@@ -109,13 +107,8 @@ def _place_map(form: Form, area: str | None) -> None:
     view = geography.view_for(area)
     state = st.session_state
     st.caption(_("Tap or click the map to drop a pin. Tap again somewhere else to move it."))
-    figure = maps.blank_map((view.lat, view.lon), view.zoom, cached.settings().map_tiles, control_scale=True)
-    outline = geography.county_outline()
-    folium.PolyLine(outline + outline[:1], weight=2, tooltip=_("Herefordshire boundary")).add_to(figure)
-    if view.zoom <= COUNTY_ZOOM:
-        # The whole county, whatever the screen's shape: a phone is too narrow for a fixed zoom.
-        lats, lons = [lat for lat, _ in outline], [lon for _, lon in outline]
-        figure.fit_bounds([(min(lats), min(lons)), (max(lats), max(lons))])
+    boundary = {**maps.BOUNDARY_STYLE, "tooltip": _("Herefordshire boundary")}
+    figure = maps.base_map(view, tiles=cached.settings().map_tiles, outline_style=boundary)
     result = streamlit_folium.st_folium(
         figure,
         key=form.key("map"),

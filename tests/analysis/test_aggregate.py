@@ -8,6 +8,7 @@ from hcsp_engage import schema
 from hcsp_engage.analysis import aggregate
 from hcsp_engage.reference import geography
 from hcsp_engage.storage.base import to_frame
+from tests.rows import report_row, response_row
 
 TODAY = date(2026, 11, 1)
 # Two points in different resolution-8 cells, one near Hereford High Town, one near Leominster.
@@ -16,9 +17,8 @@ LEOMINSTER = (52.2282, -2.7386)
 
 
 def report(lat: float | str, lon: float | str, category: str = "Noise", n: int = 0, **extra: str) -> dict:
-    row = {column: "" for column in schema.COLUMNS[schema.ASB_REPORTS]}
-    row.update(
-        report_id=f"R-{n:08d}",
+    row = report_row(
+        n,
         submitted_at="2026-10-01T12:00:00Z",
         category=category,
         area="Hereford",
@@ -109,8 +109,7 @@ def test_unsafe_places_use_pins_and_named_places_and_hide_small_cells():
     place = geography.places()[0]
     rows = []
     for n in range(12):
-        row = {column: "" for column in schema.COLUMNS[schema.SURVEY_RESPONSES]}
-        row.update(response_id=f"S-{n:08d}", submitted_at="2026-10-01T12:00:00Z")
+        row = response_row(n, submitted_at="2026-10-01T12:00:00Z")
         if n < 10:
             row.update(unsafe_place=place.name)
         else:

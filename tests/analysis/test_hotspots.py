@@ -13,6 +13,7 @@ from hcsp_engage import records, schema, synthetic
 from hcsp_engage.analysis import hotspots
 from hcsp_engage.analysis.hotspots import Filters
 from hcsp_engage.reference import geography
+from tests.rows import report_row
 
 HIGH_TOWN = geography.place_named("Hereford High Town")
 END = date(2026, 10, 31)
@@ -30,25 +31,23 @@ def report(
     time_of_day: str = schema.TIMES_OF_DAY[2],
 ) -> dict[str, str]:
     """One stored-looking report row (text, as the store gives it back)."""
-    return {
-        "report_id": f"R-{n:08d}",
-        "submitted_at": f"{when.isoformat()}T20:00:00Z",
-        "schema_version": schema.SCHEMA_VERSION,
-        "category": category,
-        "asb_group": records.asb_category(category).group,
-        "area": area,
-        "lat": "" if lat is None else f"{lat:.4f}",
-        "lon": "" if lon is None else f"{lon:.4f}",
-        "place": place,
-        "location_detail": "",
-        "occurred_on": when.isoformat(),
-        "time_of_day": time_of_day,
-        "frequency": "A few times",
-        "impact": "A little",
-        "told": "Nobody yet",
-        "incidents_reported_6m": "0",
-        "description": "",
-    }
+    return report_row(
+        n,
+        submitted_at=f"{when.isoformat()}T20:00:00Z",
+        schema_version=schema.SCHEMA_VERSION,
+        category=category,
+        asb_group=records.asb_category(category).group,
+        area=area,
+        lat="" if lat is None else f"{lat:.4f}",
+        lon="" if lon is None else f"{lon:.4f}",
+        place=place,
+        occurred_on=when.isoformat(),
+        time_of_day=time_of_day,
+        frequency="A few times",
+        impact="A little",
+        told="Nobody yet",
+        incidents_reported_6m="0",
+    )
 
 
 def frame(rows: list[dict[str, str]]) -> pd.DataFrame:
@@ -292,3 +291,42 @@ def test_an_empty_store_gives_empty_figures_not_errors():
     assert hotspots.reports_list(empty, ("New",)).empty
     assert hotspots.monthly_trend(empty).empty
     assert hotspots.when_grid(empty)["reports"].sum() == 0
+
+
+# --- What the page opens on and offers for triage ------------------------------------------------------
+
+
+def test_the_page_opens_on_the_ninety_days_to_the_newest_report():
+    parsed = frame([report(1, date(2026, 9, 1)), report(2, date(2026, 10, 20))])
+    assert hotspots.default_period(parsed, today=END) == (date(2026, 7, 23), date(2026, 10, 20))
+
+
+def test_a_report_dated_ahead_of_today_does_not_move_the_period_into_the_future():
+    parsed = frame([report(1, date(2026, 11, 5))])
+    assert hotspots.default_period(parsed, today=END)[1] == END
+
+
+def test_a_cleared_period_box_falls_back_to_the_default():
+    default = (date(2026, 8, 1), date(2026, 10, 29))
+    assert hotspots.chosen_period((), default) == default
+    assert hotspots.chosen_period((date(2026, 9, 1),), default) == (date(2026, 9, 1), date(2026, 9, 1))
+
+
+def five_new_reports() -> pd.DataFrame:
+    no_changes = pd.DataFrame(columns=list(schema.COLUMNS[schema.REPORT_STATUS]))
+    return hotspots.with_status(frame([report(n, date(2026, 10, n)) for n in range(1, 6)]), no_changes)
+
+
+def test_triage_offers_the_listed_reports_and_keeps_the_one_just_changed():
+    parsed = five_new_reports()
+    listed = hotspots.reports_list(parsed).head(2)  # the two newest
+    options, offered = hotspots.triage_choices(listed, parsed, last_changed="R-00000001", limit=2)
+    assert options == ["R-00000001", "R-00000005", "R-00000004"]
+    assert set(offered.index) == set(options)
+    assert offered.at["R-00000001", "category"] == "Noise"
+
+
+def test_triage_offers_only_the_first_reports_of_a_long_list():
+    parsed = five_new_reports()
+    options, offered = hotspots.triage_choices(hotspots.reports_list(parsed), parsed, None, limit=3)
+    assert options == ["R-00000005", "R-00000004", "R-00000003"] and len(offered) == 3

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hcsp_engage import schema
 from hcsp_engage.analysis import impact
+from tests.rows import intervention_row
 
 SITE = (52.0620, -2.7360)  # Whitecross Road, Hereford
 REST = (52.0540, -2.7100)  # Hereford city centre, well over 300 m from the site
@@ -19,20 +19,19 @@ SETTINGS = impact.ImpactSettings(radius_m=300, window_days=180, min_reports=10)
 
 
 def intervention(**changes: str) -> dict[str, str]:
-    row = {column: "" for column in schema.COLUMNS[schema.INTERVENTIONS]}
-    row |= {
-        "intervention_id": "I-TEST0001",
-        "scheme": "Safer Streets 5",
-        "kind": "CCTV",
-        "area": "Hereford",
-        "title": "CCTV on Whitecross Road",
-        "lat": str(SITE[0]),
-        "lon": str(SITE[1]),
-        "location_precision": "exact",
-        "started_on": START.isoformat(),
-        "status": "Completed",
-        "public": "yes",
-    }
+    row = intervention_row(
+        "I-TEST0001",
+        scheme="Safer Streets 5",
+        kind="CCTV",
+        area="Hereford",
+        title="CCTV on Whitecross Road",
+        lat=str(SITE[0]),
+        lon=str(SITE[1]),
+        location_precision="exact",
+        started_on=START.isoformat(),
+        status="Completed",
+        public="yes",
+    )
     return row | changes
 
 

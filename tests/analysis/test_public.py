@@ -19,6 +19,7 @@ from hcsp_engage.render import maps
 from hcsp_engage.storage.base import to_frame
 from tests.analysis import old_public
 from tests.analysis.test_aggregate import HIGH_TOWN, LEOMINSTER, report
+from tests.rows import response_row
 
 TODAY = date(2026, 11, 20)  # the publication of 1 November 2026: November 2025 to October 2026
 PUBLISHED = Snapshot(date(2026, 11, 1))
@@ -47,9 +48,7 @@ def reports(counts: dict[tuple[str, str], int], area: str = "Hereford", start: i
 def responses(answers: list[tuple[str, str]], submitted_at: str = "2026-10-01T12:00:00Z") -> pd.DataFrame:
     rows = []
     for n, (area, answer) in enumerate(answers):
-        row = {column: "" for column in schema.COLUMNS[schema.SURVEY_RESPONSES]}
-        row.update(response_id=f"S-{n:08d}", submitted_at=submitted_at, area=area, safe_after_dark=answer)
-        rows.append(row)
+        rows.append(response_row(n, submitted_at=submitted_at, area=area, safe_after_dark=answer))
     return to_frame(schema.SURVEY_RESPONSES, rows)
 
 

@@ -10,6 +10,7 @@ Every host asked is recorded in ``Network.hosts``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import struct
@@ -24,6 +25,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
 
 from hcsp_engage.testing import free_port  # deploy_support reaches it as support.free_port
 
@@ -46,6 +50,8 @@ PHONE = {"width": 390, "height": 844}
 
 # Selectors, in one place so a Streamlit upgrade is fixed here once.
 APP_IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+STALE = '[data-stale="true"]'  # an element of the run before, not yet replaced
+FORM = '[data-testid="stForm"]'
 MAIN = '[data-testid="stMain"]'
 SIDEBAR = '[data-testid="stSidebar"]'
 HEADING = "h1"
@@ -105,10 +111,41 @@ def launch_browser(playwright):
     return playwright.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
 
 
+# Streamlit's page shows no sign that a widget has asked for a rerun until the server starts it, so an
+# action made through the helpers below first arms a watcher of the app's script state, and
+# ``wait_for_app`` waits for the run it saw start to finish.
+_ARM = """() => {
+  if (window.__hcspWatch) window.__hcspWatch.disconnect();
+  window.__hcspRuns = 0;
+  window.__hcspWatch = new MutationObserver(records => {
+    for (const r of records) if (r.oldValue === 'notRunning') window.__hcspRuns += 1;
+  });
+  window.__hcspWatch.observe(document.querySelector('[data-testid="stApp"]'),
+    {attributes: true, attributeFilter: ['data-test-script-state'], attributeOldValue: true});
+}"""
+_ARMED = "() => window.__hcspRuns !== undefined"
+NO_RUN_MS = 1_000  # after this long with no run started, the action (in a form) asked for none
+_RUN_SEEN = "() => window.__hcspRuns > 0"
+_DISARM = "() => { window.__hcspWatch.disconnect(); window.__hcspRuns = undefined; }"
+
+
+def arm(page) -> None:
+    """Watch for the rerun the next action causes (``wait_for_app`` then waits for it)."""
+    page.evaluate(_ARM)
+
+
 def wait_for_app(page, timeout: float = 30_000) -> None:
-    """Wait until Streamlit has finished running the script after the last action."""
+    """Wait until Streamlit has finished running the script after the last action and has drawn its
+    output (no element left marked stale from the run before)."""
+    if page.evaluate(_ARMED):
+        # Returns as soon as the run starts; a widget inside a form starts none, so not for long.
+        with contextlib.suppress(PlaywrightTimeout):
+            page.wait_for_function(_RUN_SEEN, timeout=NO_RUN_MS)
+        page.evaluate(_DISARM)
+    else:
+        page.wait_for_timeout(300)  # an action made outside the helpers: let the rerun it asked for start
     page.wait_for_selector(APP_IDLE, timeout=timeout)
-    page.wait_for_timeout(300)  # let the last delta paint
+    expect(page.locator(STALE)).to_have_count(0, timeout=timeout)
     page.wait_for_selector(APP_IDLE, timeout=timeout)
 
 
@@ -126,14 +163,23 @@ def keyed(page, key: str):
 
 def choose(page, key: str, option: str) -> None:
     """Tick the radio option or checkbox labelled ``option`` inside the widget with ``key``, then wait."""
+    arm(page)
     keyed(page, key).get_by_text(option, exact=True).click()
     wait_for_app(page)
 
 
-def press(page, name: str) -> None:
+def press(page, name: str, timeout: float = 30_000) -> None:
     """Click the button called ``name``, then wait for the script to finish."""
+    arm(page)
     page.get_by_role("button", name=name).click()
-    wait_for_app(page)
+    wait_for_app(page, timeout)
+
+
+def sign_in_as_officer(page, base_url: str) -> None:
+    """Open /hotspots on a demo app and sign in with its one-click officer button."""
+    goto(page, base_url + "/hotspots")
+    press(page, "Sign in as community safety officer (demo)")
+    expect(page.get_by_role("heading", name="Hotspots", exact=True)).to_be_visible(timeout=60_000)
 
 
 # --- keyboard only ---------------------------------------------------------------------------------------

@@ -30,10 +30,8 @@ def downloaded_report(demo_app, browser, tmp_path_factory):
     page = context.new_page()
     support.goto(page, demo_app.url + "/board", timeout=120_000)
     # The first view works out and protects every period's figures at once (cached afterwards).
-    page.get_by_role("button", name="Sign in as hcsp board member (demo)").click()
-    support.wait_for_app(page, 240_000)
-    page.get_by_role("button", name="Prepare the report").click()
-    support.wait_for_app(page, 120_000)
+    support.press(page, "Sign in as hcsp board member (demo)", timeout=240_000)
+    support.press(page, "Prepare the report", timeout=120_000)
     assert page.get_by_text("The report is ready").count() == 1
     with page.expect_download() as download:
         page.get_by_role("button", name="Download the report (HTML)").click()

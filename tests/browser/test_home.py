@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser import support
 
@@ -19,9 +20,9 @@ def test_home_loads_with_the_three_actions_and_the_emergency_notice(app_server, 
     assert page.locator(support.HEADING).first.inner_text() == "Tell us how safe you feel in Herefordshire"
     main = page.locator(support.MAIN)
     for action in ("Start the survey", "Report a concern", "Open the map"):
-        assert main.get_by_text(action, exact=True).first.is_visible(), action
+        expect(main.get_by_text(action, exact=True).first).to_be_visible()
     assert "call 999 in an emergency" in page.locator(support.ALERT_WARNING).first.inner_text()
-    assert page.get_by_role("button", name="Exit this page").first.is_visible()
+    expect(page.get_by_role("button", name="Exit this page").first).to_be_visible()
     assert page.locator(support.EXCEPTION).count() == 0
     support.screenshot(page, "home-desktop")
     assert network.blocked == []
@@ -45,7 +46,7 @@ def test_home_on_a_phone(app_server, phone_page):
     support.goto(phone_page, app_server.url)
 
     for action in ("Start the survey", "Report a concern", "Open the map"):
-        assert phone_page.locator(support.MAIN).get_by_text(action, exact=True).first.is_visible(), action
+        expect(phone_page.locator(support.MAIN).get_by_text(action, exact=True).first).to_be_visible()
     support.screenshot(phone_page, "home-phone")
 
 

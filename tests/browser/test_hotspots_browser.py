@@ -12,6 +12,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from hcsp_engage import records, schema, synthetic
 from hcsp_engage.storage import SqliteStore
 from tests.browser import support
+from tests.rows import table_row
 
 XSS = "<img src=x onerror=alert(1)>"
 FORMULA = '=HYPERLINK("http://evil.example","Click me")'
@@ -19,8 +20,8 @@ MINUS = "-1+1 behind the shops"
 
 
 def seeded_row(reference: str, submitted, **values: str) -> dict[str, str]:
-    row = {column: "" for column in schema.COLUMNS[schema.ASB_REPORTS]}
-    row.update(
+    row = table_row(
+        schema.ASB_REPORTS,
         report_id=reference,
         submitted_at=records.iso_utc(submitted),
         schema_version=schema.SCHEMA_VERSION,
@@ -60,12 +61,6 @@ def officer_app(tmp_path):
     server.stop()
 
 
-def signed_in(page, url: str) -> None:
-    support.goto(page, url + "/hotspots")
-    support.press(page, "Sign in as community safety officer (demo)")
-    page.get_by_role("heading", name="Hotspots", exact=True).wait_for(timeout=60_000)
-
-
 def download(page, button: str, tmp_path) -> pd.DataFrame:
     with page.expect_download() as event:
         page.get_by_role("button", name=button).click()
@@ -93,7 +88,7 @@ def runnable_cells(frame: pd.DataFrame) -> list[str]:
 def test_exports_open_with_pandas_and_cannot_run_formulas(officer_app, page, network, tmp_path):
     dialogs = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    signed_in(page, officer_app.url)
+    support.sign_in_as_officer(page, officer_app.url)
 
     reports = download(page, "Download these reports (CSV)", tmp_path)
     assert {"Reference", "Description (redacted)", "Status"} <= set(reports.columns)
@@ -123,7 +118,7 @@ def test_stored_markup_shows_as_text_in_the_report_and_on_the_map(officer_app, m
     page = make_page(support.PHONE if viewport == "phone" else support.DESKTOP)
     dialogs = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    signed_in(page, officer_app.url)
+    support.sign_in_as_officer(page, officer_app.url)
 
     # The newest report is chosen first in "Change a report's status": its description is shown as text.
     page.get_by_text(f"Description: {XSS}", exact=True).wait_for(timeout=30_000)
@@ -140,7 +135,7 @@ def test_stored_markup_shows_as_text_in_the_report_and_on_the_map(officer_app, m
 def test_the_signed_in_page_has_no_serious_or_critical_accessibility_violations(
     officer_app, page, axe_violations
 ):
-    signed_in(page, officer_app.url)
+    support.sign_in_as_officer(page, officer_app.url)
     page.frame_locator(support.FOLIUM_FRAME).locator(support.LEAFLET_MAP).wait_for(timeout=30_000)
 
     violations = axe_violations(page)
@@ -150,11 +145,11 @@ def test_the_signed_in_page_has_no_serious_or_critical_accessibility_violations(
 
 def test_after_a_status_is_saved_the_form_starts_from_the_saved_status(officer_app, page):
     # Otherwise a second press of "Save status" would quietly put the report back to its old status.
-    signed_in(page, officer_app.url)
+    support.sign_in_as_officer(page, officer_app.url)
     # The map reports back once it has drawn, which reruns the page: choose only after that settles.
     page.frame_locator(support.FOLIUM_FRAME).locator(support.LEAFLET_MAP).wait_for(timeout=30_000)
     support.wait_for_app(page)
-    form = page.locator('[data-testid="stForm"]').filter(has_text="Save status")
+    form = page.locator(support.FORM).filter(has_text="Save status")
     choice = form.get_by_role("combobox")
     option = page.get_by_role("option", name="Referred to MATAC")
     for _ in range(3):  # a rerun while the list is open closes it: open it again

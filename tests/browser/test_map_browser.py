@@ -10,6 +10,7 @@ from hcsp_engage import schema
 from hcsp_engage.storage import SqliteStore
 from tests.analysis.test_aggregate import HIGH_TOWN, report
 from tests.browser import support
+from tests.rows import intervention_row
 
 XSS = "<img src=x onerror=alert(1)>"
 AWESOME_MARKER = ".awesome-marker:not(.awesome-marker-shadow)"
@@ -31,9 +32,8 @@ def seeded_store(path) -> None:
                 submitted_at=f"{last_month}T12:00:00Z",
             ),
         )
-    row = {column: "" for column in schema.COLUMNS[schema.INTERVENTIONS]}
-    row.update(
-        intervention_id="I-XSSTEST2",
+    row = intervention_row(
+        "I-XSSTEST2",
         scheme="Other",
         kind="CCTV",
         area="Hereford",

@@ -52,12 +52,6 @@ def map_frame(page):
     return frame
 
 
-def sign_in_as_officer(page, url: str) -> None:
-    support.goto(page, url + "/hotspots")
-    support.press(page, "Sign in as community safety officer (demo)")
-    page.get_by_role("heading", name="Hotspots", exact=True).wait_for(timeout=60_000)
-
-
 def test_the_community_map_draws_its_hexagons_asking_only_the_app_and_the_tile_server(
     demo_app, page, network
 ):
@@ -102,7 +96,7 @@ def test_the_report_forms_pin_map_draws_and_a_click_sets_the_pin(demo_app, page,
 def test_the_officers_map_draws_asking_only_the_app_and_the_tile_server(demo_app, page, network):
     from playwright.sync_api import expect
 
-    sign_in_as_officer(page, demo_app.url)
+    support.sign_in_as_officer(page, demo_app.url)
     frame = map_frame(page)
 
     expect(frame.locator("path.leaflet-interactive").first).to_be_visible(timeout=60_000)
@@ -158,7 +152,7 @@ def test_without_tiles_a_click_on_the_pin_map_still_sets_the_pin(
 def test_the_downloaded_map_opens_from_a_file_with_no_network_and_draws(demo_app, page, browser, tmp_path):
     from playwright.sync_api import expect
 
-    sign_in_as_officer(page, demo_app.url)
+    support.sign_in_as_officer(page, demo_app.url)
     map_frame(page)
     with page.expect_download() as event:
         page.get_by_role("button", name="Download the map (HTML file)").click()

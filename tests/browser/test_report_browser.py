@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from hcsp_engage import schema
 from hcsp_engage.storage import SqliteStore
@@ -48,5 +49,5 @@ def test_a_map_click_outside_the_county_is_refused_with_a_message(app_server, ph
     leaflet.click(position={"x": 8, "y": 20})  # top-left corner: Shropshire/Powys, outside the outline
 
     page.locator(support.ALERT_ERROR).filter(has_text="outside Herefordshire").wait_for(timeout=30_000)
-    assert page.get_by_text("No pin yet.").is_visible()
+    expect(page.get_by_text("No pin yet.")).to_be_visible()
     support.screenshot(page, "report-phone-refused-click")

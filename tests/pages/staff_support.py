@@ -8,6 +8,7 @@ import time
 from streamlit.testing.v1 import AppTest
 
 from hcsp_engage import config, schema, security, storage, synthetic
+from tests.rows import status_row
 
 OFFICER_PASSCODE = "officer passcode 4471"
 BOARD_PASSCODE = "board passcode 9023"
@@ -65,14 +66,7 @@ def seed_distinctive_store() -> None:
         store.append(schema.SURVEY_RESPONSES, row)
     first = reports.iloc[0]["report_id"]
     store.append(
-        schema.REPORT_STATUS,
-        {
-            "report_id": first,
-            "status": "Reviewed",
-            "note": "Pangolin note",
-            "updated_at": "2026-11-01T10:00:00Z",
-            "updated_by": "AB",
-        },
+        schema.REPORT_STATUS, status_row(first, "Reviewed", "2026-11-01T10:00:00Z", note="Pangolin note")
     )
     store.append(
         schema.INTERVENTIONS,

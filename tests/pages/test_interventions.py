@@ -122,3 +122,11 @@ def test_a_stored_script_in_a_title_is_shown_as_text_in_the_list_and_the_map(cli
     html = maps.to_html(clicks.maps[-1])
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
     assert XSS not in html
+
+
+def test_a_map_click_outside_the_county_is_refused_and_leaves_the_coordinates_empty(clicks):
+    at = signed_in()
+    clicks.next_click = {"lat": 51.8642, "lng": -2.2382}  # Gloucester
+    at.run()
+    assert any("outside Herefordshire" in error.value for error in at.error)
+    assert widget(at.number_input, "Latitude").value is None

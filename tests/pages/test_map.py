@@ -19,6 +19,7 @@ from hcsp_engage.web import cached
 from tests.analysis.test_aggregate import HIGH_TOWN, LEOMINSTER, report
 from tests.conftest import open_page
 from tests.pages.staff_support import leaked, seed_distinctive_store
+from tests.rows import response_row
 
 TODAY = date(2026, 11, 20)  # the publication of 1 November 2026: November 2025 to October 2026
 IN_PERIOD = "2026-10-14"  # a day in its last month
@@ -85,8 +86,7 @@ def add_answers(
     answers: list[tuple[str, str]], submitted_at: str = f"{IN_PERIOD}T12:00:00Z", start: int = 0
 ) -> None:
     for n, (area, answer) in enumerate(answers, start=start):
-        row = {column: "" for column in schema.COLUMNS[schema.SURVEY_RESPONSES]}
-        row.update(response_id=f"S-{n:08d}", submitted_at=submitted_at, area=area, safe_after_dark=answer)
+        row = response_row(n, submitted_at=submitted_at, area=area, safe_after_dark=answer)
         store().append(schema.SURVEY_RESPONSES, row)
 
 

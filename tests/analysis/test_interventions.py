@@ -83,3 +83,31 @@ def test_current_shows_the_latest_edit_of_each_intervention_newest_first():
 
 def test_current_of_an_empty_register_is_empty():
     assert interventions.current(to_frame(schema.INTERVENTIONS, [])).empty
+
+
+def test_the_form_starts_from_an_interventions_current_row():
+    seed = interventions.seed_interventions()[0]
+    values = interventions.form_values(records.intervention_row(seed))
+    assert (values.title, values.scheme, values.kind, values.area) == (
+        seed.title,
+        seed.scheme,
+        seed.kind,
+        seed.area,
+    )
+    assert (values.lat, values.lon, values.started, values.public) == (
+        seed.lat,
+        seed.lon,
+        seed.started_on,
+        seed.public,
+    )
+
+
+def test_a_new_interventions_form_starts_public_exact_and_empty():
+    values = interventions.form_values(None)
+    assert (values.title, values.precision, values.public, values.lat) == ("", "exact", True, None)
+    assert values.scheme == schema.SCHEMES[0]
+
+
+def test_a_stored_blank_number_reads_as_none_and_a_coordinate_as_a_float():
+    assert records.optional_float("") is None and records.optional_float("  ") is None
+    assert records.optional_float("52.0565") == 52.0565

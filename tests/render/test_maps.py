@@ -11,14 +11,14 @@ from hcsp_engage.config import NO_TILES, MapTiles
 from hcsp_engage.reference import geography
 from hcsp_engage.render import maps
 from hcsp_engage.storage.base import to_frame
+from tests.rows import intervention_row
 
 XSS = "<img src=x onerror=alert(1)>"
 
 
 def intervention(**values: str) -> dict[str, str]:
-    row = {column: "" for column in schema.COLUMNS[schema.INTERVENTIONS]}
-    row.update(
-        intervention_id="I-TESTAAAA",
+    row = intervention_row(
+        "I-TESTAAAA",
         scheme="Safer Streets 4",
         kind="CCTV",
         area="Hereford",

@@ -21,7 +21,7 @@ from hcsp_engage.reference import geography
 from hcsp_engage.render import map_assets, maps, officer_map
 from hcsp_engage.storage.base import to_frame
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 OSM = MapTiles()
 OWN_TILES = MapTiles(url="https://tiles.example.org/{z}/{x}/{y}.png", attribution="Example tiles", name="x")
 # Links a person may follow from the map's corner: never fetched by the browser.
