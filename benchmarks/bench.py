@@ -1345,6 +1345,8 @@ def bench_size(n: int, folder: Path, args: argparse.Namespace, log: Callable[[st
             ("pages_gsheets", lambda: bench_pages_sheets(tables, folder, args.repeat, args.sheets_max))
         )
     steps.append(("app_memory", lambda: app_memory(path)))
+    if args.steps:
+        steps = [(name, step) for name, step in steps if name in args.steps]
     for name, step in steps:
         log(f"  {n:,}: {name}")
         try:
@@ -1618,7 +1620,15 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--postgres-url",
         default="",
-        help="also measure PostgreSQL on this database (in a schema of its own, dropped afterwards)",
+        help="also measure PostgreSQL on this database (in a schema of its own, dropped afterwards); "
+        "'throwaway': on a new server with PostgreSQL's default durability, started for the run "
+        "from Debian's postgresql package and removed afterwards",
+    )
+    p.add_argument(
+        "--steps",
+        type=lambda text: [name for name in text.split(",") if name],
+        default=[],
+        help="run only these steps at each size (e.g. load_postgres,aggregate); default: every step",
     )
     p.add_argument("--workdir", help="keep the SQLite files here instead of a temporary folder")
     p.add_argument("--keep-files", action="store_true", help=argparse.SUPPRESS)
@@ -1641,6 +1651,31 @@ def main(argv: list[str] | None = None) -> int:
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
+    with throwaway_postgres(args, log):
+        return _main(args, log)
+
+
+@contextlib.contextmanager
+def throwaway_postgres(args: argparse.Namespace, log: Callable[[str], None]):
+    """With ``--postgres-url throwaway``, a server of its own for the run (the tests' throwaway cluster,
+    started durable: fsync on, as a real server would run), its URL put in ``args``."""
+    if args.postgres_url != "throwaway":
+        yield
+        return
+    from tests.postgres_support import start_cluster
+
+    cluster = start_cluster(durable=True)
+    if isinstance(cluster, str):
+        raise SystemExit(f"--postgres-url throwaway: {cluster}")
+    try:
+        args.postgres_url = cluster.url()
+        log(f"throwaway PostgreSQL at {args.postgres_url}")
+        yield
+    finally:
+        cluster.destroy()
+
+
+def _main(args: argparse.Namespace, log: Callable[[str], None]) -> int:
     if args.json:
         # Streamlit and the libraries it loads may print: keep stdout for the one JSON object.
         with contextlib.redirect_stdout(sys.stderr):
