@@ -44,7 +44,7 @@ import time
 import tracemalloc
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -757,7 +757,7 @@ def _pages(
     """One AppTest session per page: its first visit ("cold": the pages before it in this process may
     have filled the tables' cache), then timed reruns with the caches filled ("warm"). Then for each
     page a restart: every Streamlit cache dropped, so a new store is opened as in a new server process,
-    with the snapshots the store before wrote and 50 survey responses added since; that page is visited
+    with the snapshots the store before wrote and 50 survey responses submitted since (now); that page is visited
     first ("after a restart": its own run, timed as the warm reruns are; the home page before it reads
     no table). Modules stay imported, as they are once a server has run its first page. ``api_calls``
     counts the Sheets API requests so far: how many the restarted visit made is kept."""
@@ -790,7 +790,7 @@ def _pages(
                 restarts, calls = [], []
                 for _ in range(max(1, repeat)):  # one restart is one sample; a loaded machine moves it
                     _wait_for_snapshots()
-                    add_rows(fresh_rows(50, seed=SEED + 500 + next(batches)))
+                    add_rows(new_submissions(50, seed=SEED + 500 + next(batches)))
                     st.cache_data.clear()
                     st.cache_resource.clear()
                     gc.collect()
@@ -865,6 +865,13 @@ def _app_memory_child(store_path: Path) -> dict:
 def fresh_rows(n: int, seed: int) -> list[dict[str, str]]:
     """``n`` survey responses with distinct references."""
     return synthetic.survey_rows(n, seed=seed)
+
+
+def new_submissions(n: int, seed: int) -> list[dict[str, str]]:
+    """``n`` survey responses as residents would send them now: submitted this second (synthetic rows
+    are spread over past months, which the public map has already published)."""
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return [{**row, "submitted_at": now} for row in fresh_rows(n, seed)]
 
 
 def bench_sqlite_writers(folder: Path, per_writer: int = 250) -> dict:

@@ -603,7 +603,10 @@ class SheetsStore(Store):
             try:
                 state = snapshot.state
                 age = time.time() - float(state["full_read_at"])
-                frame = with_stored_dtypes(table, snapshot.frame)
+                # (an empty frame's categories come back from Arrow untyped: made as a whole read makes them)
+                frame = with_stored_dtypes(
+                    table, snapshot.frame if len(snapshot.frame) else to_frame(table, [])
+                )
                 known = _Known(
                     frame,
                     _Keys(table, frame),
