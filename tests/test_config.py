@@ -88,3 +88,16 @@ def test_a_template_without_an_attribution_is_refused():
 def test_a_tile_choice_that_is_no_web_address_is_refused():
     with pytest.raises(ConfigError, match="'osm', 'none' or a tile URL template"):
         load_settings({}, env={"HCSP_MAP_TILES": "satellite"})
+
+
+def test_the_tables_cache_time_is_a_minute_unless_set_in_secrets_or_the_environment():
+    assert load_settings({}, env={}).cache_ttl_seconds == 60
+    secrets = {"hcsp": {"cache_ttl_seconds": 30}}
+    assert load_settings(secrets, env={}).cache_ttl_seconds == 30
+    assert load_settings(secrets, env={"HCSP_CACHE_TTL_SECONDS": "2.5"}).cache_ttl_seconds == 2.5
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "a minute", "nan"])
+def test_a_cache_time_that_is_no_positive_number_is_refused_with_the_setting_named(value):
+    with pytest.raises(ConfigError, match="HCSP_CACHE_TTL_SECONDS"):
+        load_settings({}, env={"HCSP_CACHE_TTL_SECONDS": value})
