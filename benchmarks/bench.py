@@ -329,9 +329,12 @@ def bench_postgres_load(tables: Mapping[str, pd.DataFrame], repeat: int, url: st
         store = PostgresStore(scoped, timeouts=generous)
         start = time.perf_counter()
         for table, frame in tables.items():
-            store.append_many(table, frame.astype(str).to_dict("records"))
+            # The first row through the app (which makes the table), the rest by COPY: the app's own
+            # appends (about 700 rows a second under load, an hour at 1M) are measured by the residents.
+            store.append_many(table, frame.iloc[:1].astype(str).to_dict("records"))
+            _copy_rows(scoped, table, frame.iloc[1:])
         fill_seconds = round(time.perf_counter() - start, 3)
-        result: dict[str, Any] = {"fill_seconds": fill_seconds}
+        result: dict[str, Any] = {"fill_seconds": fill_seconds, "filled_by": "COPY"}
         timeouts = Timeouts()
 
         def whole() -> None:
@@ -357,6 +360,24 @@ def bench_postgres_load(tables: Mapping[str, pd.DataFrame], repeat: int, url: st
         result["new_rows_only"] = timed(later, repeat, memory=False)
         store.close()
     return result
+
+
+def _copy_rows(url: str, table: str, frame: pd.DataFrame) -> None:
+    """Rows into a PostgreSQL table the app has made, by ``COPY`` (the benchmark's set-up only)."""
+    import psycopg
+    from psycopg import sql
+
+    columns = list(schema.COLUMNS[table])
+    statement = sql.SQL("COPY {table} ({names}) FROM STDIN").format(
+        table=sql.Identifier(table), names=sql.SQL(", ").join(map(sql.Identifier, columns))
+    )
+    with (
+        psycopg.connect(url, autocommit=True) as connection,
+        connection.cursor() as cursor,
+        cursor.copy(statement) as copy,
+    ):
+        for row in frame[columns].astype(str).itertuples(index=False, name=None):
+            copy.write_row(row)
 
 
 def _sqlite_restart(path: Path, repeat: int) -> dict:
