@@ -32,7 +32,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -50,7 +50,6 @@ from hcsp_engage.config import GOOGLE_SHEETS_ENDPOINT, ConfigError, Settings, is
 from hcsp_engage.errors import SchemaMismatch, StoreUnavailable
 from hcsp_engage.storage.base import Store, drop_repeated_keys, to_frame, with_stored_dtypes
 from hcsp_engage.storage.snapshot import Snapshots
-from hcsp_engage.storage.sqlite import _appended
 
 log = logging.getLogger(__name__)
 
@@ -227,82 +226,24 @@ def _text_frame(table: str, rows: list[list[Any]]) -> pd.DataFrame:
     return pd.DataFrame(data)
 
 
-def _key_list(table: str, frame: pd.DataFrame) -> list[str]:
-    """``schema.row_key`` of every row, in order, computed by column."""
+def _keys(table: str, frame: pd.DataFrame) -> set[str]:
+    """``schema.row_key`` of every row, computed by column."""
     if table in schema.EVENT_TABLES:
-        return list(
+        return set(
             map("\x1f".join, zip(*(frame[column].tolist() for column in schema.COLUMNS[table]), strict=True))
         )
-    return frame[schema.ID_COLUMN[table]].tolist()
-
-
-class _Keys:
-    """The keys of a sheet's rows, worked out the first time a write asks: a read does not need them,
-    and they were most of what a restarted server spent reading the sheets (0.74 s of 1.75 s at 100,000
-    reports, docs/performance.md)."""
-
-    def __init__(self, table: str, frame: pd.DataFrame, keys: set[str] | None = None):
-        self._table = table
-        self._frame = frame
-        self._set = keys
-        self._lock = threading.Lock()
-
-    def __contains__(self, key: object) -> bool:
-        return key in self.built()
-
-    def built(self) -> set[str]:
-        with self._lock:
-            if self._set is None:
-                self._set = set(_key_list(self._table, self._frame))
-            return self._set
-
-    def extended(self, frame: pd.DataFrame, added: list[str]) -> _Keys:
-        """The keys of ``frame``: these rows' and ``added``; worked out now only if these were."""
-        with self._lock:
-            known = self._set
-        return _Keys(self._table, frame, None if known is None else known.union(added))
+    return set(frame[schema.ID_COLUMN[table]].tolist())
 
 
 @dataclass(frozen=True)
 class _Known:
-    """A sheet as last read: its rows below the header as ``read_all`` gives them (repeated keys dropped,
-    the stored dtypes) and their keys, the number of its last row holding data and that row's cells, and
-    when the whole sheet was last read.
+    """A sheet as last read: its rows below the header (text, repeated keys kept), the number of its last
+    row holding data and that row's cells, and when the whole sheet was last read."""
 
-    Kept in the stored dtypes, not as text, so that a read of new rows converts only those rows and a
-    restarted server takes the frame from its snapshot as it is: converting every row again took 0.6 s
-    of the first visit after a restart at 100,000 reports, and 0.26 s of every read of new rows."""
-
-    frame: pd.DataFrame
-    keys: _Keys
+    text: pd.DataFrame
     extent: int
     last: list[Any]
     full_read_at: float
-
-
-def _stored(table: str, text: pd.DataFrame) -> _Known:
-    """A sheet's rows read whole (text, as ``_text_frame`` gives them) in the stored form, with
-    placeholders for where they end (filled in by the caller)."""
-    frame = drop_repeated_keys(table, text) if len(text) else to_frame(table, [])
-    frame = with_stored_dtypes(table, frame)
-    return _Known(frame, _Keys(table, frame), 1, [], 0.0)
-
-
-def _with_new_rows(table: str, item: _Known, text: pd.DataFrame) -> tuple[pd.DataFrame, _Keys]:
-    """``item``'s rows and then the new rows in ``text`` whose key is not stored yet (the first of each
-    key wins, as in a whole read), in the stored dtypes."""
-    keys, seen, keep, added = _key_list(table, text), set(), [], []
-    for key in keys:
-        fresh = key not in seen and key not in item.keys
-        keep.append(fresh)
-        seen.add(key)
-        if fresh:
-            added.append(key)
-    if not added:
-        return item.frame, item.keys
-    new = with_stored_dtypes(table, text[keep].reset_index(drop=True))
-    frame = _appended(item.frame, new) if len(item.frame) else new
-    return frame, item.keys.extended(frame, added)
 
 
 class _GridChanged(StoreUnavailable):
@@ -355,7 +296,7 @@ class SheetsStore(Store):
         self._prepared = False
         self._cache: tuple[float, dict[str, pd.DataFrame]] | None = None
         self._generation = 0  # bumped by every write, so a read begun before it is not cached
-        self._seen: dict[str, _Keys] = {}  # keys in each sheet when it was last read
+        self._seen: dict[str, set[str]] = {}  # keys in each sheet when it was last read
         self._written: dict[str, set[str]] = {table: set() for table in schema.TABLES}
         # Tables with a write of unknown outcome, and when it was marked: a read clears only the marks
         # made before it began (a write that failed during the read may not be in what it fetched).
@@ -559,19 +500,22 @@ class SheetsStore(Store):
             generation, marks = self._generation, self._marks
         self._restore_from_snapshots(tables)
         try:
-            known = self._read_new_rows(budget, tables)
+            texts = self._read_new_rows(budget, tables)
             fresh_extents = False
         except _GridChanged:
-            known, fresh_extents = None, True
-        if known is None:
+            texts, fresh_extents = None, True
+        if texts is None:
             try:
-                known = self._read_whole(budget, tables, fresh_extents)
+                texts = self._read_whole(budget, tables, fresh_extents)
             except _GridChanged:
-                known = self._read_whole(budget, tables, fresh_extents=True)
-        # Repeated keys dropped, in the dtypes every backend reads (repeating answers as categoricals):
-        # see storage.base.
-        frames = {table: known[table].frame for table in tables}
-        seen = {table: known[table].keys for table in tables}
+                texts = self._read_whole(budget, tables, fresh_extents=True)
+        frames, seen = {}, {}
+        for table in tables:
+            text = texts[table]
+            frames[table] = drop_repeated_keys(table, text) if len(text) else to_frame(table, [])
+            seen[table] = _keys(table, frames[table])
+        # The dtypes every backend reads (repeating answers as categoricals): see storage.base.
+        frames = {table: with_stored_dtypes(table, frame) for table, frame in frames.items()}
         with self._lock:
             self._seen.update(seen)
             for table in [
@@ -603,13 +547,8 @@ class SheetsStore(Store):
             try:
                 state = snapshot.state
                 age = time.time() - float(state["full_read_at"])
-                # (an empty frame's categories come back from Arrow untyped: made as a whole read makes them)
-                frame = with_stored_dtypes(
-                    table, snapshot.frame if len(snapshot.frame) else to_frame(table, [])
-                )
                 known = _Known(
-                    frame,
-                    _Keys(table, frame),
+                    snapshot.frame.astype("str"),
                     int(state["extent"]),
                     list(state["last"]),
                     time.monotonic() - age,
@@ -656,11 +595,11 @@ class SheetsStore(Store):
                 "full_read_at": time.time() - (time.monotonic() - item.full_read_at),
                 "sheet_id": self._sheet_ids.get(table),
             }
-            self.snapshots.save(table, item.frame, state)
+            self.snapshots.save(table, item.text, state)
             with self._lock:
                 self._snapshot_of[table] = (item.extent, item.full_read_at)
 
-    def _read_new_rows(self, budget: _Budget, tables: list[str]) -> dict[str, _Known] | None:
+    def _read_new_rows(self, budget: _Budget, tables: list[str]) -> dict[str, pd.DataFrame] | None:
         """Every sheet's rows as last read plus the rows added since, in one call; None when a whole
         read is due: a sheet not read yet, a full read older than ``full_read_seconds``, or a last row
         that is no longer where it was (rows deleted, inserted or edited by hand)."""
@@ -678,27 +617,24 @@ class SheetsStore(Store):
                 params={"valueRenderOption": "FORMATTED_VALUE", "majorDimension": "ROWS"},
             ),
         )
-        updated = {}
+        texts, updated = {}, {}
         for table, value_range in zip(tables, answer.get("valueRanges", []), strict=True):
             item = known[table]  # from row 1 when only the header was there: all of the sheet
             values = value_range.get("values", [])
             if item.extent > 1 and (not values or values[0] != item.last):
                 return None  # the last row read is not where it was: read the whole sheet again
             rows = [row for number, row in enumerate(values[1:], item.extent + 1) if row and number > 1]
-            frame, keys = (
-                _with_new_rows(table, item, _text_frame(table, rows)) if rows else (item.frame, item.keys)
-            )
+            text = pd.concat([item.text, _text_frame(table, rows)], ignore_index=True) if rows else item.text
+            texts[table] = text
             extent = max(item.extent + len(values) - 1, item.extent)
-            updated[table] = _Known(
-                frame, keys, extent, values[-1] if values else item.last, item.full_read_at
-            )
+            updated[table] = _Known(text, extent, values[-1] if values else item.last, item.full_read_at)
         with self._lock:
             self._known.update(updated)
             self._extents = {**self._extents, **{table: item.extent for table, item in updated.items()}}
-        return updated
+        return texts
 
-    def _read_whole(self, budget: _Budget, tables: list[str], fresh_extents: bool) -> dict[str, _Known]:
-        """Every row of the sheets below their header, read in bounded pieces."""
+    def _read_whole(self, budget: _Budget, tables: list[str], fresh_extents: bool) -> dict[str, pd.DataFrame]:
+        """Every row of the sheets below their header, as text, read in bounded pieces."""
         if (
             fresh_extents
             or not self._extents
@@ -737,21 +673,13 @@ class SheetsStore(Store):
             )
             for table, parts in pieces.items()
         }
-        known = {
-            table: replace(
-                _stored(table, texts[table]),
-                extent=extents[table],
-                last=last_rows.get(table, []),
-                full_read_at=started,
-            )
-            for table in tables
-        }
         with self._lock:
             self._extents = {**self._extents, **extents}
             if len(tables) == len(schema.TABLES):
                 self._extents_at = time.monotonic()
-            self._known.update(known)
-        return known
+            for table in tables:
+                self._known[table] = _Known(texts[table], extents[table], last_rows.get(table, []), started)
+        return texts
 
     def _measure_sheets(self, budget: _Budget) -> None:
         """Ask how many rows each worksheet has (one small call)."""

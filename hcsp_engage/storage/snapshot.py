@@ -42,9 +42,7 @@ from hcsp_engage import schema
 log = logging.getLogger(__name__)
 
 # Bump when the meaning of the files or of a store's state changes: older files are then ignored.
-# 2: Google Sheets snapshots hold the rows as read_all gives them (repeated keys dropped, stored dtypes),
-# no longer the sheets' text.
-FORMAT = 2
+FORMAT = 1
 METADATA_KEY = b"hcsp_snapshot"
 # After a read that found new rows, a table's snapshot is written again at most this often (a whole read
 # always writes one). At a million reports a write takes about a second of the background thread; a
