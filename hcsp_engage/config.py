@@ -85,6 +85,9 @@ class Settings:
     outbox_durable: bool = True
     # Snapshots of the tables as read, so a restarted server reads only rows added since (None: off).
     snapshot_dir: Path | None = Path("data/snapshots")
+    # How long a server process keeps the tables it read before reading again (new rows only): what
+    # another server's submissions wait to show, and at most one read a minute to Google Sheets.
+    cache_ttl_seconds: float = 60.0
     # Staff sessions end after this long without activity.
     staff_idle_minutes: int = 30
     community_trigger: CommunityTriggerRule = field(default_factory=CommunityTriggerRule)
@@ -236,6 +239,15 @@ def load_settings(secrets: Mapping[str, Any] | None = None, env: Mapping[str, st
         if snapshot_setting
         else outbox_path.parent / "snapshots"
     )
+    ttl_text = str(pick("HCSP_CACHE_TTL_SECONDS", app, "cache_ttl_seconds", 60)).strip()
+    try:
+        cache_ttl_seconds = float(ttl_text)
+    except ValueError:
+        cache_ttl_seconds = -1.0
+    if not cache_ttl_seconds > 0:
+        raise ConfigError(
+            f"HCSP_CACHE_TTL_SECONDS must be a number of seconds above 0 (60 unless set), not {ttl_text!r}."
+        )
     return Settings(
         storage=storage,
         sqlite_path=sqlite_path,
@@ -256,6 +268,7 @@ def load_settings(secrets: Mapping[str, Any] | None = None, env: Mapping[str, st
         outbox_path=outbox_path,
         outbox_durable=_truthy(pick("HCSP_OUTBOX_DURABLE", app, "outbox_durable", "true")),
         snapshot_dir=snapshot_dir,
+        cache_ttl_seconds=cache_ttl_seconds,
         staff_idle_minutes=int(app.get("staff_idle_minutes", 30)),
         community_trigger=load_community_trigger(),
         auth_configured="auth" in secrets,

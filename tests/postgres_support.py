@@ -265,8 +265,8 @@ def _close(connection: socket.socket) -> None:
     connection.close()
 
 
-def start_cluster() -> PostgresCluster | str:
-    """A running cluster, or why there cannot be one here."""
+def start_cluster(durable: bool = False) -> PostgresCluster | str:
+    """A running cluster, or why there cannot be one here (``durable``: see ``PostgresCluster.start``)."""
     bindir = find_bindir()
     if bindir is None:
         return (
@@ -276,7 +276,7 @@ def start_cluster() -> PostgresCluster | str:
     cluster = PostgresCluster(bindir)
     try:
         cluster.init()
-        cluster.start()
+        cluster.start(durable=durable)
         cluster.execute(f'CREATE DATABASE "{DATABASE}"', url=cluster.url("postgres"))
     except BaseException:
         cluster.destroy()

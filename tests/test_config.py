@@ -130,3 +130,16 @@ def test_with_nothing_configured_the_app_runs_on_the_embedded_store():
 def test_an_empty_environment_variable_leaves_the_secret_in_force():
     settings = load_settings({"hcsp": {"public_min_reports": 15}}, env={"HCSP_PUBLIC_MIN_REPORTS": ""})
     assert settings.public_min_reports == 15
+
+
+def test_the_tables_cache_time_is_a_minute_unless_set_in_secrets_or_the_environment():
+    assert load_settings({}, env={}).cache_ttl_seconds == 60
+    secrets = {"hcsp": {"cache_ttl_seconds": 30}}
+    assert load_settings(secrets, env={}).cache_ttl_seconds == 30
+    assert load_settings(secrets, env={"HCSP_CACHE_TTL_SECONDS": "2.5"}).cache_ttl_seconds == 2.5
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "a minute", "nan"])
+def test_a_cache_time_that_is_no_positive_number_is_refused_with_the_setting_named(value):
+    with pytest.raises(ConfigError, match="HCSP_CACHE_TTL_SECONDS"):
+        load_settings({}, env={"HCSP_CACHE_TTL_SECONDS": value})

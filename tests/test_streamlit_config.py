@@ -88,6 +88,7 @@ def test_secrets_example_documents_every_setting():
         "outbox_path",
         "outbox_durable",
         "snapshot_dir",
+        "cache_ttl_seconds",
         "staff_idle_minutes",
         "map_tiles",
         "map_attribution",

@@ -8,6 +8,8 @@ out again also expire after ``EDIT_TTL_SECONDS``, so a row edited by hand in a G
 
 from __future__ import annotations
 
+import time
+
 import pandas as pd
 import streamlit as st
 
@@ -15,9 +17,8 @@ from hcsp_engage import config, storage
 from hcsp_engage.analysis import interventions
 from hcsp_engage.errors import StoreUnavailable
 
-# Tables are cached this long: a new submission shows on staff pages within a minute, and Google
-# Sheets sees at most one batched read a minute from each server process, whoever is looking.
-TABLES_TTL_SECONDS = 60
+# Derived results that are cheap to work out again expire after this long, so a row edited by hand in
+# a Google Sheet shows (the tables themselves are kept for the cache_ttl_seconds setting).
 EDIT_TTL_SECONDS = 600
 
 
@@ -73,15 +74,25 @@ def outbox() -> storage.Outbox:
 
 # A resource, not data: st.cache_data would hand every page run its own pickled copy of every table
 # (0.4 s at 100k reports, far more at 1M). Callers get shallow copies instead, which pandas'
-# copy-on-write keeps from changing the shared frames.
-@st.cache_resource(ttl=TABLES_TTL_SECONDS, show_spinner="Loading the latest data…", max_entries=4)
-def _tables(cache_key: tuple) -> dict[str, pd.DataFrame]:
-    return store().read_all()
+# copy-on-write keeps from changing the shared frames. Kept for ``cache_ttl_seconds`` (a setting, 60 s
+# unless set: a submission through another server process shows within it, and Google Sheets sees at
+# most one read in it from each process, whoever is looking); the age is checked here rather than with
+# Streamlit's ttl, which is fixed when the module is imported.
+@st.cache_resource(show_spinner="Loading the latest data…", max_entries=4)
+def _tables(cache_key: tuple) -> tuple[float, dict[str, pd.DataFrame]]:
+    return time.monotonic(), store().read_all()
 
 
 def tables() -> dict[str, pd.DataFrame]:
-    """Every table, cached for up to a minute. Raises StoreUnavailable when the store cannot answer."""
-    return {name: frame.copy(deep=False) for name, frame in _tables(store_key(settings())).items()}
+    """Every table, cached for up to ``cache_ttl_seconds``. Raises StoreUnavailable when the store
+    cannot answer."""
+    current = settings()
+    key = store_key(current)
+    read_at, frames = _tables(key)
+    if time.monotonic() - read_at >= current.cache_ttl_seconds:
+        _tables.clear(key)
+        read_at, frames = _tables(key)
+    return {name: frame.copy(deep=False) for name, frame in frames.items()}
 
 
 @st.cache_resource(show_spinner=False)

@@ -16,6 +16,8 @@ import streamlit as st
 
 from hcsp_engage import schema, storage
 from hcsp_engage.analysis import aggregate, interventions, public, snapshot
+from hcsp_engage.storage.snapshot import SavedResult, content_key
+from hcsp_engage.web import cached
 
 # Only the columns the publication reads, so a change elsewhere in a row (a status) is not a new key.
 REPORT_COLUMNS = ["submitted_at", "occurred_on", "category", "area", "lat", "lon", "place"]
@@ -27,7 +29,17 @@ RESPONSE_COLUMNS = ["submitted_at", "area", "safe_after_dark", "unsafe_lat", "un
 def _published(
     published_on: date, versions: tuple, k: int, _reports: pd.DataFrame, _responses: pd.DataFrame
 ) -> public.PublicFigures:
-    return public.publish(_reports, _responses, k, snapshot.Snapshot(published_on))
+    # Kept beside the tables' snapshots too: a restarted server finds this month's publication there
+    # (new rows wait for the next one, so it is still the same) instead of working it out again.
+    folder = cached.settings().snapshot_dir
+    saved = SavedResult(folder, "public-figures") if folder is not None else None
+    key = content_key(published_on, _reports, _responses, k) if saved is not None else ""
+    figures = saved.load(key) if saved is not None else None
+    if figures is None:
+        figures = public.publish(_reports, _responses, k, snapshot.Snapshot(published_on))
+        if saved is not None:
+            saved.save(key, figures)
+    return figures
 
 
 def public_figures(all_tables: dict[str, pd.DataFrame], k: int) -> public.PublicFigures:

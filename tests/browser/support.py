@@ -156,6 +156,17 @@ def goto(page, url: str, timeout: float = 30_000) -> None:
     wait_for_app(page, timeout)
 
 
+def rerun(page, timeout: float = 30_000) -> None:
+    """Run the page's script again in the same session, as Streamlit's "Rerun" (the R key) does."""
+    page.locator("body").press("r")
+    wait_for_app(page, timeout)
+
+
+def metric_value(page, label: str):
+    """The value of the ``st.metric`` labelled ``label``."""
+    return page.get_by_test_id("stMetric").filter(has_text=label).get_by_test_id("stMetricValue")
+
+
 def keyed(page, key: str):
     """The widget or container created with ``key=key`` (Streamlit gives it the class st-key-<key>)."""
     return page.locator(f".st-key-{key}")

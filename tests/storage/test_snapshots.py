@@ -14,6 +14,7 @@ from types import SimpleNamespace
 import pandas as pd
 import pyarrow.feather as feather
 import pytest
+import requests
 
 from hcsp_engage import schema, synthetic
 from hcsp_engage.config import load_settings
@@ -431,3 +432,60 @@ def test_a_corrupt_sheets_snapshot_is_ignored(emulator, tmp_path, caplog):
 
     assert "cannot be read" in caplog.text
     assert tables[TABLE].to_dict("records") == rows[TABLE]
+
+
+def _append_raw(emulator, title: str, rows: list[list[str]]) -> None:
+    """Append rows as another program would, with no check for keys already there."""
+    url = f"{emulator.url}/v4/spreadsheets/{SPREADSHEET_ID}/values/{title}!A1:append"
+    params = {"valueInputOption": "RAW", "insertDataOption": "INSERT_ROWS"}
+    requests.post(url, params=params, json={"values": rows}, timeout=10).raise_for_status()
+
+
+def test_a_restarted_sheets_store_gives_what_a_whole_read_gives_with_new_answers_and_a_repeated_key(
+    emulator, tmp_path
+):
+    writer = SheetsStore(SPREADSHEET_ID, endpoint=emulator.url, policy=FAST)
+    rows = _fill(writer)
+    read_and_stop(sheets_store(emulator, tmp_path))
+    columns = schema.COLUMNS[TABLE]
+    new = {**survey(200), "area": "Outside Herefordshire", "unsafe_place": "A place never named before"}
+    repeated = {**rows[TABLE][3], "comments": "sent twice by another program"}
+    _append_raw(emulator, TABLE, [[row.get(column, "") for column in columns] for row in (new, repeated)])
+
+    restarted = sheets_store(emulator, tmp_path)
+    tables = restarted.read_all()
+
+    whole = SheetsStore(SPREADSHEET_ID, endpoint=emulator.url, policy=FAST).read_all()  # no snapshots
+    for table in schema.TABLES:
+        assert_same_as_whole_read(tables[table], whole[table], table)
+    assert tables[TABLE]["response_id"].tolist() == [row["response_id"] for row in [*rows[TABLE], new]]
+    # the first of a repeated key wins, and a write of a row already there is not sent again
+    assert restarted.append(TABLE, repeated) is False
+    assert restarted.append(TABLE, new) is False
+
+
+def test_the_public_maps_publication_is_loaded_from_its_saved_copy_only_for_the_same_rows(tmp_path):
+    frames = synthetic.frames(40, 40, seed=4)
+    reports, responses = frames[schema.ASB_REPORTS], frames[schema.SURVEY_RESPONSES]
+    saved = snapshot.SavedResult(tmp_path, "public-figures")
+    key = snapshot.content_key("2026-11-01", reports, responses, 10)
+    saved.save(key, {"figures": 1})
+
+    restarted = snapshot.SavedResult(tmp_path, "public-figures")  # a new server process
+    assert restarted.load(snapshot.content_key("2026-11-01", reports, responses, 10)) == {"figures": 1}
+    changed = reports.assign(category=reports["category"].where(reports.index != 5, "Arson"))
+    for other in (
+        snapshot.content_key("2026-11-01", changed, responses, 10),  # a row changed
+        snapshot.content_key("2026-11-01", reports.iloc[:-1], responses, 10),  # a row gone
+        snapshot.content_key("2026-12-01", reports, responses, 10),  # the next publication
+        snapshot.content_key("2026-11-01", reports, responses, 5),  # another k
+    ):
+        assert restarted.load(other) is None
+
+
+def test_a_damaged_saved_result_is_worked_out_again(tmp_path, caplog):
+    saved = snapshot.SavedResult(tmp_path, "public-figures")
+    saved.path.write_bytes(b"not a pickle")
+    with caplog.at_level(logging.WARNING):
+        assert saved.load("any") is None
+    assert "cannot be read" in caplog.text
