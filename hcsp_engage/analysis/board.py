@@ -555,20 +555,7 @@ def engagement_by_area(responses: pd.DataFrame, reports: pd.DataFrame, code: str
     response_keys = [responses_key(code, "area", area) for area in areas]
     report_keys = [reports_key(code, "area", area) for area in areas]
     unpublished: dict[Key, int] = {}
-    relations = [
-        _covered(
-            responses_key(code),
-            len(responses),
-            dict(zip(response_keys, frame["Survey responses"], strict=True)),
-            unpublished,
-        ),
-        _covered(
-            reports_key(code),
-            len(reports),
-            dict(zip(report_keys, frame["ASB reports"], strict=True)),
-            unpublished,
-        ),
-    ]
+    relations = _covered_both(code, responses, reports, frame, response_keys, report_keys, unpublished)
 
     def derive(row: dict, value: Callable) -> dict:
         residents = row["Residents (Census 2021)"]
@@ -592,6 +579,33 @@ def engagement_by_area(responses: pd.DataFrame, reports: pd.DataFrame, code: str
     )
 
 
+def _covered_both(
+    code: str,
+    responses: pd.DataFrame,
+    reports: pd.DataFrame,
+    frame: pd.DataFrame,
+    response_keys: list[Key],
+    report_keys: list[Key],
+    unpublished: dict[Key, int],
+) -> list[Relation]:
+    """The relations of a table whose rows split the period's responses and reports (areas, languages):
+    each column adds up to its total (``_covered``)."""
+    return [
+        _covered(
+            responses_key(code),
+            len(responses),
+            dict(zip(response_keys, frame["Survey responses"], strict=True)),
+            unpublished,
+        ),
+        _covered(
+            reports_key(code),
+            len(reports),
+            dict(zip(report_keys, frame["ASB reports"], strict=True)),
+            unpublished,
+        ),
+    ]
+
+
 def engagement_by_language(responses: pd.DataFrame, reports: pd.DataFrame, code: str) -> BoardTable:
     """Responses and reports by the language the resident used on the form. Each language's count adds
     up, with the others, to the period's responses and reports, so a hidden one (2 Bulgarian responses)
@@ -608,20 +622,7 @@ def engagement_by_language(responses: pd.DataFrame, reports: pd.DataFrame, code:
     response_keys = [responses_key(code, "language", language) for language in languages]
     report_keys = [reports_key(code, "language", language) for language in languages]
     unpublished: dict[Key, int] = {}  # a code no form offers (a cell edited by hand): counted, not shown
-    relations = [
-        _covered(
-            responses_key(code),
-            len(responses),
-            dict(zip(response_keys, frame["Survey responses"], strict=True)),
-            unpublished,
-        ),
-        _covered(
-            reports_key(code),
-            len(reports),
-            dict(zip(report_keys, frame["ASB reports"], strict=True)),
-            unpublished,
-        ),
-    ]
+    relations = _covered_both(code, responses, reports, frame, response_keys, report_keys, unpublished)
     return _table(
         "engagement_by_language",
         "Responses and reports by language",
