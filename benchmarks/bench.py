@@ -1330,9 +1330,9 @@ def sheets_quota(folder: Path, officers: int = 20, views_each: int = 3) -> dict:
             for at in sessions:
                 at.run()
             after_write = reads() - before_write
+            ttl = cached.settings().cache_ttl_seconds  # the setting this server ran with (60 s unless set)
             st.cache_data.clear()
             st.cache_resource.clear()
-    ttl = cached.TABLES_TTL_SECONDS
     return {
         "officer_sessions": officers,
         "page_views": views,
