@@ -17,7 +17,9 @@ from tests.conftest import open_page
 from tests.pages.form_support import error_summary, field_errors, page_fields, widget_keys
 
 PAGE = "views/report.py"
-TODAY = records.utc_now().date()
+def today():
+    """Today as the app sees it, asked each time: a run that crosses midnight must not compare two days."""
+    return records.utc_now().date()
 
 
 def stored() -> pd.DataFrame:
@@ -30,7 +32,7 @@ def fill_valid(at, *, incidents: str = "1", place: str = "Hereford railway stati
     at.radio(key="report_method").set_value("Choose a named place from a list").run()
     at.selectbox(key="report_place").set_value(place)
     at.text_input(key="report_location_detail").set_value("Benches by the taxi rank")
-    at.date_input(key="report_occurred_on").set_value(TODAY - timedelta(days=3))
+    at.date_input(key="report_occurred_on").set_value(today() - timedelta(days=3))
     at.radio(key="report_time_of_day").set_value("Evening 6pm–10pm")
     at.radio(key="report_frequency").set_value("Every week")
     at.radio(key="report_impact").set_value("A fair amount")
@@ -81,7 +83,7 @@ def test_complete_report_from_the_place_list_is_stored_with_exactly_the_design_c
         "lon": "",
         "place": "Hereford railway station",
         "location_detail": "Benches by the taxi rank",
-        "occurred_on": (TODAY - timedelta(days=3)).isoformat(),
+        "occurred_on": (today() - timedelta(days=3)).isoformat(),
         "time_of_day": "Evening 6pm–10pm",
         "frequency": "Every week",
         "impact": "A fair amount",
@@ -148,7 +150,7 @@ def test_the_error_summary_lists_the_errors_in_the_order_of_the_form():
 def test_the_date_picker_offers_only_the_last_12_months_up_to_today():
     at = open_page(PAGE)
     picker = at.date_input(key="report_occurred_on")
-    assert (picker.min, picker.max) == (TODAY - records.MAX_REPORT_AGE, TODAY)
+    assert (picker.min, picker.max) == (today() - records.MAX_REPORT_AGE, today())
 
 
 @pytest.mark.parametrize("days_ago", [-1, 400])
@@ -156,7 +158,7 @@ def test_a_date_outside_the_last_year_is_refused_by_the_date_picker_itself(days_
     at = open_page(PAGE)
     fill_valid(at)
     # What a client gets round the calendar with: Streamlit keeps no day outside min_value..max_value.
-    at.date_input(key="report_occurred_on").set_value(TODAY - timedelta(days=days_ago))
+    at.date_input(key="report_occurred_on").set_value(today() - timedelta(days=days_ago))
     submit(at)
     assert at.session_state["report_occurred_on"] is None
     assert any("Enter the date it last happened." in error for error in field_errors(at))
@@ -170,11 +172,11 @@ def test_a_date_outside_the_last_year_is_refused_by_the_date_picker_itself(days_
 )
 def test_the_check_after_submit_still_refuses_a_date_outside_the_last_year(days_ago, message):
     answers = {"category": "Antisocial drinking", "area": "Hereford", "told": ["Council"]}
-    answers |= {"occurred_on": TODAY - timedelta(days=days_ago), "time_of_day": "Evening 6pm–10pm"}
+    answers |= {"occurred_on": today() - timedelta(days=days_ago), "time_of_day": "Evening 6pm–10pm"}
     report = forms.report_from_answers(
         answers, forms.Location(place="Hereford railway station"), records.new_reference("R")
     )
-    problems = records.validate_report(report, today=TODAY)
+    problems = records.validate_report(report, today=today())
     assert any(field == "occurred_on" and message in text for field, text in problems)
 
 
