@@ -17,6 +17,8 @@ from tests.conftest import open_page
 from tests.pages.form_support import error_summary, field_errors, page_fields, widget_keys
 
 PAGE = "views/report.py"
+
+
 def today():
     """Today as the app sees it, asked each time: a run that crosses midnight must not compare two days."""
     return records.utc_now().date()
