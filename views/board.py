@@ -14,7 +14,7 @@ settings = cached.settings()
 minimum = settings.board_min_count
 data = board_cache.prepared(tables)
 if data.data_date is None:
-    st.info("No survey responses or reports yet. The summary fills in as residents take part.")
+    st.info(board_report.nothing_published(data.published_on, board_cache.has_rows(tables)))
     st.stop()
 
 # --- Period and settings ---------------------------------------------------------------------------

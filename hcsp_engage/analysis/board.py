@@ -18,6 +18,7 @@ verdict from counts it shows exactly. Nothing else turns a Board count into text
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -401,7 +402,8 @@ class BoardData:
     pins: pd.DataFrame  # unsafe-place pins: lat, lon, date (submission)
     register: pd.DataFrame  # current interventions
     first_day: date | None
-    data_date: date | None  # the latest submission: "data up to"
+    data_date: date | None  # the latest submission counted: "data up to"
+    published_on: date | None = None  # the publication the rows were counted for (publication_day)
 
 
 PIN_COLUMNS = ("submitted_at", "unsafe_lat", "unsafe_lon", "unsafe_place")
@@ -453,7 +455,29 @@ def _with_language(table: str, frame: pd.DataFrame) -> pd.DataFrame:
     return with_read_defaults(table, frame)
 
 
-def prepare(tables: dict[str, pd.DataFrame]) -> BoardData:
+def publication_day(today: date) -> date:
+    """The day the Board's figures in force on ``today`` were published: the first day of today's
+    financial quarter. They count the rows submitted before that day, so they cover finished quarters
+    only and stay the same, in every table and download, until the next quarter begins
+    (docs/disclosure-control.md, "When the Board's figures change")."""
+    return quarter_of(today).start
+
+
+def next_publication(published_on: date) -> date:
+    """The day the figures after ``published_on``'s are published: the next quarter's first day."""
+    return quarter_of(published_on).end + timedelta(days=1)
+
+
+def _before(frame: pd.DataFrame, column: str, cutoff: date | None) -> pd.DataFrame:
+    if cutoff is None or frame.empty:
+        return frame
+    keep = frame[column].to_numpy(dtype="datetime64[ns]") < np.datetime64(cutoff, "ns")
+    return frame if keep.all() else frame[keep]
+
+
+def prepare(tables: dict[str, pd.DataFrame], published_on: date | None = None) -> BoardData:
+    """The stored tables parsed for the Board. With ``published_on``, only the rows submitted before that
+    day count (``publication_day``): later ones wait for the next publication."""
     responses = tables.get(schema.SURVEY_RESPONSES)
     if responses is None or responses.empty:
         responses = pd.DataFrame(
@@ -464,11 +488,12 @@ def prepare(tables: dict[str, pd.DataFrame]) -> BoardData:
         .reset_index(drop=True)
         .assign(day=lambda f: _submission_days(f))
     )
+    responses = _before(responses, "day", published_on)
     stored_reports = tables.get(schema.ASB_REPORTS, pd.DataFrame())
     if not stored_reports.empty:
         stored_reports = _with_language(schema.ASB_REPORTS, stored_reports)[list(REPORT_COLUMNS)]
     reports = hotspots.parse_reports(stored_reports)
-    reports = reports.assign(day=_submission_days(reports))
+    reports = _before(reports.assign(day=_submission_days(reports)), "day", published_on)
     # Only the columns a pin needs: locating whole responses would copy every answer of a million rows.
     pins = (
         aggregate.unsafe_points(responses[list(PIN_COLUMNS)])
@@ -491,6 +516,7 @@ def prepare(tables: dict[str, pd.DataFrame]) -> BoardData:
         register=register,
         first_day=days.min().date() if not days.empty else None,
         data_date=days.max().date() if not days.empty else None,
+        published_on=published_on,
     )
 
 
@@ -541,6 +567,18 @@ def engagement_over_time(
     )
 
 
+# Every ``derive`` is a module-level function (with functools.partial for what it needs): a release is
+# kept on disk for a restarted server (web/board_cache.py), and pickle cannot write a nested function.
+
+
+def _per_thousand_residents(row: dict, value: Callable) -> dict:
+    residents = row["Residents (Census 2021)"]
+    count = row["Survey responses"]
+    if _missing(count) or _missing(residents):
+        return {"Responses per 1,000 residents": None}
+    return {"Responses per 1,000 residents": round(1000 * int(count) / int(residents), 2)}
+
+
 def engagement_by_area(responses: pd.DataFrame, reports: pd.DataFrame, code: str) -> BoardTable:
     populations = reference.load_populations()
     areas = list(schema.AREAS)
@@ -556,20 +594,12 @@ def engagement_by_area(responses: pd.DataFrame, reports: pd.DataFrame, code: str
     report_keys = [reports_key(code, "area", area) for area in areas]
     unpublished: dict[Key, int] = {}
     relations = _covered_both(code, responses, reports, frame, response_keys, report_keys, unpublished)
-
-    def derive(row: dict, value: Callable) -> dict:
-        residents = row["Residents (Census 2021)"]
-        count = row["Survey responses"]
-        if _missing(count) or _missing(residents):
-            return {"Responses per 1,000 residents": None}
-        return {"Responses per 1,000 residents": round(1000 * int(count) / int(residents), 2)}
-
     return _table(
         "engagement_by_area",
         "Responses and reports by area",
         frame,
         {"Survey responses": response_keys, "ASB reports": report_keys},
-        derive=derive,
+        derive=_per_thousand_residents,
         percents=("Responses per 1,000 residents",),
         totals={responses_key(code): len(responses), reports_key(code): len(reports)},
         unpublished=unpublished,
@@ -636,6 +666,20 @@ def engagement_by_language(responses: pd.DataFrame, reports: pd.DataFrame, code:
     )
 
 
+def _share_of_those_who_said(code: str, row: dict, value: Callable) -> dict:
+    kind = {label: kind for kind, label in PROFILE_LABELS.items()}[row["About"]]
+    if row["Answer"] in (schema.PREFER_NOT_TO_SAY, "Not answered"):
+        return {"% of those who said": None, "Difference (points)": None}
+    # Those who said = everyone less those who preferred not to say or left it blank: all shown.
+    everyone = value(responses_key(code))
+    unsaid = [value(responses_key(code, kind, group)) for group in (schema.PREFER_NOT_TO_SAY, "")]
+    said = None if everyone is None or None in unsaid else everyone - sum(unsaid)
+    share = _percent(row["People"], said)
+    census = row["% of residents (Census 2021)"]
+    difference = None if share is None or _missing(census) else round(share - float(census), 1)
+    return {"% of those who said": share, "Difference (points)": difference}
+
+
 def who_took_part(responses: pd.DataFrame, code: str) -> BoardTable:
     profile = reference.load_profile()
     rows, keys, relations = [], [], []
@@ -659,20 +703,6 @@ def who_took_part(responses: pd.DataFrame, code: str) -> BoardTable:
             keys.append(responses_key(code, kind, group))
             parts[keys[-1]] = people
         relations.append(_covered(responses_key(code), len(responses), parts, unpublished))
-
-    def derive(row: dict, value: Callable) -> dict:
-        kind = {label: kind for kind, label in PROFILE_LABELS.items()}[row["About"]]
-        if row["Answer"] in (schema.PREFER_NOT_TO_SAY, "Not answered"):
-            return {"% of those who said": None, "Difference (points)": None}
-        # Those who said = everyone less those who preferred not to say or left it blank: all shown.
-        everyone = value(responses_key(code))
-        unsaid = [value(responses_key(code, kind, group)) for group in (schema.PREFER_NOT_TO_SAY, "")]
-        said = None if everyone is None or None in unsaid else everyone - sum(unsaid)
-        share = _percent(row["People"], said)
-        census = row["% of residents (Census 2021)"]
-        difference = None if share is None or _missing(census) else round(share - float(census), 1)
-        return {"% of those who said": share, "Difference (points)": difference}
-
     frame = pd.DataFrame(rows)
     frame.insert(3, "% of those who said", np.nan)
     frame["Difference (points)"] = np.nan
@@ -681,7 +711,7 @@ def who_took_part(responses: pd.DataFrame, code: str) -> BoardTable:
         "Who took part, against the county's population (16 and over)",
         frame,
         {"People": keys},
-        derive=derive,
+        derive=functools.partial(_share_of_those_who_said, code),
         percents=("% of those who said", "Difference (points)"),
         totals={responses_key(code): len(responses)},
         unpublished=unpublished,
@@ -825,6 +855,20 @@ def safety_trend(responses: pd.DataFrame, quarters: list[Period]) -> BoardTable:
     )
 
 
+def _against_baselines_derived(row: dict, value: Callable) -> dict:
+    answered = row["Answered"]
+    figures = _safety_derived(
+        {"Answered": answered, "Very or fairly safe": row["Very or fairly safe"]}, value
+    )
+    return {
+        "% safe after dark": figures["% safe"],
+        "95% CI low (%)": figures["95% CI low (%)"],
+        "95% CI high (%)": figures["95% CI high (%)"],
+        "% unsafe": _percent(row["Fairly or very unsafe"], answered),
+        "% neither": _percent(row["Neither"], answered),
+    }
+
+
 def safety_against_baselines(responses: pd.DataFrame, period: Period) -> BoardTable:
     """This period's after-dark answers split as the county surveys report them (safe, unsafe, neither),
     beside those surveys and Great Britain (data/safety_baselines.csv)."""
@@ -875,27 +919,13 @@ def safety_against_baselines(responses: pd.DataFrame, period: Period) -> BoardTa
     frame = pd.DataFrame(rows).reindex(columns=[*columns, "Source"])
     for name in keys:
         frame[name] = frame[name].astype(object)
-
-    def derive(row: dict, value: Callable) -> dict:
-        answered = row["Answered"]
-        figures = _safety_derived(
-            {"Answered": answered, "Very or fairly safe": row["Very or fairly safe"]}, value
-        )
-        return {
-            "% safe after dark": figures["% safe"],
-            "95% CI low (%)": figures["95% CI low (%)"],
-            "95% CI high (%)": figures["95% CI high (%)"],
-            "% unsafe": _percent(row["Fairly or very unsafe"], answered),
-            "% neither": _percent(row["Neither"], answered),
-        }
-
     not_safe = safety_key(code, column, EVERYONE, "not safe")
     return _table(
         "safety_against_baselines",
         "Feeling safe after dark against the baselines",
         frame,
         {name: [key, *[None] * (len(rows) - 1)] for name, key in keys.items()},
-        derive=derive,
+        derive=_against_baselines_derived,
         percents=("% safe after dark", "95% CI low (%)", "95% CI high (%)", "% unsafe", "% neither"),
         totals={not_safe: n - safe},
         relations=(
@@ -999,11 +1029,12 @@ def _concern_totals(
     )
 
 
-def _of_answered(column: str) -> Derive:
-    def derive(row: dict, value: Callable) -> dict:
-        return {"% of those who answered": _percent(row[column], row["Answered question 10"])}
+def _share_of_q10(column: str, row: dict, value: Callable) -> dict:
+    return {"% of those who answered": _percent(row[column], row["Answered question 10"])}
 
-    return derive
+
+def _of_answered(column: str) -> Derive:
+    return functools.partial(_share_of_q10, column)
 
 
 def concerns(responses: pd.DataFrame, code: str) -> BoardTable:
@@ -1083,6 +1114,10 @@ def _category_counts(
     return categories | groups | {reports_key(code): len(reports)}, relations, unpublished
 
 
+def _share_of_reports(code: str, row: dict, value: Callable) -> dict:
+    return {"% of reports": _percent(row["Reports"], value(reports_key(code)))}
+
+
 def asb_by_category(reports: pd.DataFrame, code: str) -> BoardTable:
     counts, relations, unpublished = _category_counts(reports, code)
     rows = [
@@ -1090,16 +1125,12 @@ def asb_by_category(reports: pd.DataFrame, code: str) -> BoardTable:
         for c in records.asb_categories()
     ]
     frame = pd.DataFrame(rows).assign(**{"% of reports": np.nan})
-
-    def derive(row: dict, value: Callable) -> dict:
-        return {"% of reports": _percent(row["Reports"], value(reports_key(code)))}
-
     return _table(
         "asb_by_category",
         "ASB reports by group and category",
         frame,
         {"Reports": [reports_key(code, "category", c.name) for c in records.asb_categories()]},
-        derive=derive,
+        derive=functools.partial(_share_of_reports, code),
         percents=("% of reports",),
         totals=counts,
         unpublished=unpublished,
@@ -1122,6 +1153,10 @@ def asb_trend(reports: pd.DataFrame, quarters: list[Period]) -> BoardTable:
 
 
 # --- Safer Streets: what residents said --------------------------------------------------------------
+
+
+def _share_of_q8(row: dict, value: Callable) -> dict:
+    return {"% of those who answered": _percent(row["People"], row["Answered question 8"])}
 
 
 def noticed_changes(responses: pd.DataFrame, code: str) -> BoardTable:
@@ -1149,20 +1184,20 @@ def noticed_changes(responses: pd.DataFrame, code: str) -> BoardTable:
         relations.append(_linear({answered_key: 1} | {key: -1 for key in keys.values()}))
         relations += [_linear({none: 1, key: 1, answered_key: -1}) for key in keys.values() if key != none]
     frame = pd.DataFrame(rows).assign(**{"% of those who answered": np.nan})
-
-    def derive(row: dict, value: Callable) -> dict:
-        return {"% of those who answered": _percent(row["People"], row["Answered question 8"])}
-
     return _table(
         "noticed_changes",
         "Changes residents noticed in the last two years (question 8)",
         frame,
         {"Answered question 8": answered_keys, "People": people_keys},
-        derive=derive,
+        derive=_share_of_q8,
         percents=("% of those who answered",),
         totals=totals,
         relations=relations,
     )
+
+
+def _share_of_noticed(row: dict, value: Callable) -> dict:
+    return {"%": _percent(row["People"], row["Noticed changes and answered"])}
 
 
 def changes_effect(responses: pd.DataFrame, code: str) -> BoardTable:
@@ -1191,16 +1226,12 @@ def changes_effect(responses: pd.DataFrame, code: str) -> BoardTable:
         relations.append(_sum(answered_key, keys))
         relations.append(_at_most(answered_key, responses_key(code, "area", area)))
     frame = pd.DataFrame(rows).assign(**{"%": np.nan})
-
-    def derive(row: dict, value: Callable) -> dict:
-        return {"%": _percent(row["People"], row["Noticed changes and answered"])}
-
     return _table(
         "changes_effect",
         "Have the changes made people feel safer? (question 9)",
         frame,
         {"Noticed changes and answered": answered_keys, "People": people_keys},
-        derive=derive,
+        derive=_share_of_noticed,
         percents=("%",),
         totals=totals,
         relations=relations,
@@ -1218,6 +1249,10 @@ def _meets(reports: pd.DataFrame, threshold: int) -> pd.Series:
     return answers.map(verdicts).astype(bool)
 
 
+def _share_meeting_rule(row: dict, value: Callable) -> dict:
+    return {"% of reports": _percent(row["Met the case-review rule"], row["ASB reports"])}
+
+
 def community_trigger(reports: pd.DataFrame, quarters: list[Period], threshold: int) -> BoardTable:
     meets = _meets(reports, threshold)
     rows = []
@@ -1232,10 +1267,6 @@ def community_trigger(reports: pd.DataFrame, quarters: list[Period], threshold: 
             }
         )
     frame = pd.DataFrame(rows, columns=["Quarter", "ASB reports", "Met the case-review rule", "% of reports"])
-
-    def derive(row: dict, value: Callable) -> dict:
-        return {"% of reports": _percent(row["Met the case-review rule"], row["ASB reports"])}
-
     return _table(
         "community_trigger",
         "Reports that met the Community Trigger (ASB case review) rule",
@@ -1244,7 +1275,7 @@ def community_trigger(reports: pd.DataFrame, quarters: list[Period], threshold: 
             "ASB reports": [reports_key(period.code) for period in quarters],
             "Met the case-review rule": [trigger_key(period.code) for period in quarters],
         },
-        derive=derive,
+        derive=_share_meeting_rule,
         percents=("% of reports",),
         relations=[_at_most(trigger_key(period.code), reports_key(period.code)) for period in quarters],
         note=f"A report meets the rule when the resident says they reported {threshold} or more separate "
@@ -1254,6 +1285,10 @@ def community_trigger(reports: pd.DataFrame, quarters: list[Period], threshold: 
 
 
 # --- Safer Streets impact ----------------------------------------------------------------------------
+
+
+def _impact_derived(settings: impact.ImpactSettings, row: dict, value: Callable) -> dict:
+    return impact.derived(row, settings)
 
 
 def safer_streets_impact(data: BoardData, settings: impact.ImpactSettings) -> BoardTable:
@@ -1273,7 +1308,7 @@ def safer_streets_impact(data: BoardData, settings: impact.ImpactSettings) -> Bo
         "Safer Streets: reports near each intervention before and after it started",
         frame,
         cells,
-        derive=lambda row, value: impact.derived(row, settings),
+        derive=functools.partial(_impact_derived, settings),
         percents=(*impact.IMPACT_PERCENTS, "Verdict"),
         note=impact.CAVEATS,
     )
@@ -1289,6 +1324,7 @@ class BoardSummary:
     kpis: tuple[Kpi, ...]
     tables: dict[str, BoardTable] = field(default_factory=dict)
     impact_settings: impact.ImpactSettings = field(default_factory=impact.ImpactSettings)
+    published_on: date | None = None
 
 
 def _started(periods: list[Period], data_date: date | None) -> list[Period]:
@@ -1346,6 +1382,7 @@ class BoardRelease:
     data_date: date | None
     trigger_threshold: int
     impact_settings: impact.ImpactSettings
+    published_on: date | None = None
 
     def summary(self, period: Period) -> BoardSummary:
         if period.code not in self.tables:
@@ -1361,6 +1398,7 @@ class BoardRelease:
             kpis(self.publication, period, self.trigger_threshold),
             tables,
             self.impact_settings,
+            self.published_on,
         )
 
 
@@ -1458,6 +1496,7 @@ def build(
         data.data_date,
         trigger_threshold,
         impact_settings,
+        data.published_on,
     )
 
 

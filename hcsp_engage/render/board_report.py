@@ -15,7 +15,7 @@ import io
 import math
 import zipfile
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 
 import altair as alt
 import pandas as pd
@@ -152,7 +152,38 @@ def suppression_note(minimum: int = 5) -> str:
 
 def stamp(summary: board.BoardSummary) -> str:
     data = f"{summary.data_date:%-d %B %Y}" if summary.data_date else "no data yet"
-    return f"Period: {summary.period.label} ({summary.period.start:%-d %B %Y} to {summary.period.end:%-d %B %Y}). Data up to {data}."
+    text = (
+        f"Period: {summary.period.label} ({summary.period.start:%-d %B %Y} to "
+        f"{summary.period.end:%-d %B %Y}). Data up to {data}."
+    )
+    if summary.published_on is not None:
+        text += " " + publication_note(summary.published_on)
+    return text
+
+
+def nothing_published(published_on: date, waiting: bool) -> str:
+    """What the page says when the publication in force counts nothing: no rows at all yet, or only rows
+    sent since it was published (``waiting``)."""
+    following = board.next_publication(published_on)
+    if not waiting:
+        return (
+            "No survey responses or reports yet. The Board's figures are published at the start of each "
+            "quarter and fill in as residents take part."
+        )
+    return (
+        f"No figures yet: the Board's figures are published at the start of each quarter from the responses "
+        f"and reports submitted before it, and the first ones arrived after {published_on:%-d %B %Y}. They "
+        f"are counted in the figures published {following:%-d %B %Y}."
+    )
+
+
+def publication_note(published_on: date) -> str:
+    """When the figures were published and when the next ones are (docs/disclosure-control.md)."""
+    following = board.next_publication(published_on)
+    return (
+        f"Figures published {published_on:%-d %B %Y}, from the responses and reports submitted before that "
+        f"day; those sent since are counted in the figures published {following:%-d %B %Y}."
+    )
 
 
 def html_report(

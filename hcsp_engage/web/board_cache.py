@@ -1,45 +1,81 @@
-"""Streamlit caching for the Board summary: the tables are parsed once per change, and every period's
-figures are computed and protected together once per change (board.build: one disclosure release for
-every period the Board can show), then each period's summary is read from that release. Keyed on every
-table's version (the one keying rule, ``cached``); no expiry: the release takes seconds to protect."""
+"""Streamlit caching for the Board summary.
+
+The Board's figures are one publication a quarter (``board.publication_day``): they count the rows
+submitted before the quarter began, so a new response or report changes none of them until the next
+quarter (docs/disclosure-control.md, "When the Board's figures change"). The tables are parsed once per
+change of the stored tables; every period's figures are computed and protected together once per
+publication (board.build: one disclosure release for every period the Board can show), keyed on the day
+it was published and the versions of the rows it counts (the one keying rule, ``cached``), never on
+rows sent since. The release is also kept beside the tables' snapshots, so a restarted server loads it
+instead of working it out again.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
-from hcsp_engage import storage
-from hcsp_engage.analysis import board, impact
+from hcsp_engage import schema, storage
+from hcsp_engage.analysis import board, impact, snapshot
 from hcsp_engage.render import board_report
+from hcsp_engage.storage.snapshot import SavedResult, content_key
+from hcsp_engage.web import cached
 
 
 # A resource, not data: the parsed tables are shared, not pickled again on every run (see cached.tables).
 # One entry: the prepared tables share the stored tables' columns, so the previous version's would keep
 # those tables alive beside the new ones (see hotspot_cache).
 @st.cache_resource(show_spinner=False, max_entries=1)
-def _prepared(version: tuple, _tables: dict[str, pd.DataFrame]) -> board.BoardData:
-    return board.prepare(_tables)
+def _prepared(version: tuple, published_on: date, _tables: dict[str, pd.DataFrame]) -> board.BoardData:
+    return board.prepare(_tables, published_on)
 
 
 def prepared(tables: dict[str, pd.DataFrame]) -> board.BoardData:
-    return _prepared(storage.table_versions(tables), tables)
+    """The rows the publication in force today counts (those submitted before it was published)."""
+    published_on = board.publication_day(snapshot.today())
+    return _prepared(storage.table_versions(tables), published_on, tables)
 
 
-# A resource: the release holds every period's tables and the derive functions that build their
-# percentages, which are not pickled. Two entries: the new data version's beside the one still shown.
+def has_rows(tables: dict[str, pd.DataFrame]) -> bool:
+    """Whether any response or report is stored, counted in the publication or not."""
+    return any(len(tables.get(name, ())) > 0 for name in (schema.SURVEY_RESPONSES, schema.ASB_REPORTS))
+
+
+def _counted(data: board.BoardData) -> tuple:
+    """What a release is worked out from, beside the settings: the publication's day and the versions of
+    the rows it counts (rows sent since leave it as it is)."""
+    frames = (data.responses, data.reports, data.pins, data.register)
+    return (data.published_on, *map(storage.table_version, frames))
+
+
+# A resource: the release holds every period's tables; they are shared, not pickled on every run. Two
+# entries: a new publication's beside the one still shown.
 @st.cache_resource(show_spinner="Working out the figures…", max_entries=2)
 def _release(
-    version: tuple,
+    counted: tuple,
     trigger_threshold: int,
     settings: impact.ImpactSettings,
     minimum: int,
     _data: board.BoardData,
 ) -> board.BoardRelease:
-    return board.build(_data, trigger_threshold=trigger_threshold, impact_settings=settings, minimum=minimum)
+    asked = {"trigger_threshold": trigger_threshold, "impact_settings": settings, "minimum": minimum}
+    folder = cached.settings().snapshot_dir
+    saved = SavedResult(folder, "board-release") if folder is not None else None
+    key = ""
+    if saved is not None:
+        frames = (_data.responses, _data.reports, _data.pins, _data.register)
+        key = content_key(_data.published_on, *frames, trigger_threshold, settings, minimum)
+        release = saved.load(key)
+        if release is not None:
+            return release
+    release = board.build(_data, **asked)
+    if saved is not None:
+        saved.save(key, release)
+    return release
 
 
 def summary(
@@ -50,9 +86,10 @@ def summary(
     settings: impact.ImpactSettings,
     minimum: int,
 ) -> board.BoardSummary:
-    """The Board summary for ``period``, read from the release of every period (cached until the stored
-    tables change)."""
-    release = _release(storage.table_versions(tables), trigger_threshold, settings, minimum, prepared(tables))
+    """The Board summary for ``period``, read from the publication in force (every period protected
+    together; cached until the next publication or a change to the rows it counts)."""
+    data = prepared(tables)
+    release = _release(_counted(data), trigger_threshold, settings, minimum, data)
     return release.summary(period)
 
 
@@ -78,7 +115,7 @@ def report_key(
 ) -> tuple:
     """What identifies a summary's downloads: what ``summary`` is worked out from, the smallest count
     shown last."""
-    return (storage.table_versions(tables), period, trigger_threshold, settings, minimum)
+    return (_counted(prepared(tables)), period, trigger_threshold, settings, minimum)
 
 
 def report_html(key: tuple, summary: board.BoardSummary, charts: Mapping[str, alt.TopLevelMixin]) -> str:

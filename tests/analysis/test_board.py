@@ -55,6 +55,31 @@ def test_quarters_are_financial_quarters(day, start, end, label):
     assert (quarter.start, quarter.end, quarter.label) == (start, end, label)
 
 
+@pytest.mark.parametrize(
+    ("today", "published_on", "following"),
+    [
+        (date(2026, 12, 4), date(2026, 10, 1), date(2027, 1, 1)),
+        (date(2027, 1, 1), date(2027, 1, 1), date(2027, 4, 1)),
+        (date(2027, 3, 31), date(2027, 1, 1), date(2027, 4, 1)),
+        (date(2026, 4, 1), date(2026, 4, 1), date(2026, 7, 1)),
+        (date(2026, 6, 30), date(2026, 4, 1), date(2026, 7, 1)),
+    ],
+)
+def test_the_board_publishes_on_the_first_day_of_each_quarter(today, published_on, following):
+    assert board.publication_day(today) == published_on
+    assert board.next_publication(published_on) == following
+
+
+def test_a_publication_counts_only_what_was_submitted_before_its_day():
+    responses = responses_with(["Very safe"] * 3)
+    responses["submitted_at"] = ["2026-09-30T23:59:59Z", "2026-10-01T00:00:00Z", "2026-11-20T09:00:00Z"]
+    data = board.prepare({schema.SURVEY_RESPONSES: responses}, date(2026, 10, 1))
+    assert list(data.responses["day"]) == [pd.Timestamp("2026-09-30")]
+    assert data.data_date == date(2026, 9, 30)  # the latest submission counted
+    waiting = board.prepare({schema.SURVEY_RESPONSES: responses.iloc[1:]}, date(2026, 10, 1))
+    assert waiting.data_date is None and waiting.responses.empty
+
+
 def test_period_choices_cover_the_data_newest_first():
     choices = board.period_choices(date(2025, 5, 2), date(2026, 10, 31))
     assert [q.label[:10] for q in choices["quarter"]][:2] == ["Q3 2026/27", "Q2 2026/27"]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import pickle
 from datetime import date
 
 import numpy as np
@@ -325,3 +326,78 @@ def test_a_verdict_beside_a_hidden_count_gives_nothing_away(planted_site):
     assert row["Near: before"] == SMALL
     assert row["p-value"] == "" and row["Difference in differences (% relative)"] == ""
     assert row["Verdict"].startswith("Not shown")
+
+
+# --- Two looks at the Board, one response apart ------------------------------------------------------
+# A Board member (or anyone holding two exports) compares the summary before and after one resident
+# answered: whatever changed is that resident's answers. The figures count only what was submitted
+# before their quarter's publication, so one response changes nothing until the next quarter.
+
+LOOKED_ON = date(2026, 11, 20)  # the publication of 1 October 2026
+
+
+def everything_shown(release: board.BoardRelease) -> dict:
+    """Every KPI and table of every period, as the page and the downloads show them."""
+    shown_now = {}
+    for code, period in release.periods.items():
+        summary = release.summary(period)
+        shown_now[(code, "kpis")] = [(item.label, item.value) for item in summary.kpis]
+        for key, table in summary.tables.items():
+            shown_now[(code, key)] = table.shown().to_csv(index=False)
+    return shown_now
+
+
+def with_one_response_on(tables: dict[str, pd.DataFrame], day: date) -> dict[str, pd.DataFrame]:
+    """One more response, from Leominster, submitted on ``day``: unsafe after dark, in Bulgarian."""
+    responses = tables[schema.SURVEY_RESPONSES]
+    extra = responses.iloc[[-1]].assign(
+        response_id="S-99999999",
+        submitted_at=f"{day.isoformat()}T12:00:00Z",
+        area="Leominster",
+        safe_after_dark="Very unsafe",
+        language="bg",
+    )
+    return {**tables, schema.SURVEY_RESPONSES: pd.concat([responses, extra], ignore_index=True)}
+
+
+@pytest.fixture(scope="module")
+def two_looks() -> dict[str, pd.DataFrame]:
+    """Half a year of answers and reports up to the day of the first look."""
+    return synthetic.frames(120, 160, seed=5, start=date(2026, 6, 1), end=LOOKED_ON)
+
+
+def test_a_response_sent_after_the_publication_changes_nothing_the_board_shows(two_looks):
+    published_on = board.publication_day(LOOKED_ON)
+    assert published_on == date(2026, 10, 1)
+    first = board.build(board.prepare(two_looks, published_on))
+    second = board.build(board.prepare(with_one_response_on(two_looks, LOOKED_ON), published_on))
+
+    assert everything_shown(second) == everything_shown(first)
+    assert first.data_date < published_on
+    # The quarter in progress is not offered: it holds only rows the publication does not count.
+    offered = board.period_choices(date(2026, 6, 1), first.data_date)["quarter"]
+    assert board.quarter_of(LOOKED_ON) not in offered
+    assert board.quarter(2026, 2) in offered
+
+
+def test_counted_up_to_the_latest_response_the_two_looks_give_it_away(two_looks):
+    """The same two looks with the figures counted up to the latest submission (as before the
+    quarterly publication): the quarter in progress moves by exactly the one response."""
+    first = board.build(board.prepare(two_looks))
+    second = board.build(board.prepare(with_one_response_on(two_looks, LOOKED_ON)))
+    in_progress = board.quarter_of(LOOKED_ON)
+    assert (
+        int(kpi(second, in_progress, "Survey responses"))
+        == int(kpi(first, in_progress, "Survey responses")) + 1
+    )
+    areas = [
+        shown(release, in_progress, "engagement_by_area").set_index("Area") for release in (first, second)
+    ]
+    moved = areas[0].loc["Leominster", "Survey responses"] != areas[1].loc["Leominster", "Survey responses"]
+    assert moved
+
+
+def test_the_release_can_be_kept_on_disk_and_read_back_the_same(two_looks):
+    release = board.build(board.prepare(two_looks, board.publication_day(LOOKED_ON)))
+    kept = pickle.loads(pickle.dumps(release))  # noqa: S301 - made by this test
+    assert everything_shown(kept) == everything_shown(release)

@@ -7,10 +7,13 @@ from datetime import date
 import numpy as np
 import pandas as pd
 import pytest
+import streamlit as st
 
 from hcsp_engage import config, schema, storage, synthetic
+from hcsp_engage.analysis import board, snapshot
 from tests.conftest import open_page
 from tests.pages.staff_support import BOARD_PASSCODE, OFFICER_PASSCODE, SECRETS, sign_in
+from tests.rows import response_row
 
 PAGE = "views/board.py"
 # The first run works out and protects every period's figures at once (board.build), slower than one
@@ -141,3 +144,58 @@ def test_a_planted_safer_streets_effect_shows_as_a_plain_verdict(planted):
         and "the count fell compared with the rest of Hereford" in text
         for text in verdicts
     )
+
+
+LOOKED_ON = date(2026, 11, 20)  # the Board's publication of 1 October 2026 is in force
+
+
+@pytest.fixture
+def looked_on(monkeypatch):
+    monkeypatch.setattr(snapshot, "today", lambda: LOOKED_ON)
+
+
+def everything_on_the_page(at) -> tuple:
+    return (metrics(at), [table.value.to_csv(index=False) for table in at.dataframe])
+
+
+def test_a_response_sent_since_the_publication_changes_nothing_on_the_page(planted, looked_on, monkeypatch):
+    at = sign_in(open_page(PAGE, secrets=SECRETS, timeout=TIMEOUT), BOARD_PASSCODE, role="board")
+    assert not at.exception
+    first = everything_on_the_page(at)
+    assert any("Figures published 1 October 2026" in caption.value for caption in at.caption)
+    assert any("figures published 1 January 2027" in caption.value for caption in at.caption)
+
+    storage.open_store(config.load_settings({})).append(
+        schema.SURVEY_RESPONSES,
+        response_row(
+            99,
+            submitted_at="2026-11-20T09:00:00Z",
+            area="Leominster",
+            safe_after_dark="Very unsafe",
+            language="bg",
+        ),
+    )
+    # A restarted server: nothing cached in memory. The publication it finds kept on disk counts the same
+    # rows, so it is shown as it is, not worked out again.
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    monkeypatch.setattr(
+        board, "build", lambda *args, **kwargs: pytest.fail("the kept publication was not used")
+    )
+    again = sign_in(open_page(PAGE, secrets=SECRETS, timeout=TIMEOUT), BOARD_PASSCODE, role="board")
+    assert not again.exception
+    assert everything_on_the_page(again) == first
+
+
+def test_responses_sent_only_since_the_publication_wait_for_the_next_one(looked_on):
+    storage.open_store(config.load_settings({})).append(
+        schema.SURVEY_RESPONSES, response_row(1, submitted_at="2026-10-02T09:00:00Z", area="Hereford")
+    )
+    at = sign_in(open_page(PAGE, secrets=SECRETS, timeout=TIMEOUT), BOARD_PASSCODE, role="board")
+    assert not at.exception
+    assert metrics(at) == {}
+    assert [item.value for item in at.info] == [
+        "No figures yet: the Board's figures are published at the start of each quarter from the responses "
+        "and reports submitted before it, and the first ones arrived after 1 October 2026. They are counted "
+        "in the figures published 1 January 2027."
+    ]
