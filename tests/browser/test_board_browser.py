@@ -6,7 +6,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
+from hcsp_engage.analysis import board, snapshot
 from tests.browser import support
 
 # A4 portrait less the report's 14 mm margins, in CSS pixels (96 per inch).
@@ -75,3 +77,16 @@ def test_the_report_prints_to_a4_without_cut_off_charts(downloaded_report, make_
     assert pdf.startswith(b"%PDF")
     pages = len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
     assert pages >= 4  # the summary runs over several A4 pages
+
+
+def test_the_page_says_when_its_figures_were_published_and_when_the_next_come(demo_app, make_page):
+    published_on = board.publication_day(snapshot.today())
+    following = board.next_publication(published_on)
+    page = make_page(support.DESKTOP)
+    support.goto(page, demo_app.url + "/board", timeout=120_000)
+    support.press(page, "Sign in as hcsp board member (demo)", timeout=240_000)
+    expect(page.get_by_text(f"Figures published {published_on:%-d %B %Y}", exact=False)).to_be_visible(
+        timeout=120_000
+    )
+    expect(page.get_by_text(f"figures published {following:%-d %B %Y}", exact=False)).to_be_visible()
+    support.screenshot(page, "board-desktop", full_page=False)
