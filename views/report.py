@@ -95,19 +95,15 @@ with st.container(border=True):
     st.header(_("Part 1 of 3: what and where"), anchor=False)
     # The categories, their groups and explanations come from asb_categories.csv (extracted by
     # scripts/translations); the category stored is the file's English name.
-    st.radio(
+    forms.choice(
+        FORM,
+        "category",
         _("What is the problem?"),
         list(CATEGORIES),
-        index=None,
-        key=key("category"),
         format_func=lambda name: f"{shown(CATEGORIES[name].group)}: {shown(name)}",
         captions=[_(category.explanation) for category in CATEGORIES.values()],
     )
-    ui.field_error(problems, "category")
-    area = st.radio(
-        _("Which area is it in?"), schema.REPORT_AREAS, index=None, key=key("area"), format_func=shown
-    )
-    ui.field_error(problems, "area")
+    area = forms.choice(FORM, "area", _("Which area is it in?"), schema.REPORT_AREAS)
     where = _("Where is it happening?")
     if area:
         picker.place_picker(FORM, area, label=where, allow_skip=False)
@@ -143,26 +139,9 @@ with st.container(border=True):
         ),
     )
     ui.field_error(problems, "occurred_on")
-    st.radio(
-        _("What time of day does it usually happen?"),
-        schema.TIMES_OF_DAY,
-        index=None,
-        key=key("time_of_day"),
-        format_func=shown,
-    )
-    ui.field_error(problems, "time_of_day")
-    st.radio(
-        _("How often does it happen?"),
-        schema.FREQUENCIES,
-        index=None,
-        key=key("frequency"),
-        format_func=shown,
-    )
-    ui.field_error(problems, "frequency")
-    st.radio(
-        _("How much does it affect you?"), schema.IMPACTS, index=None, key=key("impact"), format_func=shown
-    )
-    ui.field_error(problems, "impact")
+    forms.choice(FORM, "time_of_day", _("What time of day does it usually happen?"), schema.TIMES_OF_DAY)
+    forms.choice(FORM, "frequency", _("How often does it happen?"), schema.FREQUENCIES)
+    forms.choice(FORM, "impact", _("How much does it affect you?"), schema.IMPACTS)
 
 with st.container(border=True):
     st.header(_("Part 3 of 3: who knows about it"), anchor=False)
@@ -173,15 +152,13 @@ with st.container(border=True):
         schema.TOLD,
         hint=_("Choose all that apply, or 'Nobody yet'."),
     )
-    st.radio(
+    forms.choice(
+        FORM,
+        "incidents_reported_6m",
         _("How many separate incidents have you reported in the last six months?"),
         schema.INCIDENTS_REPORTED_6M,
-        index=None,
-        key=key("incidents_reported_6m"),
         horizontal=True,
-        format_func=shown,
     )
-    ui.field_error(problems, "incidents_reported_6m")
     forms.free_text(
         FORM,
         "description",

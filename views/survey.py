@@ -64,10 +64,7 @@ st.markdown(
 
 with st.container(border=True):
     st.header(_("Part 1 of 4: where you live"), anchor=False)
-    area = st.radio(
-        _("Which area do you live in?"), schema.AREAS, index=None, key=key("area"), format_func=shown
-    )
-    ui.field_error(problems, "area")
+    area = forms.choice(FORM, "area", _("Which area do you live in?"), schema.AREAS)
     st.text_input(
         _("What is the first part of your postcode? (optional)"),
         key=key("postcode"),
@@ -79,24 +76,20 @@ with st.container(border=True):
 
 with st.container(border=True):
     st.header(_("Part 2 of 4: how safe you feel"), anchor=False)
-    st.radio(
+    forms.choice(
+        FORM,
+        "safe_day",
         # Translators: keep the meaning exactly: answers are compared with the 2021 and 2023 surveys.
         _("How safe or unsafe do you feel when outside in your local area during the day?"),
         schema.SAFETY_SCALE,
-        index=None,
-        key=key("safe_day"),
-        format_func=shown,
     )
-    ui.field_error(problems, "safe_day")
-    st.radio(
+    forms.choice(
+        FORM,
+        "safe_after_dark",
         # Translators: keep the meaning exactly: answers are compared with the 2021 and 2023 surveys.
         _("How safe or unsafe do you feel when outside in your local area after dark?"),
         schema.SAFETY_SCALE,
-        index=None,
-        key=key("safe_after_dark"),
-        format_func=shown,
     )
-    ui.field_error(problems, "safe_after_dark")
 
 with st.container(border=True):
     st.header(_("Part 3 of 4: places and what would help"), anchor=False)
@@ -126,14 +119,7 @@ with st.container(border=True):
         schema.NOTICED_CHANGES,
         hint=_("Choose all that you have noticed, or 'None of these'."),
     )
-    st.radio(
-        _("Have these changes made you feel…"),
-        schema.CHANGES_EFFECT,
-        index=None,
-        key=key("changes_effect"),
-        format_func=shown,
-    )
-    ui.field_error(problems, "changes_effect")
+    forms.choice(FORM, "changes_effect", _("Have these changes made you feel…"), schema.CHANGES_EFFECT)
     st.multiselect(
         _("Which of these concern you most in your area? (up to 3)"),
         schema.TOP_CONCERNS,
@@ -146,23 +132,15 @@ with st.container(border=True):
     st.markdown("**" + _("About you (optional)") + "**")
     st.caption(_("This helps us see whether everyone feels equally safe. Each question can be left blank."))
     optional = _("Choose (optional)")
-    st.selectbox(
-        _("Age"), schema.AGE_BANDS, index=None, key=key("age_band"), placeholder=optional, format_func=shown
-    )
-    ui.field_error(problems, "age_band")
-    st.selectbox(
-        _("Gender"), schema.GENDERS, index=None, key=key("gender"), placeholder=optional, format_func=shown
-    )
-    ui.field_error(problems, "gender")
-    st.selectbox(
+    forms.dropdown(FORM, "age_band", _("Age"), schema.AGE_BANDS, placeholder=optional)
+    forms.dropdown(FORM, "gender", _("Gender"), schema.GENDERS, placeholder=optional)
+    forms.dropdown(
+        FORM,
+        "disability",
         _("Do you consider yourself to have a disability?"),
         schema.DISABILITY,
-        index=None,
-        key=key("disability"),
         placeholder=optional,
-        format_func=shown,
     )
-    ui.field_error(problems, "disability")
     forms.free_text(
         FORM,
         "comments",

@@ -5,9 +5,10 @@ The survey and report pages lay out widgets with keys that start with the form's
 here, so it can be read in one place and tested.
 
 Plain Python (no Streamlit runtime needed, tested directly): ``survey_from_answers``,
-``report_from_answers``. The Streamlit-facing part (``form_reference``, ``checkbox_group``,
-``submit_form`` ...) keeps each form's state in ``st.session_state``. The abuse limits' rules (the
-limiter, the client's address, the signed token that times the filling in) live in ``security``.
+``report_from_answers``. The Streamlit-facing part (``form_reference``, the questions ``choice``,
+``dropdown``, ``checkbox_group`` and ``free_text``, ``submit_form`` ...) keeps each form's state in
+``st.session_state``. The abuse limits' rules (the limiter, the client's address, the signed token that
+times the filling in) live in ``security``.
 """
 
 from __future__ import annotations
@@ -223,6 +224,48 @@ def checkbox_group(form: Form, name: str, label: str, options: Sequence[str], hi
             if st.checkbox(_(option), key=form.key(f"{name}__{index}"))
         ]
         ui.field_error(problems(form), name)
+    return chosen
+
+
+def choice(
+    form: Form,
+    name: str,
+    label: str,
+    options: Sequence[str],
+    *,
+    horizontal: bool = False,
+    format_func: Callable[[str], str] | None = None,
+    captions: Sequence[str] | None = None,
+) -> str | None:
+    """One-answer question as radio buttons, none chosen at first, keyed by the form's key for ``name``,
+    with its errors right under it. ``label`` and ``captions`` come translated; each option is an English
+    answer (what is stored), shown translated unless ``format_func`` shows it otherwise."""
+    chosen = st.radio(
+        label,
+        options,
+        index=None,
+        key=form.key(name),
+        format_func=format_func or lang.translator(),
+        horizontal=horizontal,
+        captions=captions,
+    )
+    ui.field_error(problems(form), name)
+    return chosen
+
+
+def dropdown(form: Form, name: str, label: str, options: Sequence[str], *, placeholder: str) -> str | None:
+    """One-answer question as a drop-down list, none chosen at first, keyed by the form's key for
+    ``name``, with its errors right under it. ``label`` and ``placeholder`` come translated (Streamlit's
+    own placeholder is English); each option is an English answer, shown translated."""
+    chosen = st.selectbox(
+        label,
+        options,
+        index=None,
+        key=form.key(name),
+        placeholder=placeholder,
+        format_func=lang.translator(),
+    )
+    ui.field_error(problems(form), name)
     return chosen
 
 

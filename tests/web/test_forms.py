@@ -1,8 +1,11 @@
-"""Answers into records: plain Python. The abuse limits are tested in test_security.py."""
+"""Answers into records (plain Python), and the questions the form pages are made of (AppTest). The abuse
+limits are tested in test_security.py."""
 
 from __future__ import annotations
 
 from datetime import date
+
+from streamlit.testing.v1 import AppTest
 
 from hcsp_engage import records
 from hcsp_engage.web import forms
@@ -49,3 +52,31 @@ def test_only_reports_with_enough_incidents_meet_the_community_trigger():
 def test_character_counter_says_how_many_too_many():
     assert forms.characters_used("", 1000) == "0 of 1,000 characters used"
     assert forms.characters_used("x" * 1002, 1000) == "1,002 of 1,000 characters used (2 too many)"
+
+
+def _questions_page():
+    """A page of one choice and one drop-down (run by AppTest as a script: imports inside)."""
+    import streamlit as st
+
+    from hcsp_engage.web import forms
+
+    st.session_state[forms.SURVEY.key("problems")] = {
+        "safe_day": ["Choose how safe you feel."],
+        "gender": ["Choose one."],
+    }
+    forms.choice(forms.SURVEY, "safe_day", "How safe?", ["Very safe", "Don't know"], horizontal=True)
+    forms.dropdown(forms.SURVEY, "gender", "Gender", ["Woman", "Prefer not to say"], placeholder="Choose")
+
+
+def test_a_choice_and_a_dropdown_start_unanswered_under_the_forms_keys_with_their_errors_right_under_them():
+    at = AppTest.from_function(_questions_page).run()
+    radio, dropdown = at.radio(key="survey_safe_day"), at.selectbox(key="survey_gender")
+    assert (radio.value, radio.horizontal, radio.options) == (None, True, ["Very safe", "Don't know"])
+    assert (dropdown.value, dropdown.placeholder) == (None, "Choose")
+    shown = [
+        node.key if node.type in ("radio", "selectbox") else node.proto.body
+        for node in at.main.children.values()
+    ]
+    assert len(shown) == 4
+    assert shown[0] == "survey_safe_day" and "Choose how safe you feel." in shown[1]
+    assert shown[2] == "survey_gender" and "Choose one." in shown[3]
