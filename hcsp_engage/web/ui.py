@@ -89,6 +89,12 @@ _STYLE = """
   padding: 0 !important; overflow: hidden !important; clip: rect(0 0 0 0) !important; clip-path: inset(50%) !important;
   border: 0 !important; white-space: nowrap !important; }
 .hcsp-demo { background: #fff4c2; border: 2px solid #8a6d00; color: #3d3000; padding: 0.4rem 0.8rem; border-radius: 0.3rem; font-weight: 700; margin-bottom: 0.5rem; }
+/* Page names wrap in the sidebar instead of being cut off: Polish and Bulgarian names are long. */
+[data-testid="stSidebar"] [data-testid="stPageLink-NavLink"] { height: auto; min-height: 28px; }
+[data-testid="stSidebar"] [data-testid="stPageLink-NavLink"] > span:last-child,
+[data-testid="stSidebar"] [data-testid="stPageLink-NavLink"] [data-testid="stMarkdownContainer"],
+[data-testid="stSidebar"] [data-testid="stPageLink-NavLink"] p { white-space: normal; overflow: visible; height: auto;
+  line-height: 1.35; margin: 0.2rem 0; }
 /* Phones: a smaller title and less space above it, so the first question or action shows without scrolling. */
 @media (max-width: 640px) {
   [data-testid="stMainBlockContainer"] { padding-top: 4.25rem; }

@@ -11,6 +11,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 from hcsp_engage import i18n, records, schema
 from hcsp_engage.storage import SqliteStore
@@ -154,3 +155,18 @@ def test_the_browser_language_chooses_when_the_address_does_not(server, make_pag
     assert html_lang(page) == "ro"
     page.wait_for_function("() => location.search.includes('lang=ro')")
     assert page.locator(support.HEADING).first.inner_text() == i18n.gettext("Feelings of safety survey", "ro")
+
+
+@pytest.mark.parametrize("code", LANGUAGES)
+def test_every_page_name_in_the_sidebar_is_shown_whole(server, make_page, code):
+    """Polish and Bulgarian page names are longer than the sidebar: they wrap, none is cut off."""
+    page = make_page(support.DESKTOP)
+    support.goto(page, f"{server.url}/?lang={code}")
+    names = page.locator('[data-testid="stSidebar"] [data-testid="stPageLink-NavLink"] > span:last-child')
+    expect(names.first).to_be_visible()
+    assert names.count() >= 6
+    for name in names.all():
+        width, height, room_wide, room_high = name.evaluate(
+            "n => [n.scrollWidth, n.scrollHeight, n.clientWidth, n.clientHeight]"
+        )
+        assert width <= room_wide and height <= room_high, name.inner_text()
