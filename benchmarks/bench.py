@@ -12,7 +12,8 @@ the peak memory of one more run under tracemalloc:
   a restart (a new store with the snapshots the last one wrote), on SQLite and on Google Sheets;
 - the app's peak resident memory at each size (a fresh process: load, aggregate, build the maps);
 - with ``--postgres-url``, the same loads, later reads and 50 residents on PostgreSQL (in a schema of
-  its own, dropped afterwards);
+  its own, dropped afterwards); with ``--postgres-in-pieces``, sizes too large to generate at once
+  (10M) filled in pieces, then read whole and aggregated;
 - submissions per second on SQLite from 8 writer threads, and Sheets API calls per submission;
 - 50 simulated residents submitting at once for ``--load-seconds`` (SQLite, and Sheets with faults
   injected), and 10 browser sessions against a running server: none lost, none doubled;
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import csv
 import gc
 import importlib
 import itertools
@@ -78,6 +80,8 @@ SEED = 6
 # often (at least --repeat times, then on up to QUICK_RUNS runs or QUICK_SECONDS of running).
 QUICK_RUNS = 25
 QUICK_SECONDS = 0.5
+# Rows generated and copied at a time by bench_postgres_in_pieces (about 1.5 GB of frames at 500k).
+PIECE_ROWS = 500_000
 
 
 # --- Measuring -------------------------------------------------------------------------------------
@@ -315,41 +319,27 @@ def postgres_schema(url: str):
 _schemas = itertools.count(1)
 
 
+def generous_postgres_timeouts() -> Any:
+    """Timeouts for the benchmark's own PostgreSQL work (filling, and reads timed for how long they take):
+    on a loaded machine a read of a million rows can outlast the app's 15 s statement timeout."""
+    from hcsp_engage.storage.postgres import Timeouts
+
+    return Timeouts(statement_ms=3_600_000, lock_ms=600_000, idle_in_transaction_ms=3_600_000)
+
+
 def bench_postgres_load(tables: Mapping[str, pd.DataFrame], repeat: int, url: str) -> dict:
     """As ``bench_sqlite_load``, on PostgreSQL: filling the tables, a whole read by a new store, and
     later reads of only the rows added since (50 new survey responses before each)."""
-    from hcsp_engage.errors import StoreUnavailable
-    from hcsp_engage.storage.postgres import PostgresStore, Timeouts
+    from hcsp_engage.storage.postgres import PostgresStore
 
-    # Filling is the benchmark's set-up, and on a loaded machine a read of a million rows can outlast
-    # the app's 15 s statement timeout: the figures are then the time the work takes (the result says
-    # when the app's own timeouts gave up, as for Google Sheets).
-    generous = Timeouts(statement_ms=1_800_000, lock_ms=600_000, idle_in_transaction_ms=1_800_000)
     with postgres_schema(url) as scoped:
-        store = PostgresStore(scoped, timeouts=generous)
+        store = PostgresStore(scoped, timeouts=generous_postgres_timeouts())
         start = time.perf_counter()
         for table, frame in tables.items():
-            # The first row through the app (which makes the table), the rest by COPY: the app's own
-            # appends (about 700 rows a second under load, an hour at 1M) are measured by the residents.
-            store.append_many(table, frame.iloc[:1].astype(str).to_dict("records"))
-            _copy_rows(scoped, table, frame.iloc[1:])
+            copy_rows(store, table, frame)
         fill_seconds = round(time.perf_counter() - start, 3)
         result: dict[str, Any] = {"fill_seconds": fill_seconds, "filled_by": "COPY"}
-        timeouts = Timeouts()
-
-        def whole() -> None:
-            fresh = PostgresStore(scoped, timeouts=timeouts)
-            try:
-                fresh.read_all()
-            finally:
-                fresh.close()
-
-        try:
-            whole()
-        except StoreUnavailable as problem:
-            result["with_app_timeouts"] = f"gave up: {str(problem)[:160]}"
-            timeouts = generous
-        result.update(timed(whole, repeat))
+        result.update(postgres_whole_read(scoped, repeat))
         store.read_all()
         batches = iter(range(1, 1_000))
 
@@ -362,22 +352,112 @@ def bench_postgres_load(tables: Mapping[str, pd.DataFrame], repeat: int, url: st
     return result
 
 
-def _copy_rows(url: str, table: str, frame: pd.DataFrame) -> None:
-    """Rows into a PostgreSQL table the app has made, by ``COPY`` (the benchmark's set-up only)."""
-    import psycopg
+def postgres_whole_read(url: str, repeat: int, app_timeouts: Any = None) -> dict:
+    """A whole read of every table by a new store (what a new server process does first): once with the
+    app's own timeouts (``app_timeouts_held``), then ``timed`` with generous ones, so the figures are
+    the time the work takes."""
+    held = app_timeouts_held(url, app_timeouts)
+    generous = generous_postgres_timeouts()
+    return {"with_app_timeouts": held, **timed(lambda: read_postgres(url, generous), repeat)}
+
+
+def app_timeouts_held(url: str, app_timeouts: Any = None) -> str:
+    """Whether a whole read by a new store with the app's own timeouts (default ``Timeouts()``) held, and
+    how long it took. Only this one read has them: a timed run with the app's timeouts that held once
+    can give up the next (a 1M read near 15 s on a loaded machine, or slower under tracemalloc), and
+    that lost the whole step's figures."""
+    from hcsp_engage.errors import StoreUnavailable
+    from hcsp_engage.storage.postgres import Timeouts
+
+    start = time.perf_counter()
+    try:
+        read_postgres(url, app_timeouts or Timeouts())
+    except StoreUnavailable as problem:
+        return f"gave up after {time.perf_counter() - start:.2f} s: {str(problem)[:160]}"
+    return f"held: {time.perf_counter() - start:.2f} s"
+
+
+def read_postgres(url: str, timeouts: Any) -> dict[str, pd.DataFrame]:
+    """Every table, read by a new store (as a new server process does first)."""
+    from hcsp_engage.storage.postgres import PostgresStore
+
+    store = PostgresStore(url, timeouts=timeouts)
+    try:
+        return store.read_all()
+    finally:
+        store.close()
+
+
+def copy_rows(store: Any, table: str, frame: pd.DataFrame) -> int:
+    """Rows into a PostgreSQL table (made by ``store`` if it is not there yet), as CSV by ``COPY`` into a
+    temporary table and from there with ``ON CONFLICT DO NOTHING``, as the app's appends: a row whose
+    key is already stored is skipped (pieces generated with different seeds can repeat a reference).
+    Returns how many rows were new. The benchmark's set-up only: the app's own appends (about 700 rows
+    a second under load, an hour at 1M) are measured by the residents' load."""
     from psycopg import sql
 
     columns = list(schema.COLUMNS[table])
-    statement = sql.SQL("COPY {table} ({names}) FROM STDIN").format(
-        table=sql.Identifier(table), names=sql.SQL(", ").join(map(sql.Identifier, columns))
-    )
-    with (
-        psycopg.connect(url, autocommit=True) as connection,
-        connection.cursor() as cursor,
-        cursor.copy(statement) as copy,
-    ):
-        for row in frame[columns].astype(str).itertuples(index=False, name=None):
-            copy.write_row(row)
+    names = sql.SQL(", ").join(map(sql.Identifier, columns))
+    piece = sql.Identifier(f"{table}_piece")
+    # Every value quoted: an unquoted empty CSV field would be NULL, and the columns are NOT NULL.
+    text = frame[columns].astype(str).to_csv(header=False, index=False, quoting=csv.QUOTE_ALL)
+
+    def copy(connection: Any) -> int:
+        with connection.transaction():
+            connection.execute(
+                sql.SQL("CREATE TEMP TABLE {} ON COMMIT DROP AS SELECT {} FROM {} WITH NO DATA").format(
+                    piece, names, sql.Identifier(table)
+                )
+            )
+            with (
+                connection.cursor() as cursor,
+                cursor.copy(sql.SQL("COPY {} FROM STDIN (FORMAT csv)").format(piece)) as stream,
+            ):
+                stream.write(text)
+            return connection.execute(
+                sql.SQL("INSERT INTO {} ({}) SELECT {} FROM {} ON CONFLICT DO NOTHING").format(
+                    sql.Identifier(table), names, names, piece
+                )
+            ).rowcount
+
+    return store._run(copy)
+
+
+def bench_postgres_in_pieces(n: int, url: str, piece: int = PIECE_ROWS) -> dict:
+    """``n`` reports and ``n`` responses on PostgreSQL without ever holding them all in memory: generated
+    (``synthetic.frames``, a seed of its own for each piece) and copied ``piece`` at a time; then a
+    whole read by a new store (whether the app's own timeouts held, then once with generous ones), the
+    app's aggregation and public layers on what was read, and this process's peak memory."""
+    from hcsp_engage.storage.postgres import PostgresStore
+
+    result: dict[str, Any] = {"reports": n, "responses": n, "piece_rows": piece}
+    stored: Counter[str] = Counter()
+    generate_seconds = 0.0
+    with postgres_schema(url) as scoped:
+        store = PostgresStore(scoped, timeouts=generous_postgres_timeouts())
+        start = time.perf_counter()
+        for index, first in enumerate(range(0, n, piece)):
+            began = time.perf_counter()
+            tables = synthetic.frames(min(piece, n - first), min(piece, n - first), SEED + index)
+            generate_seconds += time.perf_counter() - began
+            for table, frame in tables.items():
+                stored[table] += copy_rows(store, table, frame)
+            del tables
+        store.close()
+        result["fill_seconds"] = round(time.perf_counter() - start, 3)
+        result["generate_seconds"] = round(generate_seconds, 3)
+        # A reference drawn again by a later piece is stored once (31^8 references: about 60 of 10M).
+        result["stored"] = dict(stored)
+        result["rss_before_read_mb"] = max_rss_mb()
+        result["with_app_timeouts"] = app_timeouts_held(scoped)
+        start = time.perf_counter()
+        tables = read_postgres(scoped, generous_postgres_timeouts())
+        result["read_seconds"] = round(time.perf_counter() - start, 3)
+    result["read_rows"] = {table: len(frame) for table, frame in tables.items()}
+    result["read_memory_mb"] = round(sum(f.memory_usage(deep=True).sum() for f in tables.values()) / 2**20, 1)
+    result["aggregate"] = app_aggregation(tables, 1, memory=False)
+    result["max_rss_mb"] = max_rss_mb()
+    return result
 
 
 def _sqlite_restart(path: Path, repeat: int) -> dict:
@@ -492,17 +572,13 @@ def bench_sheets_load(tables: Mapping[str, pd.DataFrame], repeat: int, sheets_ma
 def bench_aggregation(tables: Mapping[str, pd.DataFrame], repeat: int) -> dict:
     reports = tables[schema.ASB_REPORTS]
     rows = reports.to_dict("records")
-    h3_lattice.forget_names()
-    first = timed(lambda: aggregate.h3_counts(reports, "lat", "lon", 8), 1, memory=False, more_if_quick=False)
-    fast = timed(lambda: aggregate.h3_counts(reports, "lat", "lon", 8), repeat)
+    out = app_aggregation(tables, repeat)
     naive = timed(lambda: naive_h3_counts(rows), repeat, memory=False)
     counts = aggregate.h3_counts(reports, "lat", "lon", 8)
     same = dict(zip(counts["cell"], counts["count"].astype(int), strict=True)) == naive_h3_counts(rows)
-    out = {
-        "fast": fast,
-        "fast_first_run": first,
+    out |= {
         "naive_loop": naive,
-        "speedup": round(naive["seconds"] / max(fast["seconds"], 1e-9), 1),
+        "speedup": round(naive["seconds"] / max(out["fast"]["seconds"], 1e-9), 1),
         "cells": len(counts),
         "distinct_points": int(reports.loc[reports["lat"] != "", ["lat", "lon"]].drop_duplicates().shape[0]),
         "same_counts": same,
@@ -510,10 +586,25 @@ def bench_aggregation(tables: Mapping[str, pd.DataFrame], repeat: int) -> dict:
     if len(reports) <= 100_000:
         iterrows = timed(lambda: naive_iterrows_h3_counts(reports), 1, memory=False)
         out["naive_iterrows"] = iterrows
-        out["speedup_vs_iterrows"] = round(iterrows["seconds"] / max(fast["seconds"], 1e-9), 1)
-    today = synthetic.DEFAULT_END.date()
-    out["public_layers"] = timed(lambda: aggregate.public_layers(dict(tables), k=10, today=today), repeat)
+        out["speedup_vs_iterrows"] = round(iterrows["seconds"] / max(out["fast"]["seconds"], 1e-9), 1)
     return out
+
+
+def app_aggregation(tables: Mapping[str, pd.DataFrame], repeat: int, memory: bool = True) -> dict:
+    """The app's own work on the tables: the H3 aggregation of the reports (its first run, with the
+    cell names not yet known, then ``timed``) and the public map's layers."""
+    reports = tables[schema.ASB_REPORTS]
+    today = synthetic.DEFAULT_END.date()
+    h3_lattice.forget_names()
+    return {
+        "fast_first_run": timed(
+            lambda: aggregate.h3_counts(reports, "lat", "lon", 8), 1, memory=False, more_if_quick=False
+        ),
+        "fast": timed(lambda: aggregate.h3_counts(reports, "lat", "lon", 8), repeat, memory=memory),
+        "public_layers": timed(
+            lambda: aggregate.public_layers(dict(tables), k=10, today=today), repeat, memory=memory
+        ),
+    }
 
 
 def bench_hotspots(tables: Mapping[str, pd.DataFrame], repeat: int) -> dict:
@@ -1434,6 +1525,13 @@ def run(args: argparse.Namespace, log: Callable[[str], None]) -> dict:
         for n in sizes:
             log(f"size {n:,}")
             results["sizes"][str(n)] = bench_size(n, folder, args, log)
+        for n in args.postgres_in_pieces:
+            log(f"PostgreSQL in pieces: {n:,}")
+            results.setdefault("postgres_in_pieces", {})[str(n)] = (
+                _guarded(lambda n=n: bench_postgres_in_pieces(n, args.postgres_url))
+                if args.postgres_url
+                else {"skipped": "no --postgres-url"}
+            )
         if args.skip_load:
             results["submissions"] = results["load"] = {"skipped": "--skip-load"}
         else:
@@ -1663,6 +1761,15 @@ def parser() -> argparse.ArgumentParser:
         help="also measure PostgreSQL on this database (in a schema of its own, dropped afterwards); "
         "'throwaway': on a new server with PostgreSQL's default durability, started for the run "
         "from Debian's postgresql package and removed afterwards",
+    )
+    p.add_argument(
+        "--postgres-in-pieces",
+        type=_sizes,
+        default=[],
+        metavar="SIZES",
+        help="with --postgres-url, also these report counts (e.g. 10000000) generated and copied into "
+        f"PostgreSQL {PIECE_ROWS:,} at a time, never all in memory; then a whole read, the H3 "
+        "aggregation and the public layers on what was read, and the peak memory",
     )
     p.add_argument(
         "--steps",

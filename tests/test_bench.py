@@ -182,3 +182,56 @@ def test_bench_command_prints_one_json_object_with_every_figure(tmp_path):
         assert (load["lost"], load["doubled"], load["errors"]) == (0, 0, 0), load
     quota = result["sheets_quota"]
     assert quota["sheet_reads_for_those_views"] < quota["page_views"]
+
+
+@pytest.fixture(scope="module")
+def postgres_cluster():
+    """A throwaway PostgreSQL server (tests/postgres_support.py); skipped where it is not installed."""
+    from tests import postgres_support
+
+    yield from postgres_support.running_cluster()
+
+
+@pytest.mark.parametrize(
+    ("statement_ms", "said"), [(15_000, "held: "), (1, "gave up after ")], ids=["app", "too-short"]
+)
+def test_postgres_whole_read_says_whether_the_apps_own_timeouts_held_and_is_timed_either_way(
+    postgres_cluster, statement_ms, said
+):
+    from hcsp_engage.storage.postgres import PostgresStore, Timeouts
+
+    with bench.postgres_schema(postgres_cluster.url()) as url:
+        store = PostgresStore(url, timeouts=bench.generous_postgres_timeouts())
+        for table, frame in bench.dataset(10_000).items():
+            bench.copy_rows(store, table, frame)
+        store.close()
+        result = bench.postgres_whole_read(url, 1, app_timeouts=Timeouts(statement_ms=statement_ms))
+    assert result["with_app_timeouts"].startswith(said), result
+    assert result["seconds"] > 0 and result["peak_mb"] > 0
+
+
+def test_postgres_in_pieces_stores_every_piece_once_and_reads_back_every_row(postgres_cluster):
+    from hcsp_engage.analysis import interventions
+
+    result = bench.bench_postgres_in_pieces(2_500, postgres_cluster.url(), piece=1_000)
+    # Three pieces with seeds of their own; the interventions register each carries is stored once.
+    register = len(interventions.seed_rows())
+    assert result["stored"][schema.ASB_REPORTS] == result["read_rows"][schema.ASB_REPORTS] == 2_500
+    assert result["read_rows"][schema.SURVEY_RESPONSES] == 2_500
+    assert result["stored"][schema.INTERVENTIONS] == result["read_rows"][schema.INTERVENTIONS] == register
+    assert result["with_app_timeouts"].startswith("held: ")
+    assert result["aggregate"]["fast"]["seconds"] > 0 and result["aggregate"]["public_layers"]["seconds"] > 0
+    assert result["max_rss_mb"] > 0
+
+
+def test_copying_a_piece_again_stores_nothing_new(postgres_cluster):
+    from hcsp_engage.storage.postgres import PostgresStore
+
+    reports = synthetic.report_frame(300, seed=2)
+    with bench.postgres_schema(postgres_cluster.url()) as url:
+        store = PostgresStore(url, timeouts=bench.generous_postgres_timeouts())
+        assert bench.copy_rows(store, schema.ASB_REPORTS, reports) == 300
+        assert bench.copy_rows(store, schema.ASB_REPORTS, reports.iloc[100:]) == 0
+        stored = store.read(schema.ASB_REPORTS)
+        store.close()
+    assert stored.astype(str).values.tolist() == reports.astype(str).values.tolist()
