@@ -45,11 +45,15 @@ def has_rows(tables: dict[str, pd.DataFrame]) -> bool:
     return any(len(tables.get(name, ())) > 0 for name in (schema.SURVEY_RESPONSES, schema.ASB_REPORTS))
 
 
+def _counted_frames(data: board.BoardData) -> tuple[pd.DataFrame, ...]:
+    """The rows a release counts (rows sent since the publication are not among them)."""
+    return (data.responses, data.reports, data.pins, data.register)
+
+
 def _counted(data: board.BoardData) -> tuple:
     """What a release is worked out from, beside the settings: the publication's day and the versions of
     the rows it counts (rows sent since leave it as it is)."""
-    frames = (data.responses, data.reports, data.pins, data.register)
-    return (data.published_on, *map(storage.table_version, frames))
+    return (data.published_on, *map(storage.table_version, _counted_frames(data)))
 
 
 # A resource: the release holds every period's tables; they are shared, not pickled on every run. Two
@@ -64,16 +68,13 @@ def _release(
 ) -> board.BoardRelease:
     asked = {"trigger_threshold": trigger_threshold, "impact_settings": settings, "minimum": minimum}
     folder = cached.settings().snapshot_dir
-    saved = SavedResult(folder, "board-release") if folder is not None else None
-    key = ""
-    if saved is not None:
-        frames = (_data.responses, _data.reports, _data.pins, _data.register)
-        key = content_key(_data.published_on, *frames, trigger_threshold, settings, minimum)
-        release = saved.load(key)
-        if release is not None:
-            return release
-    release = board.build(_data, **asked)
-    if saved is not None:
+    if folder is None:
+        return board.build(_data, **asked)
+    saved = SavedResult(folder, "board-release")
+    key = content_key(_data.published_on, *_counted_frames(_data), trigger_threshold, settings, minimum)
+    release = saved.load(key)
+    if release is None:
+        release = board.build(_data, **asked)
         saved.save(key, release)
     return release
 
