@@ -12,14 +12,14 @@ user, tables = staff.open_page("Board summary", {"board", "officer"}, "The figur
 
 settings = cached.settings()
 minimum = settings.board_min_count
-data = board_cache.prepared(tables)
-if data.data_date is None:
-    st.info(board_report.nothing_published(data.published_on, board_cache.has_rows(tables)))
+published = board_cache.publication(tables)
+if published.data_date is None:
+    st.info(board_report.nothing_published(published.published_on, board_cache.has_rows(tables)))
     st.stop()
 
 # --- Period and settings ---------------------------------------------------------------------------
 # Fixed, non-overlapping periods only: two custom ranges a week apart would give back that week's few.
-choices = board.period_choices(data.first_day, data.data_date)
+choices = board.period_choices(published.first_day, published.data_date)
 KINDS = {"financial_year": "Financial year", "quarter": "Quarter"}
 with st.container(border=True):
     left, right = st.columns([2, 3])

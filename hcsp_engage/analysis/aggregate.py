@@ -70,6 +70,16 @@ def _floats(series: pd.Series) -> pd.Series:
     return pd.Series(values[codes], index=series.index)
 
 
+def place_coordinates(names: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's named place's latitude and longitude (NaN where the name is blank or no known place),
+    each distinct name looked up once: a million rows hold a few dozen names."""
+    codes, distinct = pd.factorize(names)
+    known = [geography.place_named(name) if name else None for name in distinct]
+    lat = np.array([place.lat if place else np.nan for place in known] + [np.nan])[codes]
+    lon = np.array([place.lon if place else np.nan for place in known] + [np.nan])[codes]
+    return lat, lon
+
+
 def locate(
     frame: pd.DataFrame, lat_col: str = "lat", lon_col: str = "lon", place_col: str | None = None
 ) -> pd.DataFrame:
@@ -82,11 +92,10 @@ def locate(
     lat = _floats(frame[lat_col])
     lon = _floats(frame[lon_col])
     if place_col and place_col in frame:
-        coordinates = {place.name: (place.lat, place.lon) for place in geography.places()}
-        named = frame[place_col].map(coordinates)
+        place_lat, place_lon = place_coordinates(frame[place_col])
         missing = lat.isna() | lon.isna()
-        lat = lat.where(~missing, named.map(lambda point: point[0] if isinstance(point, tuple) else None))
-        lon = lon.where(~missing, named.map(lambda point: point[1] if isinstance(point, tuple) else None))
+        lat = lat.where(~missing, pd.Series(place_lat, index=frame.index))
+        lon = lon.where(~missing, pd.Series(place_lon, index=frame.index))
     located = frame.drop(columns=[c for c in ("lat", "lon") if c in frame]).assign(
         lat=pd.to_numeric(lat, errors="coerce"), lon=pd.to_numeric(lon, errors="coerce")
     )

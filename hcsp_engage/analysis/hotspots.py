@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from hcsp_engage import schema
-from hcsp_engage.analysis.aggregate import cell_ids, distinct_points
+from hcsp_engage.analysis.aggregate import cell_ids, distinct_points, place_coordinates
 from hcsp_engage.reference import COUNTY, geography
 from hcsp_engage.storage.base import arrow_text, latest_rows
 
@@ -153,10 +153,7 @@ def parse_reports(reports: pd.DataFrame) -> pd.DataFrame:
     lat = numbers(frame["lat"])
     lon = numbers(frame["lon"])
     pinned = lat.notna() & lon.notna()
-    place_codes, names = pd.factorize(frame["place"])
-    known = [geography.place_named(name) if name else None for name in names]
-    place_lat = np.array([place.lat if place else np.nan for place in known] + [np.nan])[place_codes]
-    place_lon = np.array([place.lon if place else np.nan for place in known] + [np.nan])[place_codes]
+    place_lat, place_lon = place_coordinates(frame["place"])
     frame["lat"] = lat.where(pinned, pd.Series(place_lat, index=frame.index))
     frame["lon"] = lon.where(pinned, pd.Series(place_lon, index=frame.index))
     named = ~pinned & frame["lat"].notna()

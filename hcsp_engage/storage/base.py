@@ -193,9 +193,15 @@ def table_version(frame: pd.DataFrame) -> tuple:
     in the middle of a Google Sheet keeps it: the edit shows when the table next gets a row (or the
     cache entry expires).
     """
-    if frame.empty:
+    return rows_version(frame, len(frame), len(frame) - 1)
+
+
+def rows_version(frame: pd.DataFrame, count: int, last: int) -> tuple:
+    """``table_version`` of ``count`` rows of ``frame`` of which the last is at position ``last``, without
+    taking them out of the frame (the rows a publication counts, say)."""
+    if not count:
         return (0,)
-    return (len(frame), *map(str, frame.iloc[-1].tolist()))
+    return (count, *map(str, frame.iloc[last].tolist()))
 
 
 def table_versions(tables: Mapping[str, pd.DataFrame]) -> tuple:

@@ -187,24 +187,22 @@ class Snapshots:
 
 
 def content_key(*parts: Any) -> str:
-    """A digest of ``parts`` (frames by their values, index and column names, anything else by its
-    repr): what a saved result was worked out from."""
+    """A digest of ``parts`` by their repr: what a saved result was worked out from. The callers give
+    the publication's day, the versions of the rows it counts (``storage.table_version``, the key of the
+    same result in memory) and the settings: digesting the rows themselves took 0.5 to 0.9 s of a
+    restarted server's first visit at a million rows (docs/performance.md)."""
     digest = hashlib.sha256()
     for part in parts:
-        if isinstance(part, pd.DataFrame):
-            digest.update(repr((list(part.columns), len(part))).encode())
-            digest.update(pd.util.hash_pandas_object(part, index=True).to_numpy().tobytes())
-        else:
-            digest.update(repr(part).encode())
+        digest.update(repr(part).encode())
         digest.update(b"\x00")
     return digest.hexdigest()
 
 
 class SavedResult:
-    """One result worked out from the tables (the public map's publication), kept in the snapshot folder
-    with the ``content_key`` of what it was worked out from, so that a restarted server whose tables give
-    the same key loads it instead of working it out again (0.35 to 0.6 s of the first visit to /map after
-    a restart at 100,000 reports, docs/performance.md).
+    """One result worked out from the tables (the public map's publication, the Board's), kept in the
+    snapshot folder with the ``content_key`` of what it was worked out from, so that a restarted server
+    whose tables give the same key loads it instead of working it out again (0.35 to 0.6 s of the first
+    visit to /map after a restart at 100,000 reports, seconds for /board: docs/performance.md).
 
     One file a name, replaced by each save: a result for other rows is never taken for this one, and
     old ones do not pile up. The file is a pickle written by the app into its own private data folder,

@@ -2,12 +2,13 @@
 
 The Board's figures are one publication a quarter (``board.publication_day``): they count the rows
 submitted before the quarter began, so a new response or report changes none of them until the next
-quarter (docs/disclosure-control.md, "When the Board's figures change"). The tables are parsed once per
-change of the stored tables; every period's figures are computed and protected together once per
-publication (board.build: one disclosure release for every period the Board can show), keyed on the day
-it was published and the versions of the rows it counts (the one keying rule, ``cached``), never on
-rows sent since. The release is also kept beside the tables' snapshots, so a restarted server loads it
-instead of working it out again.
+quarter (docs/disclosure-control.md, "When the Board's figures change"). Which rows the publication
+counts is found once per change of the stored tables, from their submission days alone (board.counted);
+every period's figures are computed and protected together once per publication (board.build: one
+disclosure release for every period the Board can show), keyed on the day it was published and the
+versions of the rows it counts (the one keying rule, ``cached``), never on rows sent since. The release
+is also kept beside the tables' snapshots under the same key, so a restarted server loads it without
+parsing the tables again.
 """
 
 from __future__ import annotations
@@ -26,18 +27,16 @@ from hcsp_engage.storage.snapshot import SavedResult, content_key
 from hcsp_engage.web import cached
 
 
-# A resource, not data: the parsed tables are shared, not pickled again on every run (see cached.tables).
-# One entry: the prepared tables share the stored tables' columns, so the previous version's would keep
-# those tables alive beside the new ones (see hotspot_cache).
+# One entry: a new version of the tables makes the previous one's of no use.
 @st.cache_resource(show_spinner=False, max_entries=1)
-def _prepared(version: tuple, published_on: date, _tables: dict[str, pd.DataFrame]) -> board.BoardData:
-    return board.prepare(_tables, published_on)
+def _counted(version: tuple, published_on: date, _tables: dict[str, pd.DataFrame]) -> board.Counted:
+    return board.counted(_tables, published_on)
 
 
-def prepared(tables: dict[str, pd.DataFrame]) -> board.BoardData:
-    """The rows the publication in force today counts (those submitted before it was published)."""
+def publication(tables: dict[str, pd.DataFrame]) -> board.Counted:
+    """The publication in force today: its day, and which rows it counts (those submitted before it)."""
     published_on = board.publication_day(snapshot.today())
-    return _prepared(storage.table_versions(tables), published_on, tables)
+    return _counted(storage.table_versions(tables), published_on, tables)
 
 
 def has_rows(tables: dict[str, pd.DataFrame]) -> bool:
@@ -45,36 +44,34 @@ def has_rows(tables: dict[str, pd.DataFrame]) -> bool:
     return any(len(tables.get(name, ())) > 0 for name in (schema.SURVEY_RESPONSES, schema.ASB_REPORTS))
 
 
-def _counted_frames(data: board.BoardData) -> tuple[pd.DataFrame, ...]:
-    """The rows a release counts (rows sent since the publication are not among them)."""
-    return (data.responses, data.reports, data.pins, data.register)
-
-
-def _counted(data: board.BoardData) -> tuple:
-    """What a release is worked out from, beside the settings: the publication's day and the versions of
-    the rows it counts (rows sent since leave it as it is)."""
-    return (data.published_on, *map(storage.table_version, _counted_frames(data)))
-
-
 # A resource: the release holds every period's tables; they are shared, not pickled on every run. Two
-# entries: a new publication's beside the one still shown.
+# entries: a new publication's beside the one still shown. The tables are parsed for the Board
+# (board.prepare: over a second at a million rows) only when the release is worked out, not to find it.
 @st.cache_resource(show_spinner="Working out the figures…", max_entries=2)
 def _release(
     counted: tuple,
     trigger_threshold: int,
     settings: impact.ImpactSettings,
     minimum: int,
-    _data: board.BoardData,
+    _tables: dict[str, pd.DataFrame],
 ) -> board.BoardRelease:
-    asked = {"trigger_threshold": trigger_threshold, "impact_settings": settings, "minimum": minimum}
+    published_on = counted[0]
+
+    def build() -> board.BoardRelease:
+        data = board.prepare(_tables, published_on)
+        return board.build(
+            data, trigger_threshold=trigger_threshold, impact_settings=settings, minimum=minimum
+        )
+
     folder = cached.settings().snapshot_dir
     if folder is None:
-        return board.build(_data, **asked)
+        return build()
+    # Kept under the same key as in memory: the publication's day and the versions of the rows it counts.
     saved = SavedResult(folder, "board-release")
-    key = content_key(_data.published_on, *_counted_frames(_data), trigger_threshold, settings, minimum)
+    key = content_key(counted, trigger_threshold, settings, minimum)
     release = saved.load(key)
     if release is None:
-        release = board.build(_data, **asked)
+        release = build()
         saved.save(key, release)
     return release
 
@@ -89,8 +86,7 @@ def summary(
 ) -> board.BoardSummary:
     """The Board summary for ``period``, read from the publication in force (every period protected
     together; cached until the next publication or a change to the rows it counts)."""
-    data = prepared(tables)
-    release = _release(_counted(data), trigger_threshold, settings, minimum, data)
+    release = _release(publication(tables).key, trigger_threshold, settings, minimum, tables)
     return release.summary(period)
 
 
@@ -116,7 +112,7 @@ def report_key(
 ) -> tuple:
     """What identifies a summary's downloads: what ``summary`` is worked out from, the smallest count
     shown last."""
-    return (_counted(prepared(tables)), period, trigger_threshold, settings, minimum)
+    return (publication(tables).key, period, trigger_threshold, settings, minimum)
 
 
 def report_html(key: tuple, summary: board.BoardSummary, charts: Mapping[str, alt.TopLevelMixin]) -> str:

@@ -29,11 +29,12 @@ RESPONSE_COLUMNS = ["submitted_at", "area", "safe_after_dark", "unsafe_lat", "un
 def _published(
     published_on: date, versions: tuple, k: int, _reports: pd.DataFrame, _responses: pd.DataFrame
 ) -> public.PublicFigures:
-    # Kept beside the tables' snapshots too: a restarted server finds this month's publication there
-    # (new rows wait for the next one, so it is still the same) instead of working it out again.
+    # Kept beside the tables' snapshots too, under the same key as in memory: a restarted server finds
+    # this month's publication there (new rows wait for the next one, so it is still the same) instead of
+    # working it out again.
     folder = cached.settings().snapshot_dir
     saved = SavedResult(folder, "public-figures") if folder is not None else None
-    key = content_key(published_on, _reports, _responses, k) if saved is not None else ""
+    key = content_key(published_on, versions, k)
     figures = saved.load(key) if saved is not None else None
     if figures is None:
         figures = public.publish(_reports, _responses, k, snapshot.Snapshot(published_on))

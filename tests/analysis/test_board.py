@@ -80,6 +80,35 @@ def test_a_publication_counts_only_what_was_submitted_before_its_day():
     assert waiting.data_date is None and waiting.responses.empty
 
 
+def test_what_a_publication_counts_is_found_without_parsing_the_rows_and_agrees_with_prepare():
+    tables = synthetic.frames(300, 300, seed=8)
+    for published_on in (date(2025, 10, 1), None):
+        found = board.counted(tables, published_on)
+        data = board.prepare(tables, published_on)
+        assert (found.published_on, found.first_day, found.data_date) == (
+            data.published_on,
+            data.first_day,
+            data.data_date,
+        )
+        assert found.versions[0][0] == len(data.responses) and found.versions[1][0] == len(data.reports)
+
+    key = board.counted(tables, date(2025, 10, 1)).key
+    responses = tables[schema.SURVEY_RESPONSES]
+
+    def with_responses(frame: pd.DataFrame) -> tuple:
+        return board.counted({**tables, schema.SURVEY_RESPONSES: frame}, date(2025, 10, 1)).key
+
+    since = responses.iloc[[0]].assign(response_id="since", submitted_at="2025-11-20T09:00:00Z")
+    late = responses.iloc[[0]].assign(response_id="late", submitted_at="2025-09-30T23:00:00Z")
+    counted_positions = np.flatnonzero(responses["submitted_at"].str[:10] < "2025-10-01")
+    # A response sent since the publication leaves what it counts as it is; one it counts, arriving
+    # late (from an outbox) or removed, does not.
+    assert with_responses(pd.concat([responses, since], ignore_index=True)) == key
+    assert with_responses(pd.concat([responses, late], ignore_index=True)) != key
+    assert with_responses(responses.drop(index=counted_positions[5])) != key
+    assert board.counted(tables, date(2026, 1, 1)).key != key
+
+
 def test_period_choices_cover_the_data_newest_first():
     choices = board.period_choices(date(2025, 5, 2), date(2026, 10, 31))
     assert [q.label[:10] for q in choices["quarter"]][:2] == ["Q3 2026/27", "Q2 2026/27"]

@@ -16,7 +16,7 @@ import pyarrow.feather as feather
 import pytest
 import requests
 
-from hcsp_engage import schema, synthetic
+from hcsp_engage import schema, storage, synthetic
 from hcsp_engage.config import load_settings
 from hcsp_engage.storage import SqliteStore, open_store, snapshot
 from hcsp_engage.storage import sheets as sheets_module
@@ -467,18 +467,23 @@ def test_a_restarted_sheets_store_gives_what_a_whole_read_gives_with_new_answers
 def test_the_public_maps_publication_is_loaded_from_its_saved_copy_only_for_the_same_rows(tmp_path):
     frames = synthetic.frames(40, 40, seed=4)
     reports, responses = frames[schema.ASB_REPORTS], frames[schema.SURVEY_RESPONSES]
+
+    def key(published_on: str, reports: pd.DataFrame, k: int = 10) -> str:
+        versions = (storage.table_version(reports), storage.table_version(responses))
+        return snapshot.content_key(published_on, versions, k)
+
     saved = snapshot.SavedResult(tmp_path, "public-figures")
-    key = snapshot.content_key("2026-11-01", reports, responses, 10)
-    saved.save(key, {"figures": 1})
+    saved.save(key("2026-11-01", reports), {"figures": 1})
 
     restarted = snapshot.SavedResult(tmp_path, "public-figures")  # a new server process
-    assert restarted.load(snapshot.content_key("2026-11-01", reports, responses, 10)) == {"figures": 1}
-    changed = reports.assign(category=reports["category"].where(reports.index != 5, "Arson"))
+    assert restarted.load(key("2026-11-01", reports)) == {"figures": 1}
+    late = pd.concat([reports, reports.iloc[[3]].assign(report_id="late")], ignore_index=True)
     for other in (
-        snapshot.content_key("2026-11-01", changed, responses, 10),  # a row changed
-        snapshot.content_key("2026-11-01", reports.iloc[:-1], responses, 10),  # a row gone
-        snapshot.content_key("2026-12-01", reports, responses, 10),  # the next publication
-        snapshot.content_key("2026-11-01", reports, responses, 5),  # another k
+        key("2026-11-01", late),  # a row counted arrived late (from an outbox)
+        key("2026-11-01", reports.iloc[:-1]),  # a row gone
+        key("2026-11-01", reports.drop(index=5)),  # a row gone from the middle
+        key("2026-12-01", reports),  # the next publication
+        key("2026-11-01", reports, k=5),  # another k
     ):
         assert restarted.load(other) is None
 
