@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 from hcsp_engage import schema
 from hcsp_engage.analysis.aggregate import cell_ids, distinct_points, place_coordinates
 from hcsp_engage.reference import COUNTY, geography
-from hcsp_engage.storage.base import arrow_text, latest_rows
+from hcsp_engage.storage.base import arrow_text, latest_positions
 
 RESOLUTION = geography.OFFICER_H3_RESOLUTION
 DEFAULT_STATUS = schema.REPORT_STATUSES[0]  # "New": no officer has changed it yet
@@ -157,7 +157,11 @@ def parse_reports(reports: pd.DataFrame) -> pd.DataFrame:
     frame["lat"] = lat.where(pinned, pd.Series(place_lat, index=frame.index))
     frame["lon"] = lon.where(pinned, pd.Series(place_lon, index=frame.index))
     named = ~pinned & frame["lat"].notna()
-    frame["located_by"] = pd.Categorical(np.where(pinned, "pin", np.where(named, "named place", "")))
+    # From codes: a million texts made into a categorical would each be converted and hashed first.
+    located_by = np.where(pinned, 2, np.where(named, 1, 0))
+    frame["located_by"] = pd.Categorical.from_codes(
+        located_by, categories=["", "named place", "pin"]
+    ).remove_unused_categories()
     frame["cell"] = cell_ids(frame, "lat", "lon", RESOLUTION) if len(frame) else pd.Series(dtype=object)
     # Categories make the many filters and group-bys on these columns cheap.
     for column in CATEGORICAL:
@@ -183,17 +187,25 @@ def with_status(parsed: pd.DataFrame, status_rows: pd.DataFrame) -> pd.DataFrame
     """
     if status_rows.empty or parsed.empty:
         return parsed.assign(status=pd.Categorical([DEFAULT_STATUS] * len(parsed)), status_updated_at="")
-    updated_at = arrow_text(status_rows["updated_at"])
-    distinct_ids, latest_row = latest_rows(status_rows["report_id"], status_rows["updated_at"])
-    where = pc.fill_null(pc.index_in(arrow_text(parsed["report_id"]), value_set=distinct_ids), -1).to_numpy()
-    found = where >= 0
-    rows = pa.array(np.where(found, latest_row[np.maximum(where, 0)], 0), mask=~found)
-    status = pc.fill_null(pc.take(arrow_text(status_rows["status"]), rows), DEFAULT_STATUS)
+    # Each status change's report, by position (one hash of the reports' ids), then each report's latest
+    # change: matching the changes' distinct ids to the reports as well would hash a million ids twice.
+    report_at = pc.index_in(arrow_text(status_rows["report_id"]), value_set=arrow_text(parsed["report_id"]))
+    report_at = pc.fill_null(report_at, -1).to_numpy()
+    latest_row = latest_positions(report_at, status_rows["updated_at"], len(parsed))
+    found = latest_row >= 0
+    statuses = status_rows["status"].astype("category")
+    names = list(statuses.cat.categories)
+    if DEFAULT_STATUS not in names:
+        names.append(DEFAULT_STATUS)
+    codes = statuses.cat.codes.to_numpy()[np.maximum(latest_row, 0)]
+    codes = np.where(found & (codes >= 0), codes, names.index(DEFAULT_STATUS))  # no change, or a missing cell
+    status = pd.Series(pd.Categorical.from_codes(codes, categories=names), index=parsed.index)
+    status = status.cat.remove_unused_categories()
+    rows = pa.array(np.maximum(latest_row, 0), mask=~found)
+    updated_at = pc.fill_null(pc.take(arrow_text(status_rows["updated_at"]), rows), "")
     return parsed.assign(
-        status=pd.Series(status, dtype="str", index=parsed.index).astype("category"),
-        status_updated_at=pd.Series(
-            pc.fill_null(pc.take(updated_at, rows), ""), dtype="str", index=parsed.index
-        ),
+        status=status.cat.reorder_categories(sorted(status.cat.categories)),
+        status_updated_at=pd.Series(updated_at, dtype="str", index=parsed.index),
     )
 
 

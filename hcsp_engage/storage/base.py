@@ -166,14 +166,25 @@ def latest_rows(ids: pd.Series, updated_at: pd.Series) -> tuple[pa.Array, np.nda
     Worked out on Arrow arrays: sorting and matching a million status changes as pandas text would hold
     a Python string for each of them for a moment (about 400 MB at a million reports).
     """
-    order = pc.sort_indices(arrow_text(updated_at)).to_numpy()  # a stable sort: ties keep write order
     encoded = pc.dictionary_encode(arrow_text(ids))  # one dictionary for all chunks
     if not encoded.num_chunks:
         return pa.array([], pa.string()), np.zeros(0, dtype=np.int64)
     codes = np.concatenate([chunk.indices.to_numpy(zero_copy_only=False) for chunk in encoded.chunks])
-    last = np.full(len(encoded.chunk(0).dictionary), -1, dtype=np.int64)
+    dictionary = encoded.chunk(0).dictionary
+    return dictionary, latest_positions(codes, updated_at, len(dictionary))
+
+
+def latest_positions(codes: np.ndarray, updated_at: pd.Series, n: int) -> np.ndarray:
+    """For each of ``n`` things, the position of its latest row among rows naming it by ``codes`` (its
+    number, -1 for none): the latest ``updated_at`` wins, ties broken by write order (the later row);
+    -1 where no row names it."""
+    order = (
+        pc.sort_indices(arrow_text(updated_at)).to_numpy().astype(np.int64)
+    )  # stable: ties keep write order
+    last = np.full(n + 1, -1, dtype=np.int64)  # the extra place takes the rows naming none
     np.maximum.at(last, codes[order], np.arange(len(order)))
-    return encoded.chunk(0).dictionary, order[last]
+    last = last[:n]
+    return np.where(last >= 0, order[np.maximum(last, 0)], -1)
 
 
 def latest(table: str, frame: pd.DataFrame) -> pd.DataFrame:

@@ -99,6 +99,32 @@ def test_status_is_the_latest_change_and_new_without_one():
     assert list(history["status"]) == ["Referred to MATAC", "Reviewed"]
 
 
+def test_of_two_changes_made_at_the_same_time_the_later_written_wins_and_others_reports_are_ignored():
+    parsed = frame([report(1, END), report(2, END), report(3, END)])
+
+    def change(number: int, status: str, at: str) -> dict[str, str]:
+        return {
+            "report_id": f"R-{number:08d}",
+            "status": status,
+            "note": "",
+            "updated_at": at,
+            "updated_by": "A",
+        }
+
+    changes = pd.DataFrame(
+        [
+            change(2, "Reviewed", "2026-11-01T10:00:00Z"),
+            change(2, "New", "2026-11-01T10:00:00Z"),  # set back, at the same second: written later
+            change(9, "Closed", "2026-11-03T10:00:00Z"),  # a report not among these
+            change(3, "Closed", "2026-11-02T10:00:00Z"),
+        ]
+    )
+    shown = hotspots.with_status(parsed, changes)
+    assert list(shown["status"]) == ["New", "New", "Closed"]
+    assert list(shown["status_updated_at"]) == ["", "2026-11-01T10:00:00Z", "2026-11-02T10:00:00Z"]
+    assert sorted(shown["status"].cat.categories) == ["Closed", "New"]
+
+
 # --- The ranked table and the change against the previous period -------------------------------------------
 
 
