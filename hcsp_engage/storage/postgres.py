@@ -12,7 +12,8 @@ How this backend keeps answers safe and pages quick:
   ``seq`` and keeps it until commit. Without it, a row given seq 10 could commit after a reader had
   already seen seq 11, and a read of "rows after 11" would never see it.
 - Reads: the first read of a table fetches every row (``COPY ... TO STDOUT`` as CSV into Arrow, then
-  the compact dtypes of ``storage.base.with_stored_dtypes``); later reads fetch only the rows after the
+  the compact dtypes of ``storage.base.with_stored_dtypes``), ``READ_PIECE_ROWS`` at a time, each piece
+  its own statement; later reads fetch only the rows after the
   last ``seq`` read, in one REPEATABLE READ snapshot with the checks that nothing before it changed,
   and otherwise read the whole table again, as the SQLite store does.
 - Every call has a timeout (``connect_timeout``, ``statement_timeout``, ``lock_timeout``); a failure
@@ -71,6 +72,10 @@ LIMIT_LOCK_SPACE = LOCK_SPACE + 1
 LIMIT_EVENTS = "limit_events"
 # Rows sent in one INSERT by append_many (the outbox sends at most 500; the copy tool more).
 INSERT_BATCH_ROWS = 5_000
+# Rows fetched by one statement of a read (a COPY of a range of seq, by the primary key's index): about
+# 2 s each on the benchmark's machine, so a table of any size is read inside the statement timeout,
+# where one statement for a whole table gave up at ten million reports (docs/performance.md).
+READ_PIECE_ROWS = 250_000
 # Idle connections kept for the next call; more are opened while many sessions write at once.
 KEEP_CONNECTIONS = 4
 # The hidden write-order column, and the function that hashes an event row for its unique key.
@@ -502,7 +507,38 @@ class PostgresStore(Store):
 
         Sent as CSV by ``COPY`` and parsed by Arrow: no Python object per cell, so a million reports
         and responses fit in memory as they do from SQLite. Repeating columns are dictionary-encoded
-        batch by batch as they arrive."""
+        batch by batch as they arrive. Fetched ``READ_PIECE_ROWS`` at a time, each piece its own
+        statement in the read's one snapshot, so no statement of a read outlasts the statement timeout
+        however large the table grows."""
+        columns = schema.COLUMNS[table]
+        chunks: list[list[pa.Array]] = [[] for _ in columns]
+        seq, key, count = after or 0, (), 0
+        while True:
+            got, last = self._piece(connection, table, seq if count else after, chunks)
+            if got:
+                count += got
+                seq, key = last
+            if got < READ_PIECE_ROWS:
+                break
+        if not count:
+            return with_stored_dtypes(table, to_frame(table, [])), seq, key, 0
+        coded = CODED_COLUMNS[table]
+        frame = pd.DataFrame(
+            {
+                column: _categorical(chunks[position])
+                if column in coded
+                else pd.Series(pa.chunked_array(chunks[position], type=pa.large_string()), dtype="str")
+                for position, column in enumerate(columns)
+            },
+            copy=False,
+        )
+        return with_read_defaults(table, frame), seq, key, count
+
+    def _piece(
+        self, connection: psycopg.Connection, table: str, after: int | None, chunks: list[list[pa.Array]]
+    ) -> tuple[int, tuple[int, tuple]]:
+        """Up to ``READ_PIECE_ROWS`` rows after seq ``after`` (None: from the first), in one statement,
+        appended column by column to ``chunks``: how many, and the last one's seq and key."""
         columns = schema.COLUMNS[table]
         coded = CODED_COLUMNS[table]
         key_at = [columns.index(column) for column in _unique_columns(table)]
@@ -512,19 +548,20 @@ class PostgresStore(Store):
             else sql.SQL("WHERE {} > {}").format(sql.Identifier(SEQ), sql.Literal(int(after)))
         )
         query = sql.SQL(
-            "COPY (SELECT {seq}, {names} FROM {table} {where} ORDER BY {seq}) TO STDOUT (FORMAT csv)"
+            "COPY (SELECT {seq}, {names} FROM {table} {where} ORDER BY {seq} LIMIT {limit}) "
+            "TO STDOUT (FORMAT csv)"
         ).format(
             seq=sql.Identifier(SEQ),
             names=sql.SQL(", ").join(sql.Identifier(column) for column in columns),
             table=sql.Identifier(table),
             where=where,
+            limit=sql.Literal(READ_PIECE_ROWS),
         )
-        chunks: list[list[pa.Array]] = [[] for _ in columns]
-        seq, key, count = after or 0, (), 0
+        count, last = 0, (0, ())
         with connection.cursor() as cursor, cursor.copy(query) as copy:
             stream = _CopyStream(copy)
             if stream.is_empty():
-                return with_stored_dtypes(table, to_frame(table, [])), after or 0, (), 0
+                return 0, last
             reader = pa_csv.open_csv(
                 io.BufferedReader(stream, buffer_size=1 << 20),
                 read_options=pa_csv.ReadOptions(
@@ -542,23 +579,14 @@ class PostgresStore(Store):
                 if not batch.num_rows:
                     continue
                 count += batch.num_rows
-                seq = batch.column(0)[-1].as_py()
-                key = tuple(batch.column(1 + at)[-1].as_py() for at in key_at)
+                last = (
+                    batch.column(0)[-1].as_py(),
+                    tuple(batch.column(1 + at)[-1].as_py() for at in key_at),
+                )
                 for position, column in enumerate(columns):
                     values = batch.column(1 + position)
                     chunks[position].append(pc.dictionary_encode(values) if column in coded else values)
-        if not count:
-            return with_stored_dtypes(table, to_frame(table, [])), seq, key, 0
-        frame = pd.DataFrame(
-            {
-                column: _categorical(chunks[position])
-                if column in coded
-                else pd.Series(pa.chunked_array(chunks[position], type=pa.large_string()), dtype="str")
-                for position, column in enumerate(columns)
-            },
-            copy=False,
-        )
-        return with_read_defaults(table, frame), seq, key, count
+        return count, last
 
     def close(self) -> None:
         self._pool.close_all()

@@ -165,6 +165,36 @@ def test_after_many_reads_of_new_rows_the_whole_table_is_read_again(postgres_url
     pd.testing.assert_frame_equal(frame, PostgresStore(postgres_url).read(TABLE))
 
 
+def test_a_large_table_is_read_a_piece_at_a_time_in_one_snapshot(
+    postgres_cluster, postgres_url, rows, monkeypatch
+):
+    # Each piece is its own statement, so none outlasts the statement timeout at ten million rows; the
+    # pieces together are the table, in order, as a read in one statement gives it.
+    store = PostgresStore(postgres_url)
+    store.append_many(TABLE, rows[:70])
+    whole = PostgresStore(postgres_url).read(TABLE)
+    monkeypatch.setattr(postgres, "READ_PIECE_ROWS", 8)
+    pieces: list[int | None] = []
+    real = PostgresStore._piece
+
+    def spy(self, connection, table, after, chunks):
+        pieces.append(after)
+        return real(self, connection, table, after, chunks)
+
+    monkeypatch.setattr(PostgresStore, "_piece", spy)
+
+    in_pieces = PostgresStore(postgres_url)
+    pd.testing.assert_frame_equal(in_pieces.read(TABLE), whole)
+    assert len(pieces) == 9 and pieces[0] is None  # 8 pieces of 8 rows, then the last 6
+
+    store.append_many(TABLE, rows[70:])  # 10 new rows: two pieces after the last row read
+    everything = PostgresStore(postgres_url).read(TABLE)
+    pieces.clear()
+    pd.testing.assert_frame_equal(in_pieces.read(TABLE), everything)
+    assert len(pieces) == 2 and pieces[0] is not None
+    assert in_pieces.read(TABLE)["response_id"].tolist() == [row["response_id"] for row in rows]
+
+
 # --- schema -------------------------------------------------------------------------------------------
 
 
