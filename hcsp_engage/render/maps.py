@@ -48,6 +48,8 @@ KIND_ICONS = {
 MAP_STYLE = """<style>
 .leaflet-control-layers, .leaflet-control-layers label { font-size: 13px; line-height: 1.3; }
 .leaflet-control-layers-expanded { padding: 4px 8px 4px 4px; }
+/* On a narrow map the list of layers (top right) would cover the zoom buttons (top left). */
+.leaflet-top.leaflet-right .leaflet-control-layers { max-width: calc(100vw - 64px); }
 @media (max-width: 480px) {
   .leaflet-control-layers, .leaflet-control-layers label { font-size: 11px; }
   .hcsp-legend { font-size: 10px !important; }
@@ -116,6 +118,27 @@ class PlaceNamesWhenNear(MacroElement):
         self.zoom = zoom
 
 
+class ZoomButtons(MacroElement):
+    """Leaflet's zoom buttons with their titles (the tooltip, and what a screen reader says) in the map's
+    language: the buttons folium adds are titled in English whatever the page's language."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        L.control.zoom({{ this.options|tojson }}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, language: str = i18n.DEFAULT) -> None:
+        super().__init__()
+        self._name = "ZoomButtons"
+        self.options = {
+            "zoomInTitle": i18n.gettext(N_("Zoom in"), language),
+            "zoomOutTitle": i18n.gettext(N_("Zoom out"), language),
+        }
+
+
 def _label(point: tuple[float, float], text: str, kind: str) -> folium.Marker:
     # A label, not a control: it takes no clicks or hovers, so the map (and a pin) still gets them.
     icon = folium.DivIcon(
@@ -154,12 +177,16 @@ def blank_map(
     *,
     max_zoom: int = 18,
     min_zoom: int = 0,
+    language: str = i18n.DEFAULT,
     **options,
 ) -> folium.Map:
     """A map with the chosen background (README "Maps"): the tiles with their attribution, or with no
-    tiles the county, towns and places. Every map the app draws starts here, so its scripts and
-    stylesheets come from the app (``map_assets.SelfHostedMap``)."""
-    fmap = map_assets.SelfHostedMap(location=location, zoom_start=zoom, tiles=None, **options)
+    tiles the county, towns and places, and zoom buttons titled in ``language``. Every map the app draws
+    starts here, so its scripts and stylesheets come from the app (``map_assets.SelfHostedMap``)."""
+    fmap = map_assets.SelfHostedMap(
+        location=location, zoom_start=zoom, tiles=None, zoom_control=False, **options
+    )
+    ZoomButtons(language).add_to(fmap)
     # On the map itself, not only on a tile layer: with no tiles Leaflet would know no zoom limits, and
     # the clusters of the officers' map refuse to draw without a maximum.
     fmap.options.update(maxZoom=max_zoom, minZoom=min_zoom)
@@ -198,12 +225,16 @@ def base_map(
     outline: bool = True,
     tiles: MapTiles | None = None,
     outline_style: Mapping[str, object] = OUTLINE_STYLE,
+    language: str = i18n.DEFAULT,
 ) -> folium.Map:
     """A map centred on ``view`` (the county by default) with the county outline (always when there are
-    no tiles) over the chosen background (OpenStreetMap unless told otherwise)."""
+    no tiles) over the chosen background (OpenStreetMap unless told otherwise); its buttons in
+    ``language``."""
     view = view or geography.COUNTY_VIEW
     tiles = tiles or MapTiles()
-    fmap = blank_map((view.lat, view.lon), view.zoom, tiles, control_scale=True, max_zoom=17, min_zoom=8)
+    fmap = blank_map(
+        (view.lat, view.lon), view.zoom, tiles, control_scale=True, max_zoom=17, min_zoom=8, language=language
+    )
     fmap.get_root().header.add_child(Element(MAP_STYLE))
     outline = outline or tiles.none
     if view.zoom <= geography.COUNTY_VIEW.zoom:
@@ -400,7 +431,7 @@ def community_map(
     """The public map: switchable hexagon layers (name -> (cells, palette)), interventions, a legend.
     ``bands`` are the publication's band texts, fewest first (they start at k). The layer names come in
     ``language``; the map's own words are put in it here."""
-    fmap = base_map(view, tiles=tiles)
+    fmap = base_map(view, tiles=tiles, language=language)
     label = {palette: i18n.gettext(text, language) for palette, text in HEX_LABELS.items()}
     for index, (name, (cells, palette)) in enumerate(layers.items()):
         shown = (

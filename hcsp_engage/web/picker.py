@@ -108,7 +108,9 @@ def _place_map(form: Form, area: str | None) -> None:
     state = st.session_state
     st.caption(_("Tap or click the map to drop a pin. Tap again somewhere else to move it."))
     boundary = {**maps.BOUNDARY_STYLE, "tooltip": _("Herefordshire boundary")}
-    figure = maps.base_map(view, tiles=cached.settings().map_tiles, outline_style=boundary)
+    figure = maps.base_map(
+        view, tiles=cached.settings().map_tiles, outline_style=boundary, language=lang.current()
+    )
     result = streamlit_folium.st_folium(
         figure,
         key=form.key("map"),

@@ -170,3 +170,34 @@ def test_every_page_name_in_the_sidebar_is_shown_whole(server, make_page, code):
             "n => [n.scrollWidth, n.scrollHeight, n.clientWidth, n.clientHeight]"
         )
         assert width <= room_wide and height <= room_high, name.inner_text()
+
+
+@pytest.mark.parametrize("code", schema.LANGUAGES)
+def test_the_maps_zoom_buttons_are_named_in_the_language_of_the_page(server, phone_page, code):
+    """The buttons' titles are their tooltips and what a screen reader says: Leaflet's are English. On
+    a phone, nothing covers them."""
+    page = phone_page
+
+    def expect_zoom_buttons_named(frame) -> None:
+        expect(frame.locator(".leaflet-control-zoom")).to_have_count(1)
+        for button, name in (
+            (".leaflet-control-zoom-in", "Zoom in"),
+            (".leaflet-control-zoom-out", "Zoom out"),
+        ):
+            expect(frame.locator(button)).to_have_attribute("title", i18n.gettext(name, code))
+            expect(frame.locator(button)).to_have_attribute("aria-label", i18n.gettext(name, code))
+
+    support.goto(page, f"{server.url}/map?lang={code}")
+    community = page.frame_locator(support.FOLIUM_FRAME)
+    community.locator(support.LEAFLET_MAP).wait_for(timeout=30_000)
+    expect_zoom_buttons_named(community)
+    # On a phone the list of layers, in the longer languages, used to lie over the buttons.
+    for button in (".leaflet-control-zoom-in", ".leaflet-control-zoom-out"):
+        community.locator(button).click(trial=True, timeout=5_000)  # visible, and nothing on top of it
+
+    support.goto(page, f"{server.url}/report?lang={code}")
+    support.choose(page, "report_area", i18n.gettext("Elsewhere in Herefordshire", code))
+    support.choose(page, "report_method", i18n.gettext("Drop a pin on a map", code))
+    pin_map = page.frame_locator(support.FOLIUM_FRAME)
+    pin_map.locator(support.LEAFLET_MAP).wait_for(timeout=30_000)
+    expect_zoom_buttons_named(pin_map)

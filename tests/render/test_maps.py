@@ -120,6 +120,13 @@ def test_the_county_map_fits_the_whole_county():
     assert "fitBounds" in html
 
 
+def test_the_zoom_buttons_are_named_in_the_maps_language_and_drawn_once():
+    html = maps.to_html(maps.community_map(None, {}, language="ro"))
+    assert json.dumps({"zoomInTitle": "Mărește", "zoomOutTitle": "Micșorează"}) in html
+    assert '"zoomControl": false' in html  # not Leaflet's own English buttons as well
+    assert json.dumps({"zoomInTitle": "Zoom in", "zoomOutTitle": "Zoom out"}) in maps.to_html(maps.base_map())
+
+
 # --- tiles ---------------------------------------------------------------------------------------------
 
 
