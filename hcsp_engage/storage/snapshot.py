@@ -16,7 +16,9 @@ store's is each store's own check, the same one it makes between two reads in on
 
 Files are written whole to a temporary name and renamed over the old one, in a background thread (the
 latest frame of each table wins): a visitor never waits for a write, and a crash mid-write leaves the
-previous snapshot.
+previous snapshot. A snapshot is loaded memory-mapped, so the file it was loaded from keeps its disk
+space after it is replaced or deleted until the store next reads that table whole (docs/deploy.md: room
+for twice the snapshots); never edit or truncate one in place (delete the folder to drop them).
 """
 
 from __future__ import annotations
@@ -85,7 +87,11 @@ class Snapshots:
         if not path.exists():
             return None
         try:
-            arrow = feather.read_table(path, memory_map=False)
+            # Memory-mapped: the frame's text is the file's own bytes, read from disk when a page first
+            # touches it, and only the columns it touches (a restarted /board at a million rows read the
+            # snapshots in 0.2 s instead of 0.4 s warm, 1.2 s from a cold disk). Files are replaced by a
+            # rename, never changed in place, so a mapped file stays whole while its rows are in use.
+            arrow = feather.read_table(path, memory_map=True)
             meta = json.loads((arrow.schema.metadata or {})[METADATA_KEY])
             problem = self._problem(table, meta, arrow)
             if problem:

@@ -96,6 +96,26 @@ def test_a_restarted_sqlite_store_reads_only_the_rows_added_since_its_snapshot(t
     assert_same_as_whole_read(frame, whole_read(store.path))
 
 
+def test_rows_loaded_from_a_snapshot_stay_whole_after_it_is_replaced_or_deleted(tmp_path, rows):
+    # A snapshot is loaded memory-mapped: the frame reads the file's own bytes. Files are only ever
+    # replaced by a rename or deleted, and the rows already loaded must not change either way.
+    store = sqlite_store(tmp_path)
+    store.append_many(TABLE, rows[:50])
+    read_and_stop(store)
+
+    restarted = sqlite_store(tmp_path)
+    loaded = restarted.read(TABLE)
+    expected = whole_read(store.path)
+    SqliteStore(store.path).append_many(TABLE, rows[50:])
+    assert len(restarted.read(TABLE)) == 80
+    restarted.snapshots.save(TABLE, restarted.read(TABLE), {"rowid": 0, "key": [], "rows": 0})
+    assert restarted.snapshots.wait(timeout=30)  # the file it was loaded from, replaced
+    assert_same_as_whole_read(loaded, expected)
+    shutil.rmtree(tmp_path / "snapshots")  # the folder emptied, as the README says to drop them
+    assert_same_as_whole_read(loaded, expected)
+    assert_same_as_whole_read(restarted.read(TABLE), whole_read(store.path))
+
+
 def test_a_fresh_snapshot_is_not_written_again_by_the_restarted_store(tmp_path, rows):
     store = sqlite_store(tmp_path)
     store.append_many(TABLE, rows[:50])
