@@ -178,9 +178,8 @@ def latest_positions(codes: np.ndarray, updated_at: pd.Series, n: int) -> np.nda
     """For each of ``n`` things, the position of its latest row among rows naming it by ``codes`` (its
     number, -1 for none): the latest ``updated_at`` wins, ties broken by write order (the later row);
     -1 where no row names it."""
-    order = (
-        pc.sort_indices(arrow_text(updated_at)).to_numpy().astype(np.int64)
-    )  # stable: ties keep write order
+    # A stable sort: ties keep write order.
+    order = pc.sort_indices(arrow_text(updated_at)).to_numpy().astype(np.int64)
     last = np.full(n + 1, -1, dtype=np.int64)  # the extra place takes the rows naming none
     np.maximum.at(last, codes[order], np.arange(len(order)))
     last = last[:n]

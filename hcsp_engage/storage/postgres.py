@@ -13,9 +13,9 @@ How this backend keeps answers safe and pages quick:
   already seen seq 11, and a read of "rows after 11" would never see it.
 - Reads: the first read of a table fetches every row (``COPY ... TO STDOUT`` as CSV into Arrow, then
   the compact dtypes of ``storage.base.with_stored_dtypes``), ``READ_PIECE_ROWS`` at a time, each piece
-  its own statement; later reads fetch only the rows after the
-  last ``seq`` read, in one REPEATABLE READ snapshot with the checks that nothing before it changed,
-  and otherwise read the whole table again, as the SQLite store does.
+  its own statement; later reads fetch only the rows after the last ``seq`` read, in one REPEATABLE
+  READ snapshot with the checks that nothing before it changed, and otherwise read the whole table
+  again, as the SQLite store does.
 - Every call has a timeout (``connect_timeout``, ``statement_timeout``, ``lock_timeout``); a failure
   raises ``StoreUnavailable`` and the caller keeps the submission in the outbox. After a failure the
   store answers at once for ``rest_seconds`` instead of making every page wait for the timeout again.
