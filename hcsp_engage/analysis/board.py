@@ -468,10 +468,18 @@ def next_publication(published_on: date) -> date:
     return quarter_of(published_on).end + timedelta(days=1)
 
 
+def _submitted_before(days: np.ndarray, cutoff: date | None) -> np.ndarray:
+    """Which of the submission ``days`` a publication made on ``cutoff`` counts: those before it (every
+    one without a cutoff; a row with no readable day never with one)."""
+    if cutoff is None:
+        return np.ones(len(days), dtype=bool)
+    return days < np.datetime64(cutoff, "ns")
+
+
 def _before(frame: pd.DataFrame, column: str, cutoff: date | None) -> pd.DataFrame:
     if cutoff is None or frame.empty:
         return frame
-    keep = frame[column].to_numpy(dtype="datetime64[ns]") < np.datetime64(cutoff, "ns")
+    keep = _submitted_before(frame[column].to_numpy(dtype="datetime64[ns]"), cutoff)
     return frame if keep.all() else frame[keep]
 
 
@@ -480,7 +488,7 @@ def _counted_positions(frame: pd.DataFrame | None, cutoff: date | None) -> tuple
     if frame is None or frame.empty:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype="datetime64[ns]")
     days = _submission_days(frame).to_numpy(dtype="datetime64[ns]")
-    keep = np.ones(len(days), dtype=bool) if cutoff is None else days < np.datetime64(cutoff, "ns")
+    keep = _submitted_before(days, cutoff)
     return np.flatnonzero(keep), days[keep]
 
 
@@ -559,14 +567,16 @@ def prepare(tables: dict[str, pd.DataFrame], published_on: date | None = None) -
         if register_rows is not None and not register_rows.empty
         else pd.DataFrame(columns=schema.COLUMNS[schema.INTERVENTIONS])
     )
-    days = pd.concat([responses["day"], reports["day"]]).dropna()
+    first_day, data_date = _span(
+        np.concatenate([frame["day"].to_numpy(dtype="datetime64[ns]") for frame in (responses, reports)])
+    )
     return BoardData(
         responses=responses[[*RESPONSE_COLUMNS, "day"]],
         reports=reports,
         pins=pins,
         register=register,
-        first_day=days.min().date() if not days.empty else None,
-        data_date=days.max().date() if not days.empty else None,
+        first_day=first_day,
+        data_date=data_date,
         published_on=published_on,
     )
 
